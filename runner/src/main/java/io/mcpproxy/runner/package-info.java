@@ -1,0 +1,2 @@
+/** The {@code mcp-proxy} executable. */
+package io.mcpproxy.runner;

@@ -1,0 +1,43 @@
+package io.mcpproxy.session;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/** Minting and checking session ids (MCP: globally unique, cryptographically secure, visible ASCII only). */
+final class SessionIds {
+
+    /** 192 random bits, well above the 122 of a random UUID; 32 characters of base64url. */
+    private static final int RANDOM_BYTES = 24;
+    static final int MAX_LENGTH = 128;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+    private SessionIds() {
+    }
+
+    static String mint() {
+        byte[] bytes = new byte[RANDOM_BYTES];
+        RANDOM.nextBytes(bytes);
+        return ENCODER.encodeToString(bytes);
+    }
+
+    /** Visible ASCII (0x21-0x7E), 1 to 128 characters: anything else can never name one of our sessions. */
+    static boolean isValid(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Enough of an id to correlate log lines, not enough to hijack the session. */
+    static String redact(String id) {
+        return id.length() <= 8 ? "****" : id.substring(0, 6) + "…";
+    }
+}

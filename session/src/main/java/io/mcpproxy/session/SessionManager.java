@@ -1,0 +1,175 @@
+package io.mcpproxy.session;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The session layer every proxy shares: mints ids, owns the TTL, and reads and writes sessions through a
+ * {@link SessionStorage}.
+ *
+ * <pre>{@code
+ * SessionManager sessions = SessionManager.builder()
+ *         .storage(RedisStorage.builder().uri("redis://127.0.0.1:6379").build()) // default: a new LocalStorage
+ *         .ttl(Duration.ofMinutes(30))                                      // default: 2 hours
+ *         .build();
+ * }</pre>
+ *
+ * <p>Client-supplied ids that are not 1-128 visible ASCII characters (0x21-0x7E) cannot name a session this layer
+ * minted: they are answered as unknown without touching the storage.
+ *
+ * <p>{@link Session#lastAccess()} of a session returned by {@link #get} is the time of that access; storages
+ * persist the last-access time on writes only, so that a read stays one round trip.
+ *
+ * <p>{@link #updateMetadata} is read-then-write: concurrent updates of one session from two replicas resolve as
+ * last-writer-wins, per whole record.
+ */
+public final class SessionManager implements AutoCloseable {
+
+    /** Default session time-to-live: 2 hours since the last access. */
+    public static final Duration DEFAULT_TTL = Duration.ofHours(2);
+
+    private final SessionStorage storage;
+    private final boolean ownsStorage;
+    private final Duration ttl;
+    private final InstantSource clock;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SessionManager(Builder builder) {
+        this.ownsStorage = builder.storage == null;
+        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock).build() : builder.storage;
+        this.ttl = builder.ttl;
+        this.clock = builder.clock;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Creates and stores a new session with a fresh id.
+     *
+     * @throws SessionStorageException when the storage fails or refuses (e.g. its session limit)
+     */
+    public Session create(Session.Type type, Map<String, String> metadata) {
+        Instant now = now();
+        // 192 random bits: a collision is not going to happen, but createIfAbsent makes it harmless if it did.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Session session = new Session(SessionIds.mint(), type, now, now, metadata);
+            if (storage.createIfAbsent(session, ttl)) {
+                return session;
+            }
+        }
+        throw new SessionStorageException("could not mint an unused session id in 3 attempts");
+    }
+
+    /**
+     * Loads a session and restarts its TTL.
+     *
+     * @return empty for an unknown, expired or malformed id
+     * @throws SessionStorageException when the storage fails (the session may exist: do not answer 404)
+     */
+    public Optional<Session> get(String id) {
+        if (!isValidId(id)) {
+            return Optional.empty();
+        }
+        return storage.load(id, ttl).map(session -> session.withLastAccess(now()));
+    }
+
+    /**
+     * Sets metadata entries of a session (others kept) and restarts its TTL.
+     *
+     * @return the updated session, or empty when it does not exist
+     * @throws SessionStorageException when the storage fails
+     */
+    public Optional<Session> updateMetadata(String id, Map<String, String> changes) {
+        Objects.requireNonNull(changes, "changes");
+        return get(id).map(session -> {
+            Session updated = session.withMetadata(changes);
+            storage.store(updated, ttl);
+            return updated;
+        });
+    }
+
+    /**
+     * Ends a session.
+     *
+     * @return whether it existed
+     * @throws SessionStorageException when the storage fails
+     */
+    public boolean delete(String id) {
+        return isValidId(id) && storage.delete(id);
+    }
+
+    /** The sliding time-to-live of every session. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** The storage behind this manager. */
+    public SessionStorage storage() {
+        return storage;
+    }
+
+    /**
+     * Whether {@code id} has the shape of a session id: 1-128 characters, each visible ASCII (0x21-0x7E).
+     * Transports use it to reject a malformed {@code Mcp-Session-Id} before any storage call.
+     */
+    public static boolean isValidId(String id) {
+        return SessionIds.isValid(id);
+    }
+
+    /** Closes the storage if this manager created it (the default LocalStorage); a storage handed in stays open. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true) && ownsStorage) {
+            storage.close();
+        }
+    }
+
+    private Instant now() {
+        // Stored records keep milliseconds; truncating here keeps every storage returning equal values.
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** Options of {@link SessionManager}. */
+    public static final class Builder {
+        private SessionStorage storage;
+        private Duration ttl = DEFAULT_TTL;
+        private InstantSource clock = InstantSource.system();
+
+        private Builder() {
+        }
+
+        /** Where sessions live. Default: a new {@link LocalStorage}, closed with the manager. */
+        public Builder storage(SessionStorage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+            return this;
+        }
+
+        /** Sliding time-to-live since the last access. Default 2 hours; at least 1 second. */
+        public Builder ttl(Duration ttl) {
+            Objects.requireNonNull(ttl, "ttl");
+            if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("session ttl must be at least 1 second, got " + ttl);
+            }
+            this.ttl = ttl;
+            return this;
+        }
+
+        /** Source of "now" for timestamps (and for the default LocalStorage's TTLs). Default: system clock. */
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public SessionManager build() {
+            return new SessionManager(this);
+        }
+    }
+}

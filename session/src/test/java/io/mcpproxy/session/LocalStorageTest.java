@@ -1,0 +1,165 @@
+package io.mcpproxy.session;
+
+import static io.mcpproxy.session.TestSessions.session;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LocalStorageTest {
+
+    private static final Duration TTL = Duration.ofMinutes(10);
+
+    private final MutableClock clock = new MutableClock();
+    private LocalStorage storage = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).build();
+
+    @AfterEach
+    void close() {
+        storage.close();
+    }
+
+    @Test
+    void loadReturnsWhatWasCreated() {
+        Session session = session("a");
+        assertTrue(storage.createIfAbsent(session, TTL));
+        assertEquals(Optional.of(session), storage.load("a", TTL));
+        assertEquals(Optional.empty(), storage.load("missing", TTL));
+    }
+
+    @Test
+    void untouchedSessionExpiresAtItsTtl() {
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL.minusMillis(1));
+        assertEquals(1, storage.size());
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(Optional.empty(), storage.load("a", TTL), "expired sessions are invisible before any sweep");
+        assertEquals(0, storage.size());
+    }
+
+    @Test
+    void everyLoadSlidesTheTtl() {
+        storage.createIfAbsent(session("a"), TTL);
+        for (int i = 0; i < 5; i++) {
+            clock.advance(TTL.minusSeconds(1));
+            assertTrue(storage.load("a", TTL).isPresent(), "load " + i + " within the TTL of the previous one");
+        }
+        clock.advance(TTL);
+        assertFalse(storage.load("a", TTL).isPresent());
+    }
+
+    @Test
+    void storeReplacesAndSlidesTheTtl() {
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL.minusSeconds(1));
+        Session updated = session("a").withMetadata("k", "v");
+        storage.store(updated, TTL);
+        clock.advance(TTL.minusSeconds(1));
+        assertEquals(Optional.of(updated), storage.load("a", TTL));
+        assertEquals(1, storage.size());
+    }
+
+    @Test
+    void createIfAbsentRefusesALiveIdButReplacesAnExpiredOne() {
+        Session first = session("a");
+        assertTrue(storage.createIfAbsent(first, TTL));
+        assertFalse(storage.createIfAbsent(session("a").withMetadata("other", "x"), TTL));
+        assertEquals(Optional.of(first), storage.load("a", TTL));
+
+        clock.advance(TTL);
+        Session second = session("a").withMetadata("second", "yes");
+        assertTrue(storage.createIfAbsent(second, TTL));
+        assertEquals(Optional.of(second), storage.load("a", TTL));
+        assertEquals(1, storage.size());
+    }
+
+    @Test
+    void deleteRemovesAndToleratesMissing() {
+        storage.createIfAbsent(session("a"), TTL);
+        assertTrue(storage.delete("a"));
+        assertFalse(storage.delete("a"));
+        assertFalse(storage.load("a", TTL).isPresent());
+        assertEquals(0, storage.size());
+    }
+
+    @Test
+    void removeExpiredSweepsOnlyExpiredSessions() {
+        storage.createIfAbsent(session("old"), Duration.ofMinutes(1));
+        storage.createIfAbsent(session("young"), Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(2));
+        assertEquals(1, storage.removeExpired());
+        assertEquals(1, storage.size());
+        assertTrue(storage.load("young", TTL).isPresent());
+    }
+
+    @Test
+    void maxSessionsRefusesCreationWithAClearError() {
+        storage.close();
+        storage = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).maxSessions(2).build();
+        assertTrue(storage.createIfAbsent(session("a"), TTL));
+        assertTrue(storage.createIfAbsent(session("b"), TTL));
+
+        SessionLimitExceededException refused =
+                assertThrows(SessionLimitExceededException.class, () -> storage.createIfAbsent(session("c"), TTL));
+        assertTrue(refused.getMessage().contains("maximum of 2 sessions"), refused.getMessage());
+        assertEquals(2, refused.maxSessions());
+        assertFalse(storage.load("c", TTL).isPresent());
+
+        storage.store(session("a").withMetadata("k", "v"), TTL); // updates are never refused
+        assertEquals("v", storage.load("a", TTL).orElseThrow().metadata().get("k"));
+
+        storage.delete("b");
+        assertTrue(storage.createIfAbsent(session("c"), TTL), "a freed slot can be used again");
+    }
+
+    @Test
+    void maxSessionsCountsExpiredSessionsAsFree() {
+        storage.close();
+        storage = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).maxSessions(1).build();
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL);
+        assertTrue(storage.createIfAbsent(session("b"), TTL));
+        assertEquals(1, storage.size());
+    }
+
+    @Test
+    void sweeperRemovesExpiredSessionsInTheBackground() throws Exception {
+        storage.close();
+        storage = LocalStorage.builder().clock(clock).sweepInterval(Duration.ofMillis(10)).build();
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (storage.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, storage.size());
+    }
+
+    @Test
+    void closeStopsTheSweeperThread() throws Exception {
+        storage.close();
+        storage = LocalStorage.builder().sweepInterval(Duration.ofMillis(10)).build();
+        assertTrue(sweeperThreads() >= 1);
+        storage.close();
+        storage.close(); // idempotent
+        assertEquals(0, sweeperThreads());
+    }
+
+    private static long sweeperThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("mcp-session-sweeper"))
+                .count();
+    }
+
+    @Test
+    void builderRejectsNonsense() {
+        assertThrows(IllegalArgumentException.class, () -> LocalStorage.builder().maxSessions(-1));
+        assertThrows(IllegalArgumentException.class, () -> LocalStorage.builder().sweepInterval(Duration.ofSeconds(-1)));
+        assertThrows(NullPointerException.class, () -> LocalStorage.builder().clock(null));
+    }
+}
