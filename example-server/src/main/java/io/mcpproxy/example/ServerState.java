@@ -1,0 +1,68 @@
+package io.mcpproxy.example;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The little state one server process keeps; shared by the reader thread and all workers. */
+final class ServerState {
+
+    /** RFC 5424 severities as MCP names them, least severe first. */
+    private static final List<String> LEVELS =
+            List.of("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency");
+
+    private final boolean allowReinitialize;
+    private final AtomicBoolean initialized = new AtomicBoolean();
+    private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
+    private final List<JsonNode> cancelledIds = new CopyOnWriteArrayList<>();
+    /** Until the client calls {@code logging/setLevel} everything is sent. */
+    private volatile int minimumLevel = 0;
+
+    ServerState(boolean allowReinitialize) {
+        this.allowReinitialize = allowReinitialize;
+    }
+
+    /** @return false if this is a repeated initialize that must be refused */
+    boolean markInitialized() {
+        return !initialized.getAndSet(true) || allowReinitialize;
+    }
+
+    void subscribe(String uri) {
+        subscriptions.add(uri);
+    }
+
+    void unsubscribe(String uri) {
+        subscriptions.remove(uri);
+    }
+
+    boolean isSubscribed(String uri) {
+        return subscriptions.contains(uri);
+    }
+
+    void recordCancelled(JsonNode requestId) {
+        cancelledIds.add(requestId);
+    }
+
+    /** @return every {@code requestId} seen in {@code notifications/cancelled}, in arrival order */
+    ArrayNode cancelledIds() {
+        return Wire.JSON.createArrayNode().addAll(cancelledIds);
+    }
+
+    /** @throws RpcException if {@code level} is not an MCP logging level */
+    void setLogLevel(String level) throws RpcException {
+        int index = LEVELS.indexOf(level);
+        if (index < 0) {
+            throw new RpcException(RpcException.INVALID_PARAMS, "Invalid log level: " + level + ", expected one of " + LEVELS);
+        }
+        minimumLevel = index;
+    }
+
+    /** @return whether a {@code notifications/message} of this level may be sent under the current setLevel */
+    boolean shouldLog(String level) {
+        return LEVELS.indexOf(level) >= minimumLevel;
+    }
+}

@@ -1,0 +1,234 @@
+package io.mcpproxy.core;
+
+import io.mcpproxy.core.stdio.StdioServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The MCP server processes behind one proxy, in {@link BackendMode shared or per-session mode}: transports ask it
+ * for a {@link Backend.Channel} per client session and never care which process serves it.
+ *
+ * <pre>{@code
+ * Backends backends = Backends.builder(StdioServer.command(List.of("python", "server.py")))
+ *         .mode(BackendMode.SHARED)
+ *         .requestTimeout(Duration.ofMinutes(5))
+ *         .build();
+ * backends.start();
+ * }</pre>
+ */
+public final class Backends implements AutoCloseable {
+
+    private final StdioServer server;
+    private final BackendMode mode;
+    private final int maxBackends;
+    private final Duration requestTimeout;
+    private final Duration restartInitialDelay;
+    private final Duration restartMaxDelay;
+    private final boolean restart;
+    private final ScheduledExecutorService scheduler;
+    private final BackendStats stats = new BackendStats();
+    private final Set<Backend> perSession = ConcurrentHashMap.newKeySet();
+    private volatile Backend shared;
+
+    private Backends(Builder builder) {
+        this.server = builder.server;
+        this.mode = builder.mode;
+        this.maxBackends = builder.maxBackends;
+        this.requestTimeout = builder.requestTimeout;
+        this.restartInitialDelay = builder.restartInitialDelay;
+        this.restartMaxDelay = builder.restartMaxDelay;
+        this.restart = builder.restart;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "mcp-backend-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public static Builder builder(StdioServer server) {
+        return new Builder(server);
+    }
+
+    /**
+     * Starts the shared server process (per-session mode starts processes on demand).
+     *
+     * @throws UncheckedIOException when the command cannot be started
+     */
+    public void start() {
+        if (mode == BackendMode.SHARED) {
+            Backend backend = newBackend(restart, false);
+            try {
+                backend.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start the MCP server '" + server + "': " + e.getMessage(), e);
+            }
+            shared = backend;
+        }
+    }
+
+    /**
+     * A channel for a new client session.
+     *
+     * @throws BackendUnavailableException when the server is restarting or the per-session limit is reached
+     */
+    public Backend.Channel open(String sessionId, Backend.Listener listener) {
+        if (mode == BackendMode.SHARED) {
+            Backend backend = shared;
+            if (backend == null) {
+                throw new BackendUnavailableException("the MCP server is not started");
+            }
+            return backend.open(sessionId, listener);
+        }
+        return openDedicated(sessionId, listener);
+    }
+
+    private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
+        Backend backend = newBackend(false, true);
+        perSession.add(backend);
+        if (perSession.size() > maxBackends) {
+            perSession.remove(backend);
+            throw new BackendUnavailableException("all " + maxBackends + " per-session MCP server processes are in use");
+        }
+        try {
+            backend.start();
+            return backend.open(sessionId, new Backend.Listener() {
+                @Override
+                public boolean deliver(com.fasterxml.jackson.databind.node.ObjectNode message) {
+                    return listener.deliver(message);
+                }
+
+                @Override
+                public void onEnded(String reason) {
+                    perSession.remove(backend);
+                    listener.onEnded(reason);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            perSession.remove(backend);
+            backend.close();
+            throw new BackendUnavailableException("cannot start an MCP server process: " + e.getMessage());
+        } finally {
+            perSession.removeIf(candidate -> !candidate.isUp());
+        }
+    }
+
+    private Backend newBackend(boolean restartable, boolean closeWhenUnused) {
+        return new Backend(server, requestTimeout, restartInitialDelay, restartMaxDelay, restartable, scheduler, stats,
+                closeWhenUnused);
+    }
+
+    public BackendMode mode() {
+        return mode;
+    }
+
+    /** The shared backend (null in per-session mode or before {@link #start()}). */
+    public Backend shared() {
+        return shared;
+    }
+
+    /** Live per-session processes. */
+    public int perSessionCount() {
+        perSession.removeIf(candidate -> !candidate.isUp());
+        return perSession.size();
+    }
+
+    public BackendStats stats() {
+        return stats;
+    }
+
+    /** Stops every server process; their sessions end. */
+    @Override
+    public void close() {
+        Backend backend = shared;
+        if (backend != null) {
+            backend.close();
+        }
+        perSession.forEach(Backend::close);
+        perSession.clear();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Options of {@link Backends}; every one has a default. */
+    public static final class Builder {
+        private final StdioServer server;
+        private BackendMode mode = BackendMode.SHARED;
+        private int maxBackends = 64;
+        private Duration requestTimeout = Duration.ofMinutes(5);
+        private Duration restartInitialDelay = Duration.ofMillis(250);
+        private Duration restartMaxDelay = Duration.ofSeconds(30);
+        private boolean restart = true;
+
+        private Builder(StdioServer server) {
+            this.server = Objects.requireNonNull(server, "server");
+        }
+
+        /** Shared (default) or one process per session. */
+        public Builder mode(BackendMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Per-session mode: most processes at once; one more session gets 503. Default 64. */
+        public Builder maxBackends(int maxBackends) {
+            if (maxBackends < 1) {
+                throw new IllegalArgumentException("maxBackends must be >= 1, got " + maxBackends);
+            }
+            this.maxBackends = maxBackends;
+            return this;
+        }
+
+        /**
+         * Longest wait for the server's answer; the client then gets an error and the server
+         * {@code notifications/cancelled}. Default 5 min; {@code Duration.ZERO} = no limit.
+         */
+        public Builder requestTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "requestTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("requestTimeout must not be negative, got " + timeout);
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Restart backoff after the server exits: first delay, doubled per consecutive failure, capped. Defaults
+         * 250 ms and 30 s.
+         */
+        public Builder restartBackoff(Duration initialDelay, Duration maxDelay) {
+            Objects.requireNonNull(initialDelay, "initialDelay");
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (initialDelay.toMillis() < 1 || maxDelay.compareTo(initialDelay) < 0) {
+                throw new IllegalArgumentException("need 1 ms <= initialDelay <= maxDelay, got " + initialDelay
+                        + " and " + maxDelay);
+            }
+            this.restartInitialDelay = initialDelay;
+            this.restartMaxDelay = maxDelay;
+            return this;
+        }
+
+        /** Whether a dead shared server is started again. Default true; always off for handed-in streams. */
+        public Builder restart(boolean restart) {
+            this.restart = restart;
+            return this;
+        }
+
+        public Backends build() {
+            if (mode == BackendMode.PER_SESSION && !server.restartable()) {
+                throw new IllegalArgumentException("per-session mode needs a command to spawn, not handed-in streams");
+            }
+            return new Backends(this);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.mcpproxy.core.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/** Writing JSON bodies, and JSON-RPC error bodies for every HTTP error the proxies answer. */
+public final class JsonResponses {
+
+    private JsonResponses() {
+    }
+
+    /** Writes {@code body} as {@code application/json} with {@code status} and completes the response. */
+    public static void write(Response response, Callback callback, int status, JsonNode body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(JsonRpc.toBytes(body)), callback);
+    }
+
+    /** An HTTP error whose body is a JSON-RPC error object; {@code id} may be null. */
+    public static void error(Response response, Callback callback, int status, JsonNode id, int code,
+                             String message) {
+        write(response, callback, status, JsonRpc.error(id, code, message));
+    }
+
+    /** 503 with {@code Retry-After}: the session or server may well exist; the client should retry, not forget. */
+    public static void unavailable(Response response, Callback callback, JsonNode id, String reason,
+                                   String message, int retryAfterSeconds) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        write(response, callback, 503, JsonRpc.proxyError(id, reason, message));
+    }
+
+    /** An empty response (202, 204). */
+    public static void empty(Response response, Callback callback, int status) {
+        response.setStatus(status);
+        response.write(true, null, callback);
+    }
+}

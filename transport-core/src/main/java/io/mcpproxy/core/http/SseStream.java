@@ -1,0 +1,191 @@
+package io.mcpproxy.core.http;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server-sent-events response: events are queued and written one at a time (Jetty allows one pending write per
+ * response), never blocking the caller. The queue is bounded by messages and bytes; a consumer that falls behind
+ * past the bound is cut off with a log line instead of growing the heap.
+ */
+public final class SseStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
+
+    private final Response response;
+    private final Callback completion;
+    private final int maxQueuedEvents;
+    private final long maxQueuedBytes;
+    private final String description;
+    private final Flusher flusher = new Flusher();
+    private final Object lock = new Object();
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean closing;
+    private boolean finished;
+    private volatile boolean open = true;
+    private volatile Runnable onClose = () -> { };
+
+    private SseStream(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
+                      String description) {
+        this.response = response;
+        this.completion = completion;
+        this.maxQueuedEvents = maxQueuedEvents;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.description = description;
+    }
+
+    /**
+     * Commits {@code response} as {@code 200 text/event-stream} (headers already on it are kept) and returns the
+     * stream. {@code completion} is the handler's callback: succeeded when the stream ends, failed when the client
+     * goes away.
+     */
+    public static SseStream open(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
+                                 String description) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, no-transform");
+        response.getHeaders().put("X-Accel-Buffering", "no"); // ask reverse proxies not to buffer the stream
+        return new SseStream(response, completion, maxQueuedEvents, maxQueuedBytes, description);
+    }
+
+    /** Runs once when the stream ends, for whatever reason. */
+    public void onClose(Runnable action) {
+        this.onClose = Objects.requireNonNull(action);
+    }
+
+    /**
+     * Queues an event. {@code data} must not contain raw newlines (compact JSON never does).
+     *
+     * @return false when the stream is closed or was just cut off for falling behind
+     */
+    public boolean send(String id, String event, String data) {
+        StringBuilder text = new StringBuilder(data.length() + 48);
+        if (id != null) {
+            text.append("id: ").append(id).append('\n');
+        }
+        if (event != null) {
+            text.append("event: ").append(event).append('\n');
+        }
+        text.append("data: ").append(data).append("\n\n");
+        return enqueue(text.toString());
+    }
+
+    /** Queues the priming event of 2025-11-25 streams: an event id and empty data, so the client can resume. */
+    public boolean prime(String id) {
+        return enqueue("id: " + id + "\ndata: \n\n");
+    }
+
+    /** Queues an SSE comment (keep-alive): ignored by clients, keeps proxies and NATs from closing the stream. */
+    public boolean comment(String text) {
+        return enqueue(": " + text + "\n\n");
+    }
+
+    private boolean enqueue(String text) {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        synchronized (lock) {
+            if (!open || closing) {
+                return false;
+            }
+            if (queue.size() >= maxQueuedEvents || queuedBytes + bytes.remaining() > maxQueuedBytes) {
+                LOG.warn("{}: client is not reading ({} events, {} bytes queued); closing the stream",
+                        description, queue.size(), queuedBytes);
+                open = false;
+                queue.clear();
+                queuedBytes = 0;
+            } else {
+                queue.add(bytes);
+                queuedBytes += bytes.remaining();
+            }
+        }
+        if (!open) {
+            flusher.abort(new IllegalStateException(description + ": slow consumer cut off"));
+            return false;
+        }
+        flusher.iterate();
+        return true;
+    }
+
+    /** Ends the stream after what is queued has been written. */
+    public void close() {
+        synchronized (lock) {
+            if (!open || closing) {
+                return;
+            }
+            closing = true;
+        }
+        flusher.iterate();
+    }
+
+    /** Ends the stream now, dropping what is queued (client gone, server shutting down). */
+    public void abort(Throwable cause) {
+        flusher.abort(cause);
+    }
+
+    public boolean isOpen() {
+        return open && !closing;
+    }
+
+    /** Events waiting to be written. */
+    public int queued() {
+        synchronized (lock) {
+            return queue.size();
+        }
+    }
+
+    private void ended() {
+        open = false;
+        synchronized (lock) {
+            queue.clear();
+            queuedBytes = 0;
+        }
+        onClose.run();
+    }
+
+    /** Writes the queue one buffer at a time; Jetty calls back when each write is done. */
+    private final class Flusher extends IteratingCallback {
+        @Override
+        protected Action process() {
+            ByteBuffer next;
+            boolean last = false;
+            synchronized (lock) {
+                if (finished) {
+                    return Action.SUCCEEDED;
+                }
+                next = queue.poll();
+                if (next != null) {
+                    queuedBytes -= next.remaining();
+                } else if (closing) {
+                    finished = true;
+                    last = true;
+                } else {
+                    return Action.IDLE;
+                }
+            }
+            response.write(last, last ? BufferUtil.EMPTY_BUFFER : next, this);
+            return Action.SCHEDULED;
+        }
+
+        @Override
+        protected void onCompleteSuccess() {
+            ended();
+            completion.succeeded();
+        }
+
+        @Override
+        protected void onCompleteFailure(Throwable cause) {
+            LOG.debug("{}: stream ended: {}", description, cause.toString());
+            ended();
+            completion.failed(cause);
+        }
+    }
+}

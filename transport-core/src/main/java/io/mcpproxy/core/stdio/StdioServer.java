@@ -1,0 +1,141 @@
+package io.mcpproxy.core.stdio;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to reach an MCP server over stdio: a command the proxy spawns (and may respawn), or a stdin/stdout pair
+ * handed in by the embedding application (e.g. an attached container), which cannot be restarted.
+ */
+public abstract sealed class StdioServer permits StdioServer.Command, StdioServer.Streams {
+
+    private final String name;
+
+    private StdioServer(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /** Used in thread names and as the prefix of the server's stderr lines in the log. */
+    public String name() {
+        return name;
+    }
+
+    /** Whether a dead connection can be replaced by a new one. */
+    public abstract boolean restartable();
+
+    /**
+     * Opens a conversation: spawns the process, or attaches the handed-in streams (once).
+     *
+     * @throws IOException when the process cannot be started or the streams were used already
+     */
+    public abstract StdioConnection connect(StdioConnection.Listener listener) throws IOException;
+
+    /** A process to spawn: {@code command} with its arguments, optional environment additions and directory. */
+    public static Command command(List<String> commandLine) {
+        return new Command(commandLine, Map.of(), null);
+    }
+
+    /** A stdin/stdout pair the caller owns the other end of; used once, never restarted. */
+    public static Streams streams(String name, InputStream serverStdout, OutputStream serverStdin) {
+        return new Streams(name, serverStdout, serverStdin);
+    }
+
+    /** A spawned process. */
+    public static final class Command extends StdioServer {
+        private final List<String> commandLine;
+        private final Map<String, String> environment;
+        private final Path directory;
+
+        private Command(List<String> commandLine, Map<String, String> environment, Path directory) {
+            super(nameOf(commandLine));
+            this.commandLine = List.copyOf(commandLine);
+            this.environment = Map.copyOf(environment);
+            this.directory = directory;
+        }
+
+        private static String nameOf(List<String> commandLine) {
+            if (commandLine == null || commandLine.isEmpty() || commandLine.get(0).isBlank()) {
+                throw new IllegalArgumentException("the MCP server command must not be empty");
+            }
+            String program = commandLine.get(0);
+            return program.substring(program.lastIndexOf('/') + 1);
+        }
+
+        /** This command with {@code variables} added to the inherited environment. */
+        public Command withEnvironment(Map<String, String> variables) {
+            Map<String, String> merged = new LinkedHashMap<>(environment);
+            merged.putAll(variables);
+            return new Command(commandLine, merged, directory);
+        }
+
+        /** This command run in {@code workingDirectory}. */
+        public Command inDirectory(Path workingDirectory) {
+            return new Command(commandLine, environment, Objects.requireNonNull(workingDirectory));
+        }
+
+        public List<String> commandLine() {
+            return commandLine;
+        }
+
+        @Override
+        public boolean restartable() {
+            return true;
+        }
+
+        @Override
+        public StdioConnection connect(StdioConnection.Listener listener) throws IOException {
+            ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(commandLine));
+            builder.environment().putAll(environment);
+            if (directory != null) {
+                builder.directory(directory.toFile());
+            }
+            Process process = builder.start();
+            return StdioConnection.start(name(), process.getInputStream(), process.getOutputStream(),
+                    process.getErrorStream(), process, listener);
+        }
+
+        @Override
+        public String toString() {
+            return String.join(" ", commandLine);
+        }
+    }
+
+    /** A handed-in stream pair. */
+    public static final class Streams extends StdioServer {
+        private final InputStream serverStdout;
+        private final OutputStream serverStdin;
+        private boolean used;
+
+        private Streams(String name, InputStream serverStdout, OutputStream serverStdin) {
+            super(name);
+            this.serverStdout = Objects.requireNonNull(serverStdout, "serverStdout");
+            this.serverStdin = Objects.requireNonNull(serverStdin, "serverStdin");
+        }
+
+        @Override
+        public boolean restartable() {
+            return false;
+        }
+
+        @Override
+        public synchronized StdioConnection connect(StdioConnection.Listener listener) throws IOException {
+            if (used) {
+                throw new IOException("the handed-in streams of '" + name() + "' are closed and cannot be reopened");
+            }
+            used = true;
+            return StdioConnection.start(name(), serverStdout, serverStdin, null, null, listener);
+        }
+
+        @Override
+        public String toString() {
+            return "streams of " + name();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.mcpproxy.streamable;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.Backend;
+import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.SseStream;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The answer to one POST that carried requests (one, or a 2025-03-26 batch). Nothing is committed until the first
+ * message for it arrives: if every response comes before any other message, the answer is one
+ * {@code application/json} body; as soon as a related notification or server request comes first, the answer
+ * becomes an SSE stream that carries everything else, and ends after the last response.
+ */
+final class PostExchange {
+
+    private final Response response;
+    private final Callback callback;
+    private final LocalSession session;
+    private final boolean batch;
+    private final StreamSettings streams;
+    private final String protocolVersion;
+    private final Consumer<ObjectNode> responseObserver;
+    private final List<ObjectNode> responses = new ArrayList<>();
+    private int outstanding;
+    private SseStream stream; // non-null once switched to SSE
+    private long streamNumber;
+    private boolean done;
+
+    /** Limits of the SSE streams a POST may turn into. */
+    record StreamSettings(int maxQueuedEvents, long maxQueuedBytes) {
+    }
+
+    PostExchange(Response response, Callback callback, LocalSession session, int requests, boolean batch,
+                 StreamSettings streams, String protocolVersion, Consumer<ObjectNode> responseObserver) {
+        this.response = response;
+        this.callback = callback;
+        this.session = session;
+        this.outstanding = requests;
+        this.batch = batch;
+        this.streams = streams;
+        this.protocolVersion = protocolVersion;
+        this.responseObserver = responseObserver;
+    }
+
+    /** The exchange of one request of this POST. */
+    Backend.Exchange exchange() {
+        return new Backend.Exchange() {
+            @Override
+            public void onMessage(ObjectNode message) {
+                related(message);
+            }
+
+            @Override
+            public void onResponse(ObjectNode message) {
+                responded(message);
+            }
+        };
+    }
+
+    private synchronized void related(ObjectNode message) {
+        if (done) {
+            return;
+        }
+        switchToStream();
+        send(message);
+    }
+
+    private void responded(ObjectNode message) {
+        responseObserver.accept(message);
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            outstanding--;
+            if (stream != null) {
+                send(message);
+                if (outstanding == 0) {
+                    done = true;
+                    stream.close();
+                }
+                return;
+            }
+            responses.add(message);
+            if (outstanding > 0) {
+                return;
+            }
+            done = true;
+        }
+        if (batch) {
+            ArrayNode array = JsonRpc.MAPPER.createArrayNode();
+            responses.forEach(array::add);
+            JsonResponses.write(response, callback, 200, array);
+        } else {
+            JsonResponses.write(response, callback, 200, responses.get(0));
+        }
+    }
+
+    private void switchToStream() {
+        if (stream != null) {
+            return;
+        }
+        streamNumber = session.nextStreamNumber();
+        stream = SseStream.open(response, callback, streams.maxQueuedEvents(), streams.maxQueuedBytes(),
+                "POST stream of session " + session.id().substring(0, Math.min(6, session.id().length())));
+        if (ProtocolVersions.primesStreams(protocolVersion)) {
+            stream.prime(session.nextEventId(streamNumber));
+        }
+        for (ObjectNode earlier : responses) { // batch responses that came before the switch
+            send(earlier);
+        }
+        responses.clear();
+    }
+
+    private void send(ObjectNode message) {
+        stream.send(session.nextEventId(streamNumber), "message", JsonRpc.toJson(message));
+    }
+}

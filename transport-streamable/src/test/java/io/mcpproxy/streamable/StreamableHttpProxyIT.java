@@ -1,0 +1,260 @@
+package io.mcpproxy.streamable;
+
+import static io.mcpproxy.streamable.McpTestClient.WAIT;
+import static io.mcpproxy.streamable.McpTestClient.params;
+import static io.mcpproxy.streamable.McpTestClient.text;
+import static io.mcpproxy.streamable.McpTestClient.toolCall;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Streamable HTTP proxy end to end: real Jetty, real example server process, real HTTP client. */
+class StreamableHttpProxyIT {
+
+    private StreamableHttpProxy proxy;
+    private HttpClient http;
+    private McpTestClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        proxy = StreamableHttpProxy.builder()
+                .command(ExampleServerCommand.commandLine())
+                .port(0)
+                .keepAliveInterval(Duration.ofMillis(200))
+                .maxBodySize(64 * 1024)
+                .build();
+        proxy.start();
+        http = HttpClient.newHttpClient();
+        client = new McpTestClient(http, proxy.uri());
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+
+    }
+
+    @Test
+    void initializeListAndCallThroughJsonResponses() throws Exception {
+        ObjectNode initialized = client.initialize();
+        assertEquals("example-server", initialized.path("result").path("serverInfo").path("name").asText());
+        assertEquals("2025-06-18", initialized.path("result").path("protocolVersion").asText());
+        assertNotNull(client.sessionId);
+
+        McpTestClient.Reply tools = client.post(client.request("tools/list", null));
+        assertEquals(200, tools.status());
+        assertTrue(tools.contentType().startsWith("application/json"), tools.contentType());
+        assertTrue(tools.body().contains("\"echo\""), tools.body());
+
+        McpTestClient.Reply echo = client.post(client.request("tools/call", toolCall("echo", Map.of("text", "hi"))));
+        assertEquals(200, echo.status());
+        assertEquals("hi", text(echo.json()));
+        assertEquals("2025-06-18", proxy.sessions().get(client.sessionId).orElseThrow()
+                .metadata("protocol_version").orElseThrow());
+    }
+
+    @Test
+    void laterSessionsAreInitializedByTheProxyEvenThoughTheServerRefusesASecondInitialize() throws Exception {
+        client.initialize();
+        McpTestClient second = new McpTestClient(http, proxy.uri());
+        second.protocolVersion = "2025-03-26";
+        ObjectNode answer = second.initialize();
+        assertEquals("2025-03-26", answer.path("result").path("protocolVersion").asText(),
+                "an older supported version is granted to the later client");
+        assertEquals("example-server", answer.path("result").path("serverInfo").path("name").asText());
+        assertNotEquals(client.sessionId, second.sessionId);
+        assertEquals("from second", text(second.callTool("echo", Map.of("text", "from second"))));
+        assertEquals("from first", text(client.callTool("echo", Map.of("text", "from first"))));
+    }
+
+    @Test
+    void progressTurnsTheAnswerIntoAnSseStream() throws Exception {
+        client.initialize();
+        ObjectNode call = client.request("tools/call", toolCall("progress", Map.of("steps", 3, "delayMs", 5)));
+        ((ObjectNode) call.get("params")).set("_meta", params("progressToken", "my-token"));
+        McpTestClient.Reply reply = client.post(call);
+        assertEquals(200, reply.status());
+        assertTrue(reply.contentType().startsWith("text/event-stream"), reply.contentType());
+        List<ObjectNode> events = reply.events();
+        List<ObjectNode> progress = events.stream()
+                .filter(e -> "notifications/progress".equals(JsonRpc.method(e))).toList();
+        assertEquals(3, progress.size(), events.toString());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("my-token", progress.get(i).path("params").path("progressToken").asText(),
+                    "the client's own token comes back");
+            assertEquals(i + 1, progress.get(i).path("params").path("progress").asInt());
+        }
+        assertTrue(events.stream().anyMatch(e -> "notifications/message".equals(JsonRpc.method(e))));
+        ObjectNode last = events.get(events.size() - 1);
+        assertEquals(call.get("id").asLong(), last.get("id").asLong());
+        assertEquals("done 3 steps", text(last));
+    }
+
+    @Test
+    void samplingRoundTripOnThePostStream() throws Exception {
+        client.initialize();
+        ObjectNode call = client.request("tools/call", toolCall("sample", Map.of("prompt", "say hi")));
+        HttpResponse<InputStream> streaming = client.open(client.newPost(JsonRpc.toJson(call)).build());
+        assertEquals(200, streaming.statusCode());
+        try (SseEvents events = new SseEvents(streaming.body())) {
+            ObjectNode sampling = events.nextMessage(WAIT);
+            assertEquals("sampling/createMessage", JsonRpc.method(sampling));
+            ObjectNode answer = JsonRpc.result(sampling.get("id"), params("role", "assistant",
+                    "content", Map.of("type", "text", "text", "hello from the client"), "model", "test"));
+            assertEquals(202, client.post(answer).status());
+            ObjectNode result = events.nextMessage(WAIT);
+            assertEquals(call.get("id").asLong(), result.get("id").asLong());
+            assertEquals("sampled: hello from the client", text(result));
+        }
+    }
+
+    @Test
+    void getStreamCarriesListChangedAndASecondGetConflicts() throws Exception {
+        client.initialize();
+        HttpResponse<InputStream> get = client.openGet();
+        assertEquals(200, get.statusCode());
+        assertTrue(get.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        try (SseEvents events = new SseEvents(get.body())) {
+            HttpResponse<InputStream> second = client.openGet();
+            assertEquals(409, second.statusCode());
+            assertJsonRpcError(new String(second.body().readAllBytes()), -32600);
+
+            assertEquals("sent", text(client.callTool("notify_list_changed", Map.of("kind", "tools"))));
+            ObjectNode changed = events.nextMessage(WAIT);
+            assertEquals("notifications/tools/list_changed", JsonRpc.method(changed));
+
+            Thread.sleep(600);
+            assertFalse(events.comments().isEmpty(), "keep-alive comments every 200 ms");
+        }
+    }
+
+    @Test
+    void deleteEndsTheSessionAndLaterRequestsGet404() throws Exception {
+        client.initialize();
+        assertEquals(204, client.delete().status());
+        assertTrue(proxy.sessions().get(client.sessionId).isEmpty(), "removed from storage");
+        ObjectNode ping = client.request("ping", null);
+        McpTestClient.Reply after = client.post(ping);
+        assertEquals(404, after.status());
+        assertEquals("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32001,\"message\":\"Session not found\"},\"id\":"
+                + ping.get("id") + "}", after.body());
+        assertEquals(404, client.delete().status());
+        client.initialize(); // a client that got 404 starts over
+        assertEquals("again", text(client.callTool("echo", Map.of("text", "again"))));
+    }
+
+    @Test
+    void notificationsAndResponsesOnlyGet202() throws Exception {
+        client.initialize();
+        McpTestClient.Reply reply = client.post(JsonRpc.notification("notifications/roots/list_changed", null));
+        assertEquals(202, reply.status());
+        assertEquals("", reply.body());
+    }
+
+    @Test
+    void malformedRequestsGetJsonRpcErrors() throws Exception {
+        client.initialize();
+        assertError(client.newPost("{not json").build(), 400, -32700);
+        assertError(client.newPost("{\"hello\":\"world\"}").build(), 400, -32600);
+        assertError(client.newPost("[{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}]").build(), 400, -32600);
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("Content-Type", "text/plain").build(), 415, -32600);
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("Accept", "application/json").build(), 406, -32600);
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32600);
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
+                + "x".repeat(70_000) + "\"}}").build(), 413, -32600);
+        assertError(HttpRequest.newBuilder(proxy.uri()).PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                405, -32600);
+        assertError(HttpRequest.newBuilder(proxy.uri().resolve("/elsewhere")).GET().build(), 404, -32601);
+        assertError(HttpRequest.newBuilder(proxy.uri()).header("Accept", "application/json").GET().build(),
+                406, -32600);
+
+        McpTestClient anonymous = new McpTestClient(http, proxy.uri());
+        McpTestClient.Reply noSession = anonymous.post(anonymous.request("tools/list", null));
+        assertEquals(400, noSession.status());
+        assertJsonRpcError(noSession.body(), -32600);
+
+        anonymous.sessionId = "no-such-session";
+        ObjectNode list = anonymous.request("tools/list", null);
+        McpTestClient.Reply unknown = anonymous.post(list);
+        assertEquals(404, unknown.status());
+        assertEquals(list.get("id").asLong(), unknown.json().get("id").asLong(), "request id echoed");
+        anonymous.sessionId = "has space";
+        assertEquals(404, anonymous.post(anonymous.request("tools/list", null)).status());
+    }
+
+    @Test
+    void batchesOnlyIn20250326AndAnsweredTogether() throws Exception {
+        client.protocolVersion = "2025-03-26";
+        client.initialize();
+        String batch = "[" + JsonRpc.toJson(client.request("tools/call", toolCall("slow", Map.of("ms", 300))))
+                + "," + JsonRpc.toJson(client.request("tools/call", toolCall("slow", Map.of("ms", 300)))) + "]";
+        long start = System.nanoTime();
+        McpTestClient.Reply reply = client.send(client.newPost(batch).build());
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertEquals(200, reply.status());
+        assertEquals(2, JsonRpc.parse(reply.body().getBytes()).size(), reply.body());
+        assertTrue(millis < 550, "two 300 ms calls ran concurrently, took " + millis + " ms");
+
+        client.protocolVersion = "2025-06-18";
+        assertError(client.newPost(batch).build(), 400, -32600);
+    }
+
+    @Test
+    void missingVersionHeaderIsAssumedToBe20250326() throws Exception {
+        client.initialize();
+        client.protocolVersion = null;
+        assertEquals("no header", text(client.callTool("echo", Map.of("text", "no header"))));
+    }
+
+    @Test
+    void foreignOriginsAndHostsAreForbidden() throws Exception {
+        client.initialize();
+        assertError(client.newPost(JsonRpc.toJson(client.request("ping", null)))
+                .header("Origin", "https://evil.example").build(), 403, -32600);
+        McpTestClient.Reply loopbackOrigin = client.send(client.newPost(JsonRpc.toJson(client.request("ping", null)))
+                .header("Origin", "http://localhost:3000").build());
+        assertEquals(200, loopbackOrigin.status());
+        // java.net.http does not let a test forge Host; a raw socket does.
+        String raw = "POST /mcp HTTP/1.1\r\nHost: attacker.example\r\nContent-Type: application/json\r\n"
+                + "Accept: application/json, text/event-stream\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.getOutputStream().write(raw.getBytes());
+            String answer = new String(socket.getInputStream().readAllBytes());
+            assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+            assertTrue(answer.contains("application/json") && answer.contains("\"error\""), answer);
+        }
+    }
+
+    private void assertError(HttpRequest request, int status, int code) throws Exception {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                "JSON error body for " + status);
+        assertJsonRpcError(response.body(), code);
+    }
+
+    private static void assertJsonRpcError(String body, int code) {
+        ObjectNode error = (ObjectNode) JsonRpc.parse(body.getBytes());
+        assertEquals("2.0", error.path("jsonrpc").asText(), body);
+        assertEquals(code, error.path("error").path("code").asInt(), body);
+        assertTrue(error.has("id"), body);
+    }
+}
