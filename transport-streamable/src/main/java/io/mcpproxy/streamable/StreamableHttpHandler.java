@@ -66,6 +66,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         scheduler.scheduleWithFixedDelay(this::reapIdle, reap, reap, TimeUnit.MILLISECONDS);
     }
 
+    /** Ids of the sessions this replica holds. */
+    java.util.Set<String> localSessionIds() {
+        return java.util.Set.copyOf(local.keySet());
+    }
+
     /** Sessions this replica holds. */
     public int localSessionCount() {
         return local.size();
