@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -61,9 +63,11 @@ public final class StreamableHttpProxy implements AutoCloseable {
     private final boolean ownsStorage;
     private final ScheduledExecutorService scheduler;
     private final StreamableHttpHandler handler;
+    private final String serverDescription;
 
     private StreamableHttpProxy(Builder builder, Settings settings) {
         this.settings = settings;
+        this.serverDescription = builder.server.toString();
         this.backends = Backends.builder(builder.server)
                 .mode(builder.backendMode)
                 .maxBackends(builder.maxBackends)
@@ -79,7 +83,10 @@ public final class StreamableHttpProxy implements AutoCloseable {
         threads.setName("mcp-streamable");
         threads.setDaemon(true);
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(builder.idleTimeout.toMillis());
@@ -115,7 +122,7 @@ public final class StreamableHttpProxy implements AutoCloseable {
             backends.close();
             throw e;
         }
-        LOG.info("MCP Streamable HTTP proxy serving {} in front of '{}'", uri(), settings.path());
+        LOG.info("MCP Streamable HTTP proxy serving {} in front of '{}'", uri(), serverDescription);
     }
 
     /** The port actually bound (useful with port 0). */

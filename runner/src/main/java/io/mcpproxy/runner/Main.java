@@ -1,0 +1,38 @@
+package io.mcpproxy.runner;
+
+import io.mcpproxy.example.ExampleServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar mcp-proxy.jar <transport> [options] -- <stdio MCP server command...>} */
+@Command(name = "mcp-proxy", mixinStandardHelpOptions = true, version = "mcp-proxy 0.1.0",
+        description = "Puts MCP servers behind production HTTP transports.",
+        subcommands = {StreamableCommand.class, Main.ExampleServerCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        int exit = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** The bundled example stdio MCP server, so the proxy can be tried without Node or Python. */
+    @Command(name = "example-server", mixinStandardHelpOptions = true,
+            description = "Runs the bundled example MCP server on stdin/stdout (a stdio server to put behind the proxy).")
+    static final class ExampleServerCommand implements Runnable {
+        @Override
+        public void run() {
+            try {
+                ExampleServer.main(new String[0]);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

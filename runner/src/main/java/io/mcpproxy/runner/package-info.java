@@ -1,2 +1,0 @@
-/** The {@code mcp-proxy} executable. */
-package io.mcpproxy.runner;

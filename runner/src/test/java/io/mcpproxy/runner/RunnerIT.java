@@ -1,0 +1,111 @@
+package io.mcpproxy.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The runner as a real process: prints its URL, serves, drains on SIGTERM and exits 0. */
+class RunnerIT {
+
+    private Process runner;
+
+    @AfterEach
+    void kill() {
+        if (runner != null) {
+            runner.destroyForcibly();
+        }
+    }
+
+    private static List<String> java(String mainClass, String... args) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    @Test
+    void servesTheExampleServerAndDrainsOnSigterm() throws Exception {
+        List<String> command = java(Main.class.getName(), "streamable", "--port", "0", "--keep-alive", "1s", "--");
+        command.addAll(java(Main.class.getName(), "example-server"));
+        runner = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(runner.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
+            try {
+                return stdout.readLine();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        URI uri = URI.create(firstLine.get(30, TimeUnit.SECONDS));
+        assertTrue(uri.toString().matches("http://127\\.0\\.0\\.1:\\d+/mcp"), uri.toString());
+
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> init = http.send(post(uri, null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+                + "\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, init.statusCode(), init.body());
+        String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+        CompletableFuture<HttpResponse<String>> slow = http.sendAsync(post(uri, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\","
+                        + "\"arguments\":{\"ms\":1000}}}"), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        runner.destroy(); // SIGTERM
+
+        HttpResponse<String> drained = slow.get(10, TimeUnit.SECONDS);
+        assertEquals(200, drained.statusCode());
+        assertTrue(drained.body().contains("slept 1000 ms"), "in-flight request finished: " + drained.body());
+        assertTrue(runner.waitFor(15, TimeUnit.SECONDS), "runner exited");
+        assertEquals(0, runner.exitValue());
+    }
+
+    @Test
+    void helpDocumentsEveryOption() throws Exception {
+        runner = new ProcessBuilder(java(Main.class.getName(), "streamable", "--help")).redirectErrorStream(true).start();
+        String help = new String(runner.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(runner.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, runner.exitValue());
+        for (String option : List.of("--host", "--port", "--path", "--session-ttl", "--redis-url", "--allowed-origin",
+                "--request-timeout", "--backend-mode")) {
+            assertTrue(help.contains(option), option + " in:\n" + help);
+        }
+    }
+
+    @Test
+    void badOptionsFailWithAClearMessage() throws Exception {
+        runner = new ProcessBuilder(java(Main.class.getName(), "streamable", "--session-ttl", "forever", "--", "x"))
+                .redirectErrorStream(true).start();
+        String output = new String(runner.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(runner.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(2, runner.exitValue(), output);
+        assertTrue(output.contains("'forever' is not a duration"), output);
+    }
+
+    private static HttpRequest post(URI uri, String session, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (session != null) {
+            builder.header("Mcp-Session-Id", session);
+        }
+        return builder.build();
+    }
+}
