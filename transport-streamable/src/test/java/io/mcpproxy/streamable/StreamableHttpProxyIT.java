@@ -106,6 +106,44 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void sessionsOf20251125GetAPrimingEventAndUniqueEventIds() throws Exception {
+        client.protocolVersion = "2025-11-25";
+        client.initialize();
+        ObjectNode call = client.request("tools/call", toolCall("progress", Map.of("steps", 2, "delayMs", 1)));
+        ((ObjectNode) call.get("params")).set("_meta", params("progressToken", 5));
+        HttpResponse<InputStream> streaming = client.open(client.newPost(JsonRpc.toJson(call)).build());
+        try (SseEvents events = new SseEvents(streaming.body())) {
+            SseEvents.Event priming = events.next(WAIT);
+            assertTrue(priming.isPriming(), "first event primes the stream: " + priming);
+            assertNotNull(priming.id());
+            java.util.Set<String> ids = new java.util.HashSet<>(List.of(priming.id()));
+            SseEvents.Event event;
+            while ((event = events.next(WAIT)) != null) {
+                assertEquals("message", event.name());
+                assertTrue(ids.add(event.id()), "unique id " + event.id());
+            }
+            assertTrue(ids.size() >= 5, "priming + 2 progress + 2 log + response: " + ids);
+        }
+    }
+
+    @Test
+    void aClientDisconnectIsNotACancellation() throws Exception {
+        client.initialize();
+        String body = JsonRpc.toJson(client.request("tools/call", toolCall("slow", Map.of("ms", 500))));
+        String raw = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Accept: application/json, text/event-stream\r\nMcp-Session-Id: " + client.sessionId
+                + "\r\nContent-Length: " + body.getBytes().length + "\r\n\r\n" + body;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.getOutputStream().write(raw.getBytes());
+            socket.getOutputStream().flush();
+            Thread.sleep(100);
+        } // the client goes away before the answer
+        Thread.sleep(700);
+        assertEquals("[]", text(client.callTool("cancelled", Map.of())), "the server saw no cancellation");
+        assertEquals(0, proxy.stats().timeouts());
+    }
+
+    @Test
     void samplingRoundTripOnThePostStream() throws Exception {
         client.initialize();
         ObjectNode call = client.request("tools/call", toolCall("sample", Map.of("prompt", "say hi")));
