@@ -139,6 +139,16 @@ public final class Backends implements AutoCloseable {
         return perSession.size();
     }
 
+    /** Requests sent to the server process(es) and not answered yet. */
+    public int inFlight() {
+        Backend backend = shared;
+        int count = backend == null ? 0 : backend.inFlight();
+        for (Backend dedicated : perSession) {
+            count += dedicated.inFlight();
+        }
+        return count;
+    }
+
     public BackendStats stats() {
         return stats;
     }

@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.testing.ExampleServerCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

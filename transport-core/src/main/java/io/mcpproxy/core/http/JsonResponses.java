@@ -33,6 +33,22 @@ public final class JsonResponses {
         write(response, callback, 503, JsonRpc.proxyError(id, reason, message));
     }
 
+    /** 404 with the JSON-RPC {@code -32001} body: the client must initialize a new session. */
+    public static void sessionNotFound(Response response, Callback callback, JsonNode id) {
+        error(response, callback, 404, id, JsonRpc.SESSION_NOT_FOUND, "Session not found");
+    }
+
+    /** 503: the session exists but another replica serves it. */
+    public static void wrongReplica(Response response, Callback callback, JsonNode id, String owner) {
+        unavailable(response, callback, id, "wrong_replica",
+                "Session is served by proxy replica " + owner + "; route its requests there", 1);
+    }
+
+    /** 503: the session storage failed; the session may exist, so never 404. */
+    public static void storageUnavailable(Response response, Callback callback, JsonNode id) {
+        unavailable(response, callback, id, "storage_unavailable", "Session storage is unavailable; retry shortly", 1);
+    }
+
     /** An empty response (202, 204). */
     public static void empty(Response response, Callback callback, int status) {
         response.setStatus(status);

@@ -33,6 +33,7 @@ public final class SseStream {
     private boolean closing;
     private boolean finished;
     private volatile boolean open = true;
+    private final java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Runnable onClose = () -> { };
 
     private SseStream(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
@@ -58,9 +59,12 @@ public final class SseStream {
         return new SseStream(response, completion, maxQueuedEvents, maxQueuedBytes, description);
     }
 
-    /** Runs once when the stream ends, for whatever reason. */
+    /** Runs once when the stream ends, for whatever reason (at once if it already has). */
     public void onClose(Runnable action) {
         this.onClose = Objects.requireNonNull(action);
+        if (completed.get()) {
+            action.run();
+        }
     }
 
     /**
@@ -108,7 +112,7 @@ public final class SseStream {
             }
         }
         if (!open) {
-            flusher.abort(new IllegalStateException(description + ": slow consumer cut off"));
+            abort(new IllegalStateException(description + ": slow consumer cut off"));
             return false;
         }
         flusher.iterate();
@@ -126,9 +130,18 @@ public final class SseStream {
         flusher.iterate();
     }
 
-    /** Ends the stream now, dropping what is queued (client gone, server shutting down). */
+    /**
+     * Ends the stream now, dropping what is queued (slow consumer, client gone, shutdown). Fails the handler's
+     * callback first, so Jetty closes the connection even while a write is stuck on a client that stopped reading.
+     */
     public void abort(Throwable cause) {
+        finish(cause);
         flusher.abort(cause);
+    }
+
+    /** Ends the stream when Jetty reports the request failed (connection error, client gone). */
+    public void abortOnFailureOf(org.eclipse.jetty.server.Request request) {
+        request.addFailureListener(this::abort);
     }
 
     public boolean isOpen() {
@@ -142,11 +155,20 @@ public final class SseStream {
         }
     }
 
-    private void ended() {
+    /** Completes the handler's callback and runs the close action, once, whichever way the stream ends. */
+    private void finish(Throwable failure) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
         open = false;
         synchronized (lock) {
             queue.clear();
             queuedBytes = 0;
+        }
+        if (failure == null) {
+            completion.succeeded();
+        } else {
+            completion.failed(failure);
         }
         onClose.run();
     }
@@ -177,15 +199,13 @@ public final class SseStream {
 
         @Override
         protected void onCompleteSuccess() {
-            ended();
-            completion.succeeded();
+            finish(null);
         }
 
         @Override
         protected void onCompleteFailure(Throwable cause) {
             LOG.debug("{}: stream ended: {}", description, cause.toString());
-            ended();
-            completion.failed(cause);
+            finish(cause);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,15 +16,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Parses a text/event-stream body on a background thread into events a test can wait for, with bounded waits. */
-final class SseEvents implements AutoCloseable {
+public final class SseEvents implements AutoCloseable {
 
     /** One SSE event; {@code data} is empty for priming events. */
-    record Event(String id, String name, String data) {
-        ObjectNode json() {
+    public record Event(String id, String name, String data) {
+        public ObjectNode json() {
             return (ObjectNode) JsonRpc.parse(data.getBytes(StandardCharsets.UTF_8));
         }
 
-        boolean isPriming() {
+        public boolean isPriming() {
             return data.isEmpty();
         }
     }
@@ -36,7 +36,7 @@ final class SseEvents implements AutoCloseable {
     private final List<String> comments = new ArrayList<>();
     private volatile boolean ended;
 
-    SseEvents(InputStream body) {
+    public SseEvents(InputStream body) {
         this.body = body;
         Thread reader = new Thread(this::read, "test-sse-reader");
         reader.setDaemon(true);
@@ -80,7 +80,7 @@ final class SseEvents implements AutoCloseable {
     }
 
     /** The next event, failing the test after {@code timeout}; null when the stream ended. */
-    Event next(Duration timeout) throws InterruptedException {
+    public Event next(Duration timeout) throws InterruptedException {
         Event event = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (event == null) {
             throw new AssertionError("no SSE event within " + timeout);
@@ -93,7 +93,7 @@ final class SseEvents implements AutoCloseable {
     }
 
     /** The next event that is a JSON-RPC message (priming events skipped). */
-    ObjectNode nextMessage(Duration timeout) throws InterruptedException {
+    public ObjectNode nextMessage(Duration timeout) throws InterruptedException {
         while (true) {
             Event event = next(timeout);
             if (event == null) {
@@ -106,7 +106,7 @@ final class SseEvents implements AutoCloseable {
     }
 
     /** Every remaining message until the stream ends. */
-    List<ObjectNode> remaining(Duration timeout) throws InterruptedException {
+    public List<ObjectNode> remaining(Duration timeout) throws InterruptedException {
         List<ObjectNode> messages = new ArrayList<>();
         Event event;
         while ((event = next(timeout)) != null) {
@@ -118,7 +118,7 @@ final class SseEvents implements AutoCloseable {
     }
 
     /** True when no event arrives within {@code wait}. */
-    boolean quietFor(Duration wait) throws InterruptedException {
+    public boolean quietFor(Duration wait) throws InterruptedException {
         Event event = events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         if (event != null) {
             events.add(event); // keep it observable (order is lost only for assertions that already failed)
@@ -127,17 +127,17 @@ final class SseEvents implements AutoCloseable {
         return true;
     }
 
-    boolean ended() {
+    public boolean ended() {
         return ended;
     }
 
-    List<String> comments() {
+    public List<String> comments() {
         synchronized (comments) {
             return List.copyOf(comments);
         }
     }
 
-    static JsonNode result(ObjectNode response) {
+    public static JsonNode result(ObjectNode response) {
         return response.get("result");
     }
 

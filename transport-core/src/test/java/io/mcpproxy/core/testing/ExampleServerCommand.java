@@ -1,16 +1,16 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.testing;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The command line that spawns the example stdio MCP server from this test's own classpath. */
-final class ExampleServerCommand {
+public final class ExampleServerCommand {
 
     private ExampleServerCommand() {
     }
 
-    static List<String> commandLine(String... serverArgs) {
+    public static List<String> commandLine(String... serverArgs) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",

@@ -1,0 +1,109 @@
+package io.mcpproxy.core;
+
+import io.mcpproxy.session.Session;
+import io.mcpproxy.session.SessionStorageException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sessions one transport holds on this replica, checked against the shared storage on every request: the
+ * storage says whether a session exists (and slides its TTL), the registry whether this replica can serve it.
+ *
+ * @param <S> the transport's per-session state
+ */
+public final class SessionRegistry<S> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
+
+    /** What a session id names, from this replica's point of view. */
+    public sealed interface Lookup<S> permits Lookup.Here, Lookup.Missing, Lookup.Elsewhere {
+        /** Held here: serve it. */
+        record Here<S>(S session) implements Lookup<S> {
+        }
+
+        /** Unknown, expired or ended: HTTP 404, the client re-initializes. */
+        record Missing<S>() implements Lookup<S> {
+        }
+
+        /** Exists, but another replica holds its server connection or stream: HTTP 503, never 404. */
+        record Elsewhere<S>(String owner) implements Lookup<S> {
+        }
+    }
+
+    private final ProxyContext context;
+    private final ConcurrentHashMap<String, S> held = new ConcurrentHashMap<>();
+
+    public SessionRegistry(ProxyContext context) {
+        this.context = context;
+    }
+
+    /**
+     * Looks a session up and restarts its TTL.
+     *
+     * @param ended whether the held state is dead (e.g. its server exited); such sessions are over
+     * @throws SessionStorageException when the storage fails (HTTP 503)
+     */
+    public Lookup<S> lookup(String sessionId, java.util.function.Predicate<S> ended) {
+        Optional<Session> stored = context.sessions().get(sessionId); // malformed ids: empty, no storage call
+        S session = held.get(sessionId);
+        if (stored.isEmpty()) {
+            if (session != null) {
+                held.remove(sessionId, session);
+            }
+            return new Lookup.Missing<>();
+        }
+        if (session != null && !ended.test(session)) {
+            return new Lookup.Here<>(session);
+        }
+        String owner = stored.get().metadata(Session.OWNER).orElse(context.replicaId());
+        if (!owner.equals(context.replicaId())) {
+            return new Lookup.Elsewhere<>(owner);
+        }
+        // Ours, but this process holds nothing live for it (restarted, or its server died): it is over.
+        forget(sessionId);
+        return new Lookup.Missing<>();
+    }
+
+    public void put(String sessionId, S session) {
+        held.put(sessionId, session);
+    }
+
+    public S get(String sessionId) {
+        return held.get(sessionId);
+    }
+
+    /** Removes the held state, if it is still {@code session}. */
+    public boolean remove(String sessionId, S session) {
+        return held.remove(sessionId, session);
+    }
+
+    public S remove(String sessionId) {
+        return held.remove(sessionId);
+    }
+
+    public Collection<S> all() {
+        return List.copyOf(held.values());
+    }
+
+    public int size() {
+        return held.size();
+    }
+
+    /** Deletes a session from storage on a worker thread (safe to call from a stdio reader thread). */
+    public void forgetLater(String sessionId) {
+        context.runLater(() -> forget(sessionId));
+    }
+
+    /** Deletes a session from storage; a storage failure is logged (the session then expires by its TTL). */
+    public void forget(String sessionId) {
+        try {
+            context.sessions().delete(sessionId);
+        } catch (SessionStorageException e) {
+            LOG.warn("could not delete an ended session from storage (it will expire): {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.mcpproxy.core.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.jsonrpc.JsonRpcException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reading a POSTed JSON-RPC body, the same way for every transport: Content-Type 415, size 413, JSON 400
+ * ({@code -32700}), JSON-RPC shape 400 ({@code -32600}), batches allowed or 400. Errors are answered here; the
+ * caller only sees valid messages.
+ */
+public final class JsonRpcPost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JsonRpcPost.class);
+
+    /** The valid messages of one POST; {@code batch} when the body was an array. */
+    public record Messages(List<ObjectNode> messages, boolean batch) {
+    }
+
+    private JsonRpcPost() {
+    }
+
+    /**
+     * Reads the body asynchronously and hands its messages to {@code handler}, or answers the error.
+     *
+     * @param batchError null when batches are allowed, else the message of the 400 answered for one
+     */
+    public static void read(Request request, Response response, Callback callback, long maxBytes, String batchError,
+                            Consumer<Messages> handler) {
+        if (!isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+            JsonResponses.error(response, callback, 415, null, JsonRpc.INVALID_REQUEST,
+                    "Unsupported Media Type: Content-Type must be application/json");
+            return;
+        }
+        if (request.getLength() > maxBytes) {
+            tooLarge(response, callback, maxBytes);
+            return;
+        }
+        Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                if (cause instanceof IllegalArgumentException) {
+                    tooLarge(response, callback, maxBytes);
+                } else {
+                    callback.failed(cause); // the client went away mid-body
+                }
+                return;
+            }
+            Messages messages = parse(body, response, callback, batchError);
+            if (messages == null) {
+                return;
+            }
+            try {
+                handler.accept(messages);
+            } catch (RuntimeException e) {
+                LOG.error("POST failed", e);
+                JsonResponses.error(response, callback, 500, null, JsonRpc.INTERNAL_ERROR, "Internal error");
+            }
+        });
+    }
+
+    private static Messages parse(byte[] body, Response response, Callback callback, String batchError) {
+        JsonNode parsed;
+        try {
+            parsed = JsonRpc.parse(body);
+        } catch (JsonRpcException e) {
+            JsonResponses.error(response, callback, 400, null, e.code(), e.getMessage());
+            return null;
+        }
+        boolean batch = parsed.isArray();
+        if (batch && batchError != null) {
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, batchError);
+            return null;
+        }
+        List<ObjectNode> messages = new ArrayList<>();
+        for (JsonNode node : batch ? parsed : List.of(parsed)) {
+            if (JsonRpc.Kind.of(node) == JsonRpc.Kind.INVALID) {
+                JsonNode id = node.isObject() ? node.get("id") : null;
+                JsonResponses.error(response, callback, 400, id != null && (id.isTextual() || id.isNumber()) ? id : null,
+                        JsonRpc.INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message");
+                return null;
+            }
+            messages.add((ObjectNode) node);
+        }
+        if (messages.isEmpty()) {
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, "Invalid Request: empty batch");
+            return null;
+        }
+        return new Messages(messages, batch);
+    }
+
+    private static void tooLarge(Response response, Callback callback, long maxBytes) {
+        JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
+                "Payload Too Large: the body exceeds " + maxBytes + " bytes");
+    }
+
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String mime = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return mime.equalsIgnoreCase("application/json");
+    }
+
+    /** Whether Accept lists {@code type} (or a wildcard covering it). */
+    public static boolean accepts(Request request, String type) {
+        String major = type.substring(0, type.indexOf('/'));
+        for (String header : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
+            for (String part : header.split(",")) {
+                int semicolon = part.indexOf(';');
+                String mime = (semicolon < 0 ? part : part.substring(0, semicolon)).trim().toLowerCase();
+                if (mime.equals(type) || mime.equals("*/*") || mime.equals(major + "/*")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

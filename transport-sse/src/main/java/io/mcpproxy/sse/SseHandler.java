@@ -1,0 +1,261 @@
+package io.mcpproxy.sse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.BackendUnavailableException;
+import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.core.ProxyContext;
+import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.http.SseStream;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.session.Session;
+import io.mcpproxy.session.SessionStorageException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The legacy MCP HTTP+SSE transport (protocol 2024-11-05): {@code GET <ssePath>} opens a session's stream, whose
+ * first event names the POST endpoint; {@code POST <messagesPath>?session_id=<id>} takes the client's messages and
+ * answers 202, the replies travel on that session's stream only.
+ */
+final class SseHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseHandler.class);
+    static final String SESSION_PARAMETER = "session_id";
+
+    private final SseTransport.Settings settings;
+    private final ProxyContext context;
+    private final SessionRegistry<SseSession> local;
+
+    SseHandler(SseTransport.Settings settings, ProxyContext context) {
+        this.settings = settings;
+        this.context = context;
+        this.local = new SessionRegistry<>(context);
+        long keepAlive = context.keepAliveInterval().toMillis();
+        context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
+    }
+
+    int localSessionCount() {
+        return local.size();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        boolean stream = settings.ssePath().equals(path);
+        boolean messages = settings.messagesPath().equals(path);
+        if (!stream && !messages) {
+            return false;
+        }
+        String forbidden = context.guard().check(request);
+        if (forbidden != null) {
+            JsonResponses.error(response, callback, 403, null, JsonRpc.INVALID_REQUEST, "Forbidden: " + forbidden);
+            return true;
+        }
+        String method = request.getMethod();
+        try {
+            if (stream && "GET".equals(method)) {
+                openStream(request, response, callback);
+            } else if (messages && "POST".equals(method)) {
+                post(request, response, callback);
+            } else {
+                response.getHeaders().put(HttpHeader.ALLOW, stream ? "GET" : "POST");
+                JsonResponses.error(response, callback, 405, null, JsonRpc.INVALID_REQUEST,
+                        "Method Not Allowed: " + method);
+            }
+        } catch (SessionStorageException e) {
+            storageUnavailable(response, callback, e);
+        }
+        return true;
+    }
+
+    // ---- GET: the session's stream ----------------------------------------------------------------------------
+
+    private void openStream(Request request, Response response, Callback callback) {
+        if (!JsonRpcPost.accepts(request, "text/event-stream")) {
+            JsonResponses.error(response, callback, 406, null, JsonRpc.INVALID_REQUEST,
+                    "Not Acceptable: GET needs Accept: text/event-stream");
+            return;
+        }
+        Session created = context.sessions().create(Session.Type.SSE, Map.of(Session.OWNER, context.replicaId(),
+                Session.PROTOCOL_VERSION, ProtocolVersions.V2024_11_05));
+        SseSession session = new SseSession(created.id(), this::serverEnded);
+        try {
+            session.attach(context.backends().open(created.id(), session));
+        } catch (BackendUnavailableException e) {
+            local.forget(created.id());
+            JsonResponses.unavailable(response, callback, null, "server_unavailable", e.getMessage(), 1);
+            return;
+        }
+        SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
+                "SSE stream of session " + abbreviate(created.id()));
+        session.attach(stream);
+        local.put(created.id(), session);
+        stream.onClose(() -> clientGone(session));
+        stream.abortOnFailureOf(request);
+        request.addIdleTimeoutListener(timeout -> false); // keep-alives, not the idle timeout, watch the stream
+        stream.send(null, "endpoint", endpointUri(request, created.id()));
+    }
+
+    /** The POST URI announced in the {@code endpoint} event. */
+    String endpointUri(Request request, String sessionId) {
+        String relative = settings.messagesPath() + "?" + SESSION_PARAMETER + "=" + sessionId;
+        if (settings.publicBaseUrl() != null) {
+            return stripTrailingSlash(settings.publicBaseUrl()) + relative;
+        }
+        if (settings.trustProxyHeaders()) {
+            String proto = request.getHeaders().get("X-Forwarded-Proto");
+            String host = request.getHeaders().get("X-Forwarded-Host");
+            String prefix = request.getHeaders().get("X-Forwarded-Prefix");
+            if (proto != null && host != null && prefix != null) { // all three or none: never half a URL
+                return proto + "://" + host + stripTrailingSlash(prefix) + relative;
+            }
+        }
+        return relative;
+    }
+
+    // ---- POST: the client's messages --------------------------------------------------------------------------
+
+    private void post(Request request, Response response, Callback callback) {
+        Fields query = Request.extractQueryParameters(request);
+        String sessionId = query.getValue(SESSION_PARAMETER);
+        if (sessionId == null || sessionId.isEmpty()) {
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                    "Bad Request: the " + SESSION_PARAMETER + " query parameter is required");
+            return;
+        }
+        JsonRpcPost.read(request, response, callback, context.maxBodyBytes(), null, body -> {
+            try {
+                deliver(sessionId, body.messages(), response, callback);
+            } catch (SessionStorageException e) {
+                storageUnavailable(response, callback, e);
+            }
+        });
+    }
+
+    private void deliver(String sessionId, java.util.List<ObjectNode> messages, Response response, Callback callback) {
+        JsonNode firstId = messages.get(0).get("id");
+        SessionRegistry.Lookup<SseSession> lookup = local.lookup(sessionId, SseSession::isEnded);
+        if (lookup instanceof SessionRegistry.Lookup.Elsewhere<SseSession> elsewhere) {
+            JsonResponses.wrongReplica(response, callback, firstId, elsewhere.owner());
+            return;
+        }
+        if (!(lookup instanceof SessionRegistry.Lookup.Here<SseSession> here)) {
+            JsonResponses.sessionNotFound(response, callback, firstId);
+            return;
+        }
+        SseSession session = here.session();
+        for (ObjectNode message : messages) {
+            switch (JsonRpc.Kind.of(message)) {
+                case REQUEST -> {
+                    if ("initialize".equals(JsonRpc.method(message))) {
+                        session.channel().request(message, new Initialize(session));
+                    } else {
+                        session.channel().request(message, session);
+                    }
+                }
+                case NOTIFICATION -> session.channel().notify(message);
+                default -> session.channel().respond(message);
+            }
+        }
+        JsonResponses.empty(response, callback, 202);
+    }
+
+    /** Relays the initialize answer and records the negotiated version. */
+    private final class Initialize implements io.mcpproxy.core.Backend.Exchange {
+        private final SseSession session;
+
+        Initialize(SseSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void onMessage(ObjectNode message) {
+            session.onMessage(message);
+        }
+
+        @Override
+        public void onResponse(ObjectNode response) {
+            session.onResponse(response);
+            String negotiated = response.path("result").path("protocolVersion").asText(null);
+            if (negotiated != null) {
+                context.runLater(() -> {
+                    try {
+                        context.sessions().updateMetadata(session.id(), Map.of(Session.PROTOCOL_VERSION, negotiated));
+                    } catch (SessionStorageException e) {
+                        LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------------------
+
+    /** The client closed its stream (or was cut off): the session ends, nothing of it stays behind. */
+    private void clientGone(SseSession session) {
+        if (local.remove(session.id(), session)) {
+            session.close();
+            local.forgetLater(session.id());
+        }
+    }
+
+    /** The MCP server behind the session died. Called on the stdio reader thread. */
+    private void serverEnded(SseSession session) {
+        if (local.remove(session.id(), session)) {
+            local.forgetLater(session.id());
+        }
+    }
+
+    /** Keep-alive comments; each also refreshes the session's TTL, so a connected idle client keeps its session. */
+    private void keepAlive() {
+        for (SseSession session : local.all()) {
+            SseStream stream = session.stream();
+            if (stream == null || !stream.comment("keep-alive")) {
+                continue;
+            }
+            context.runLater(() -> {
+                try {
+                    if (context.sessions().get(session.id()).isEmpty()) {
+                        LOG.info("session {} ended elsewhere; closing its stream", abbreviate(session.id()));
+                        clientGone(session);
+                    }
+                } catch (SessionStorageException e) {
+                    LOG.debug("keep-alive could not refresh session TTL: {}", e.getMessage());
+                }
+            });
+        }
+    }
+
+    /** Ends every stream and session of this replica (shutdown). */
+    void closeAll() {
+        for (SseSession session : local.all()) {
+            local.remove(session.id(), session);
+            session.close();
+            local.forget(session.id());
+        }
+    }
+
+    private static void storageUnavailable(Response response, Callback callback, SessionStorageException e) {
+        LOG.warn("session storage unavailable: {}", e.getMessage());
+        JsonResponses.storageUnavailable(response, callback, null);
+    }
+
+    private static String stripTrailingSlash(String text) {
+        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    private static String abbreviate(String id) {
+        return id.length() <= 6 ? id : id.substring(0, 6) + "…";
+    }
+}

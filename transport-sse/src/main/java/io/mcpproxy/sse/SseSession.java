@@ -1,0 +1,90 @@
+package io.mcpproxy.sse;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.Backend;
+import io.mcpproxy.core.http.SseStream;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.util.function.Consumer;
+
+/**
+ * One legacy SSE client on this replica: its stream carries every server message of the session, replies to its
+ * POSTs included. The session lives exactly as long as the stream.
+ */
+final class SseSession implements Backend.Listener, Backend.Exchange {
+
+    private final String id;
+    private final Consumer<SseSession> onEnded;
+    private volatile SseStream stream; // attached once the server channel is open
+    private volatile Backend.Channel channel;
+
+    SseSession(String id, Consumer<SseSession> onEnded) {
+        this.id = id;
+        this.onEnded = onEnded;
+    }
+
+    void attach(SseStream stream) {
+        this.stream = stream;
+    }
+
+    String id() {
+        return id;
+    }
+
+    SseStream stream() {
+        return stream;
+    }
+
+    Backend.Channel channel() {
+        return channel;
+    }
+
+    void attach(Backend.Channel channel) {
+        this.channel = channel;
+    }
+
+    boolean isEnded() {
+        SseStream current = stream;
+        Backend.Channel open = channel;
+        return current == null || !current.isOpen() || open == null || open.isEnded();
+    }
+
+    private void closeStream() {
+        SseStream current = stream;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** Unrelated server messages, and (as the exchange of every request) related ones and responses. */
+    @Override
+    public boolean deliver(ObjectNode message) {
+        SseStream current = stream;
+        return current != null && current.send(null, "message", JsonRpc.toJson(message));
+    }
+
+    @Override
+    public void onMessage(ObjectNode message) {
+        deliver(message);
+    }
+
+    @Override
+    public void onResponse(ObjectNode response) {
+        deliver(response);
+    }
+
+    /** The MCP server died: the stream ends, and with it the session. */
+    @Override
+    public void onEnded(String reason) {
+        closeStream();
+        onEnded.accept(this);
+    }
+
+    /** Ends the stream and the channel (client gone, expiry, shutdown). */
+    void close() {
+        closeStream();
+        Backend.Channel current = channel;
+        if (current != null) {
+            current.close();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.mcpproxy.streamable;
+
+import io.mcpproxy.core.ProxyContext;
+import io.mcpproxy.core.Transport;
+import java.util.Objects;
+import org.eclipse.jetty.server.Handler;
+
+/** The MCP Streamable HTTP transport on one path (default {@code /mcp}), for {@link io.mcpproxy.core.McpProxy}. */
+public final class StreamableHttpTransport implements Transport {
+
+    /** Default endpoint path. */
+    public static final String DEFAULT_PATH = "/mcp";
+
+    private final String path;
+    private volatile StreamableHttpHandler handler;
+
+    public StreamableHttpTransport(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/', got '" + path + "'");
+        }
+        this.path = path;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The handler of the last {@link #open}, for tests and diagnostics. */
+    StreamableHttpHandler handler() {
+        return handler;
+    }
+
+    @Override
+    public Endpoint open(ProxyContext context) {
+        StreamableHttpHandler handler = new StreamableHttpHandler(path, context);
+        this.handler = handler;
+        return new Endpoint() {
+            @Override
+            public Handler handler() {
+                return handler;
+            }
+
+            @Override
+            public String describe() {
+                return "Streamable HTTP at " + path;
+            }
+
+            @Override
+            public void closeSessions() {
+                handler.closeAll();
+            }
+        };
+    }
+}
