@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar mcp-proxy.jar <transport> [options] -- <stdio MCP server command...>} */
 @Command(name = "mcp-proxy", mixinStandardHelpOptions = true, version = "mcp-proxy 0.1.0",
         description = "Puts MCP servers behind production HTTP transports.",
-        subcommands = {StreamableCommand.class, Main.ExampleServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommands.Streamable.class, ServeCommands.Sse.class, ServeCommands.Both.class,
+                Main.ExampleServerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

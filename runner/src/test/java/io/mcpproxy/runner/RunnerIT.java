@@ -77,6 +77,64 @@ class RunnerIT {
     }
 
     @Test
+    void bothServesStreamableAndLegacySseOnOnePortInFrontOfOneServer() throws Exception {
+        List<String> command = java(Main.class.getName(), "both", "--port", "0", "--");
+        command.addAll(java(Main.class.getName(), "example-server"));
+        runner = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(runner.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<List<String>> urls = CompletableFuture.supplyAsync(() -> {
+            try {
+                return List.of(stdout.readLine(), stdout.readLine());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        List<String> served = urls.get(30, TimeUnit.SECONDS);
+        URI streamable = URI.create(served.get(0));
+        URI sse = URI.create(served.get(1));
+        assertTrue(streamable.getPath().equals("/mcp") && sse.getPath().equals("/sse"), served.toString());
+        assertEquals(streamable.getPort(), sse.getPort(), "one port");
+
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> init = http.send(post(streamable, null, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+                + "\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"), HttpResponse.BodyHandlers.ofString());
+        String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+        HttpResponse<String> viaStreamable = http.send(post(streamable, session, "{\"jsonrpc\":\"2.0\",\"id\":2,"
+                + "\"method\":\"tools/call\",\"params\":{\"name\":\"pid\",\"arguments\":{}}}"),
+                HttpResponse.BodyHandlers.ofString());
+        String pid = viaStreamable.body().replaceAll(".*\"text\":\"(\\d+)\".*", "$1");
+
+        HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(sse)
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader events = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
+        String endpoint = null;
+        while (endpoint == null) {
+            String line = events.readLine();
+            if (line.startsWith("data: ")) {
+                endpoint = line.substring(6);
+            }
+        }
+        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(sse.resolve(endpoint))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"pid\","
+                                + "\"arguments\":{}}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode());
+        String reply = null;
+        while (reply == null) {
+            String line = events.readLine();
+            if (line.startsWith("data: {")) {
+                reply = line;
+            }
+        }
+        assertTrue(reply.contains("\"text\":\"" + pid + "\""), "same server process behind both: " + pid + " vs "
+                + reply);
+        runner.destroy();
+        assertTrue(runner.waitFor(15, TimeUnit.SECONDS));
+        assertEquals(0, runner.exitValue());
+    }
+
+    @Test
     void helpDocumentsEveryOption() throws Exception {
         runner = new ProcessBuilder(java(Main.class.getName(), "streamable", "--help")).redirectErrorStream(true).start();
         String help = new String(runner.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

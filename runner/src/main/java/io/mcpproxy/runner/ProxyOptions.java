@@ -1,33 +1,25 @@
 package io.mcpproxy.runner;
 
 import io.mcpproxy.core.BackendMode;
+import io.mcpproxy.core.McpProxy;
 import io.mcpproxy.session.RedisStorage;
-import io.mcpproxy.session.SessionStorage;
-import io.mcpproxy.streamable.StreamableHttpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
+import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code mcp-proxy streamable}: MCP Streamable HTTP in front of a stdio MCP server. */
-@Command(name = "streamable", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"MCP Streamable HTTP (POST/GET/DELETE on one path) in front of a stdio MCP server.",
-                "Example: mcp-proxy streamable --port 8080 -- npx -y @modelcontextprotocol/server-everything"},
-        footer = {"", "SIGTERM or Ctrl-C drains in-flight requests (up to --drain-timeout), ends the streams, stops the"
-                + " MCP server and exits 0."})
-final class StreamableCommand implements Callable<Integer> {
+/** The options every serving subcommand shares, applied to {@link McpProxy.AbstractBuilder}. */
+final class ProxyOptions {
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to bind; 0 = any free port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080",
+            description = "Port to bind; 0 = any free port (default: ${DEFAULT-VALUE}).")
     int port;
-
-    @Option(names = "--path", defaultValue = "/mcp", description = "Endpoint path (default: ${DEFAULT-VALUE}).")
-    String path;
 
     @Option(names = "--session-ttl", defaultValue = "2h", converter = DurationConverter.class,
             description = "Sliding session time-to-live (default: ${DEFAULT-VALUE}).")
@@ -85,50 +77,31 @@ final class StreamableCommand implements Callable<Integer> {
             description = "The stdio MCP server to run, after '--', e.g. -- python server.py")
     List<String> command;
 
-    @Override
-    public Integer call() throws Exception {
-        SessionStorage storage = redisUrl == null ? null
-                : RedisStorage.builder().uri(redisUrl).keyPrefix(redisKeyPrefix).build();
-        StreamableHttpProxy.Builder builder = StreamableHttpProxy.builder()
-                .command(command).host(host).port(port).path(path).sessionTtl(sessionTtl)
-                .allowedOrigins(allowedOrigins).allowedHosts(allowedHosts).requestTimeout(requestTimeout)
-                .backendMode(backendMode).maxBackends(maxBackends).keepAliveInterval(keepAlive)
-                .maxBodySize(maxBodySize).drainTimeout(drainTimeout);
-        if (storage != null) {
-            builder.withSessionStorage(storage);
-        }
+    /** Applies every shared option; returns the Redis storage it opened (the caller closes it), or null. */
+    RedisStorage applyTo(McpProxy.AbstractBuilder<?> builder) {
+        builder.command(command).host(host).port(port).sessionTtl(sessionTtl).allowedOrigins(allowedOrigins)
+                .allowedHosts(allowedHosts).requestTimeout(requestTimeout).backendMode(backendMode)
+                .maxBackends(maxBackends).keepAliveInterval(keepAlive).maxBodySize(maxBodySize)
+                .drainTimeout(drainTimeout);
         if (replicaId != null) {
             builder.replicaId(replicaId);
         }
-        StreamableHttpProxy proxy = builder.build();
-        try {
-            proxy.start();
-        } catch (Exception e) {
-            proxy.close();
-            if (storage != null) {
-                storage.close();
-            }
-            throw e;
+        if (redisUrl == null) {
+            return null;
         }
-        System.out.println(proxy.uri());
-        System.out.flush();
-        GracefulShutdown.awaitSignal(() -> {
-            proxy.close();
-            if (storage != null) {
-                storage.close();
-            }
-        });
-        return 0;
+        RedisStorage storage = RedisStorage.builder().uri(redisUrl).keyPrefix(redisKeyPrefix).build();
+        builder.withSessionStorage(storage);
+        return storage;
     }
 
     /** {@code shared} / {@code per-session}. */
-    static final class BackendModeConverter implements picocli.CommandLine.ITypeConverter<BackendMode> {
+    static final class BackendModeConverter implements CommandLine.ITypeConverter<BackendMode> {
         @Override
         public BackendMode convert(String value) {
-            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "shared" -> BackendMode.SHARED;
                 case "per-session", "per_session" -> BackendMode.PER_SESSION;
-                default -> throw new picocli.CommandLine.TypeConversionException(
+                default -> throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a backend mode: use shared or per-session");
             };
         }
