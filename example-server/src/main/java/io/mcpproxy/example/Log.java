@@ -8,11 +8,19 @@ final class Log {
 
     private static final int MAX_QUOTED = 200;
 
+    /** Prefix of every line, so the logs of several servers under one proxy can be told apart. */
+    private static volatile String prefix = "[example-server] ";
+
     private Log() {
     }
 
     static void log(String format, Object... args) {
-        System.err.println("[example-server] " + String.format(format, args));
+        System.err.println(prefix + String.format(format, args));
+    }
+
+    /** Sets the name shown in front of every log line; call before the first log. */
+    static void setName(String name) {
+        prefix = "[" + name + "] ";
     }
 
     /** Shortens client-supplied text so one huge bad line cannot flood the log. */

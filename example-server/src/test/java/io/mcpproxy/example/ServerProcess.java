@@ -46,11 +46,16 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(String... args) throws IOException {
+        return startMain(ExampleServer.class, args);
+    }
+
+    /** Starts {@code mainClass} of this module (ExampleServer or ConformanceServer) as a child process. */
+    static ServerProcess startMain(Class<?> mainClass, String... args) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java,
                 "-XX:TieredStopAtLevel=1", // C1 only: the server does little work, startup time dominates
-                "-cp", System.getProperty("java.class.path"), ExampleServer.class.getName()));
+                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         return new ServerProcess(new ProcessBuilder(command).start());
     }

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite (@modelcontextprotocol/conformance, server scenarios) against the
+# Streamable HTTP proxy, with example-server's ConformanceServer as the stdio MCP server behind it.
+#
+#   scripts/conformance.sh [--direct] [--no-build] [-- <extra suite options, e.g. --scenario ping --verbose>]
+#
+#   --direct    would also run the suite directly against the server. The server speaks stdio only and the
+#               suite needs an HTTP URL, so this is skipped with a note; the summary is printed instead.
+#   --no-build  use the jars already built (runner/target/mcp-proxy.jar, example-server/target/*.jar).
+#
+# Environment: CONFORMANCE_VERSION (default 0.1.16, needs Node 22, fetched by npx as the npm package node@22),
+#   PROXY_OPTS (extra options for `mcp-proxy.jar streamable`, word-split, e.g. "--backend-mode per-session"),
+#   SUITE_TIMEOUT (seconds, default 600).
+# Exit code: the suite's (0 = no failed check), or 2 for a usage/setup error.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CONFORMANCE_VERSION=${CONFORMANCE_VERSION:-0.1.16}
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-600}
+DIRECT=false
+BUILD=true
+SUITE_ARGS=()
+
+while (($#)); do
+    case "$1" in
+        --direct) DIRECT=true ;;
+        --no-build) BUILD=false ;;
+        --) shift; SUITE_ARGS=("$@"); break ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+log() { echo "[conformance] $*" >&2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")
+PROXY_PID=
+cleanup() {
+    local status=$?
+    if [[ -n "$PROXY_PID" ]] && kill -0 "$PROXY_PID" 2>/dev/null; then
+        log "stopping proxy (pid $PROXY_PID)"
+        kill -TERM "$PROXY_PID" 2>/dev/null || true
+        for _ in $(seq 1 150); do # the proxy drains and stops its MCP server; allow 15 s
+            kill -0 "$PROXY_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$PROXY_PID" 2>/dev/null; then
+            log "proxy still running, killing it"
+            kill -KILL "$PROXY_PID" 2>/dev/null || true
+        fi
+        wait "$PROXY_PID" 2>/dev/null || true
+    fi
+    log "logs kept in $WORK (proxy.log = proxy and server stderr, suite.log = suite output)"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cd "$ROOT"
+
+# 1. Build.
+if $BUILD; then
+    log "building (mvn install -DskipTests)"
+    mvn -B -q -Dstyle.color=never install -DskipTests
+fi
+PROXY_JAR="$ROOT/runner/target/mcp-proxy.jar"
+SERVER_JAR=$(ls "$ROOT"/example-server/target/example-server-*.jar 2>/dev/null \
+    | grep -v -E -- '-(sources|javadoc|tests)\.jar$' | head -n 1 || true)
+[[ -f "$PROXY_JAR" ]] || { log "missing $PROXY_JAR (build the runner module)"; exit 2; }
+[[ -n "$SERVER_JAR" ]] || { log "missing example-server jar (build the example-server module)"; exit 2; }
+if ! mvn -B -q -Dstyle.color=never dependency:build-classpath -pl example-server -DincludeScope=runtime \
+        -Dmdep.outputFile="$WORK/classpath.txt" >"$WORK/classpath.log" 2>&1; then
+    log "cannot compute the example-server classpath:"; cat "$WORK/classpath.log" >&2; exit 2
+fi
+SERVER_CP="$SERVER_JAR:$(cat "$WORK/classpath.txt")"
+
+# 2. Start the proxy on a free port, ConformanceServer behind it.
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+URL="http://127.0.0.1:$PORT/mcp"
+read -r -a EXTRA_PROXY_OPTS <<< "${PROXY_OPTS:-}"
+log "starting proxy on port $PORT"
+java -jar "$PROXY_JAR" streamable --port "$PORT" "${EXTRA_PROXY_OPTS[@]}" -- \
+    java -cp "$SERVER_CP" io.mcpproxy.example.ConformanceServer \
+    >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
+PROXY_PID=$!
+
+# 3. Wait (at most 60 s) until the port answers.
+deadline=$((SECONDS + 60))
+until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
+    if ! kill -0 "$PROXY_PID" 2>/dev/null; then
+        log "proxy exited before listening; its output:"
+        cat "$WORK/proxy.out" "$WORK/proxy.log" >&2 || true
+        exit 2
+    fi
+    if ((SECONDS >= deadline)); then
+        log "proxy not listening on port $PORT after 60 s; its log:"
+        tail -n 50 "$WORK/proxy.log" >&2 || true
+        exit 2
+    fi
+    sleep 0.2
+done
+for _ in $(seq 1 50); do # the URL line follows the bind closely; don't insist on it
+    [[ -s "$WORK/proxy.out" ]] && break
+    sleep 0.1
+done
+log "proxy listening; it announced: $(head -n 1 "$WORK/proxy.out" 2>/dev/null || echo '(nothing yet)')"
+
+# 4. Run the suite (bounded).
+log "running @modelcontextprotocol/conformance@$CONFORMANCE_VERSION server --url $URL ${SUITE_ARGS[*]:-}"
+set +e
+timeout --kill-after=10 "$SUITE_TIMEOUT" \
+    npx -y -p node@22 -p "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
+    conformance server --url "$URL" "${SUITE_ARGS[@]}" 2>&1 | tee "$WORK/suite.log"
+SUITE_RC=${PIPESTATUS[0]}
+set -e
+if ((SUITE_RC == 124 || SUITE_RC == 137)); then
+    log "the suite did not finish within $SUITE_TIMEOUT s"
+fi
+
+# 5. --direct: not possible for a stdio server; print the summary instead.
+summary() {
+    if grep -q '=== SUMMARY ===' "$WORK/suite.log"; then
+        sed -n '/=== SUMMARY ===/,$p' "$WORK/suite.log"
+    else
+        grep -E '^(Passed:|Total:)|FAILURE' "$WORK/suite.log" || echo "(no summary line in the suite output)"
+    fi
+}
+if $DIRECT; then
+    log "--direct skipped: ConformanceServer speaks stdio only, the suite needs an HTTP URL"
+    echo "----- summary (through the proxy) -----"
+    summary
+fi
+log "suite exit code: $SUITE_RC"
+
+# 6. The EXIT trap stops the proxy.
+exit "$SUITE_RC"
