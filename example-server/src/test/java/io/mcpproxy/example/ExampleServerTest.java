@@ -195,7 +195,7 @@ class ExampleServerTest {
         server.send(toolCall(1, "crash", "{\"exitCode\":7}"));
         assertEquals(7, server.waitForExit(Duration.ofSeconds(5)));
         assertEquals(List.of(), server.unreadLines());
-        assertTrue(server.stderr().contains("crash"), server::stderr);
+        assertTrue(server.awaitStderr("crash", Duration.ofSeconds(5)).contains("crash"), server::stderr);
     }
 
     @Test
@@ -244,7 +244,8 @@ class ExampleServerTest {
         assertEquals(-32600, server.responseTo(7).at("/error/code").asInt());
         server.send("{\"jsonrpc\":\"2.0\",\"id\":\"srv-999\",\"result\":{}}"); // response nobody waits for: ignored
         assertEquals("ok", server.callTool("abc", "echo", "{\"text\":\"ok\"}"), "string ids work and nothing was answered in between");
-        assertTrue(server.stderr().contains("ignoring line that is not JSON"), server::stderr);
+        assertTrue(server.awaitStderr("ignoring line that is not JSON", Duration.ofSeconds(5))
+                .contains("ignoring line that is not JSON"), server::stderr);
         assertFalse(server.stderr().contains("Exception"), server::stderr);
     }
 

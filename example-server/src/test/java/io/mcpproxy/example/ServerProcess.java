@@ -208,4 +208,13 @@ final class ServerProcess implements AutoCloseable {
         thread.start();
         return thread;
     }
+
+    /** Waits (bounded) until stderr contains {@code text}: stderr is pumped by another thread. */
+    String awaitStderr(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!stderr().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return stderr();
+    }
 }

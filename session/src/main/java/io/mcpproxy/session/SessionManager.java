@@ -69,6 +69,22 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
+     * Stores a session whose id someone else minted (an upstream MCP server, seen by the transparent proxy), unless
+     * a live session with that id exists.
+     *
+     * @return the stored session, or empty when the id is malformed or already taken
+     * @throws SessionStorageException when the storage fails or refuses
+     */
+    public Optional<Session> register(String id, Session.Type type, Map<String, String> metadata) {
+        if (!isValidId(id)) {
+            return Optional.empty();
+        }
+        Instant now = now();
+        Session session = new Session(id, type, now, now, metadata);
+        return storage.createIfAbsent(session, ttl) ? Optional.of(session) : Optional.empty();
+    }
+
+    /**
      * Loads a session and restarts its TTL.
      *
      * @return empty for an unknown, expired or malformed id

@@ -52,6 +52,18 @@ class SessionManagerTest {
     }
 
     @Test
+    void registerStoresAnUpstreamMintedIdOnce() {
+        Session learned = manager.register("upstream-id-1", Session.Type.TRANSPARENT,
+                Map.of(Session.BACKEND_URL, "http://127.0.0.1:9001/mcp")).orElseThrow();
+        assertEquals("upstream-id-1", learned.id());
+        assertEquals(Optional.empty(), manager.register("upstream-id-1", Session.Type.TRANSPARENT, Map.of()),
+                "taken");
+        assertEquals(Optional.empty(), manager.register("bad id", Session.Type.TRANSPARENT, Map.of()));
+        assertEquals("http://127.0.0.1:9001/mcp",
+                manager.get("upstream-id-1").orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
+    }
+
+    @Test
     void sessionsExpireAfterTheManagersTtlSinceLastAccess() {
         Session session = manager.create(Session.Type.STREAMABLE, Map.of());
         clock.advance(Duration.ofMinutes(29));

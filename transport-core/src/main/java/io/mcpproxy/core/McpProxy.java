@@ -1,6 +1,6 @@
 package io.mcpproxy.core;
 
-import io.mcpproxy.core.http.JsonErrorHandler;
+import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.stdio.StdioServer;
 import io.mcpproxy.session.LocalStorage;
@@ -22,11 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +46,7 @@ public final class McpProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(McpProxy.class);
 
-    private final Server server;
-    private final ServerConnector connector;
+    private final HttpListener listener;
     private final Backends backends;
     private final SessionManager sessions;
     private final boolean ownsStorage;
@@ -76,28 +70,18 @@ public final class McpProxy implements AutoCloseable {
         SessionStorage storage = ownsStorage ? LocalStorage.create() : builder.storage;
         this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
 
-        QueuedThreadPool threads = new QueuedThreadPool(builder.maxThreads, 4);
-        threads.setName("mcp-proxy");
-        threads.setDaemon(true);
-        this.server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(false);
-        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        connector.setHost(builder.host);
-        connector.setPort(builder.port);
-        connector.setIdleTimeout(builder.idleTimeout.toMillis());
-        server.addConnector(connector);
-        server.setErrorHandler(new JsonErrorHandler());
+        this.listener = new HttpListener("mcp-proxy", builder.host, builder.port, builder.idleTimeout,
+                builder.maxThreads);
 
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "mcp-proxy-timer");
             thread.setDaemon(true);
             return thread;
         });
-        RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts, isLoopback(builder.host));
+        RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
+                HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
-        this.context = new ProxyContext(backends, sessions, guard, replicaId, threads, scheduler, builder.maxBodyBytes,
+        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler, builder.maxBodyBytes,
                 builder.keepAliveInterval, builder.maxQueuedEvents, builder.maxQueuedBytes,
                 builder.maxWaitingMessages);
         List<Handler> handlers = new ArrayList<>();
@@ -106,7 +90,7 @@ public final class McpProxy implements AutoCloseable {
             endpoints.add(endpoint);
             handlers.add(endpoint.handler());
         }
-        server.setHandler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
+        listener.handler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
     }
 
     public static Builder builder() {
@@ -121,29 +105,24 @@ public final class McpProxy implements AutoCloseable {
     public void start() throws Exception {
         backends.start();
         try {
-            server.start();
+            listener.start();
         } catch (Exception e) {
             backends.close();
             throw e;
         }
-        LOG.info("MCP proxy on http://{}:{} ({}) in front of '{}'", hostForUri(), port(),
+        LOG.info("MCP proxy on {} ({}) in front of '{}'", listener.uri(""),
                 endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", ")),
                 serverDescription);
     }
 
     /** The port actually bound (useful with port 0). */
     public int port() {
-        return connector.getLocalPort();
+        return listener.port();
     }
 
     /** {@code http://host:port<path>} as bound. */
     public URI uri(String path) {
-        return URI.create("http://" + hostForUri() + ":" + port() + path);
-    }
-
-    private String hostForUri() {
-        String host = connector.getHost();
-        return host.contains(":") ? "[" + host + "]" : host;
+        return listener.uri(path);
     }
 
     public ProxyContext context() {
@@ -168,11 +147,11 @@ public final class McpProxy implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        if (!server.isStarted() && !server.isStarting()) {
+        if (!listener.isRunning()) {
             releaseBackendsAndSessions();
             return;
         }
-        connector.close(); // no new connections; open ones may still finish their requests
+        listener.stopAccepting(); // open connections may still finish their requests
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         while (backends.inFlight() > 0 && System.nanoTime() < deadline) {
             try {
@@ -187,11 +166,7 @@ public final class McpProxy implements AutoCloseable {
                     drainTimeout.toMillis());
         }
         endpoints.forEach(Transport.Endpoint::closeSessions); // ends streams, answers what is left
-        try {
-            server.stop();
-        } catch (Exception e) {
-            LOG.warn("HTTP listener did not stop cleanly: {}", e.toString());
-        }
+        listener.stop();
         releaseBackendsAndSessions();
     }
 
@@ -206,14 +181,6 @@ public final class McpProxy implements AutoCloseable {
         sessions.close();
         if (ownsStorage) {
             sessions.storage().close();
-        }
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
         }
     }
 

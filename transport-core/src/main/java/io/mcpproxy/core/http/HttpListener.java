@@ -1,0 +1,99 @@
+package io.mcpproxy.core.http;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The HTTP side every proxy shares: a Jetty server with one connector, its own worker pool, JSON-RPC error pages
+ * and no version banner.
+ */
+public final class HttpListener {
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final QueuedThreadPool threads;
+
+    /**
+     * @param name        prefix of the worker thread names
+     * @param idleTimeout idle timeout of client connections between requests
+     */
+    public HttpListener(String name, String host, int port, Duration idleTimeout, int maxThreads) {
+        this.threads = new QueuedThreadPool(maxThreads, 4);
+        threads.setName(name);
+        threads.setDaemon(true);
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(idleTimeout.toMillis());
+        server.addConnector(connector);
+        server.setErrorHandler(new JsonErrorHandler());
+    }
+
+    public void handler(Handler handler) {
+        server.setHandler(handler);
+    }
+
+    /** Worker threads, for blocking work off I/O threads. */
+    public Executor executor() {
+        return threads;
+    }
+
+    public Server server() {
+        return server;
+    }
+
+    public void start() throws Exception {
+        server.start();
+    }
+
+    public boolean isRunning() {
+        return server.isStarted() || server.isStarting();
+    }
+
+    /** Stops accepting connections; open ones may finish their requests. */
+    public void stopAccepting() {
+        connector.close();
+    }
+
+    /** Stops the server; a failure is reported, not thrown. */
+    public void stop() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(HttpListener.class).warn("HTTP listener did not stop cleanly: {}",
+                    e.toString());
+        }
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** {@code http://host:port<path>} as bound. */
+    public URI uri(String path) {
+        String host = connector.getHost();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + path);
+    }
+
+    /** Whether {@code host} names a loopback address (Host checks default to loopback names then). */
+    public static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}
