@@ -1,0 +1,215 @@
+package io.mcpproxy.transparent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.RequestGuard;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.jsonrpc.JsonRpcException;
+import io.mcpproxy.session.Session;
+import io.mcpproxy.session.SessionManager;
+import io.mcpproxy.session.SessionStorageException;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes each client request to an upstream MCP server: requests of a known session to the upstream that created
+ * it ({@code backend_url}), new sessions round robin, requests of unknown sessions answered here without any
+ * upstream. The exchange itself is {@link UpstreamExchange}.
+ */
+final class TransparentHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransparentHandler.class);
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+
+    private final TransparentProxy.Settings settings;
+    private final HttpClient client;
+    private final Upstreams upstreams;
+    private final SessionManager sessions;
+    private final RequestGuard guard;
+
+    TransparentHandler(TransparentProxy.Settings settings, HttpClient client, Upstreams upstreams,
+                       SessionManager sessions, RequestGuard guard) {
+        this.settings = settings;
+        this.client = client;
+        this.upstreams = upstreams;
+        this.sessions = sessions;
+        this.guard = guard;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String prefix = settings.pathPrefix();
+        if (!prefix.isEmpty() && !(path.equals(prefix) || path.startsWith(prefix + "/"))) {
+            return false;
+        }
+        String forbidden = guard.check(request);
+        if (forbidden != null) {
+            JsonResponses.error(response, callback, 403, null, JsonRpc.INVALID_REQUEST, "Forbidden: " + forbidden);
+            return true;
+        }
+        if (hasBody(request)) {
+            if (request.getLength() > settings.maxBodyBytes()) {
+                tooLarge(response, callback);
+                return true;
+            }
+            Content.Source.asByteArrayAsync(request, (int) settings.maxBodyBytes()).whenComplete((body, failure) -> {
+                if (failure == null) {
+                    route(request, response, callback, body);
+                } else if (unwrap(failure) instanceof IllegalArgumentException) {
+                    tooLarge(response, callback);
+                } else {
+                    callback.failed(unwrap(failure));
+                }
+            });
+        } else {
+            route(request, response, callback, null);
+        }
+        return true;
+    }
+
+    private void route(Request request, Response response, Callback callback, byte[] body) {
+        String sessionId = sessionIdOf(request);
+        try {
+            if (sessionId == null) {
+                forward(request, response, callback, body, upstreams.pick(), null);
+                return;
+            }
+            Optional<Session> session = sessions.get(sessionId);
+            if (session.isPresent()) {
+                forward(request, response, callback, body, backendOf(session.get()), sessionId);
+            } else if (isInitialize(body)) {
+                forward(request, response, callback, body, upstreams.pick(), null); // a client starting over
+            } else {
+                JsonResponses.error(response, callback, settings.unknownSessionStatus(), idOf(body),
+                        JsonRpc.SESSION_NOT_FOUND, "Session not found");
+            }
+        } catch (SessionStorageException e) {
+            LOG.warn("session storage unavailable: {}", e.getMessage());
+            JsonResponses.storageUnavailable(response, callback, idOf(body));
+        }
+    }
+
+    private void forward(Request request, Response response, Callback callback, byte[] body, URI target,
+                         String knownSession) {
+        new UpstreamExchange(this, request, response, callback, body, target, knownSession).send();
+    }
+
+    /** Where a known session's requests go: its {@code backend_url}, else the static target. */
+    private URI backendOf(Session session) {
+        Optional<String> backend = session.metadata(Session.BACKEND_URL);
+        if (backend.isPresent()) {
+            try {
+                URI uri = URI.create(backend.get());
+                if (uri.isAbsolute() && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (IllegalArgumentException malformed) {
+                LOG.debug("unparseable backend_url {}", backend.get());
+            }
+        }
+        return upstreams.first();
+    }
+
+    /** Records a session an upstream just created (the id is the upstream's). */
+    void learned(String sessionId, URI servedBy) {
+        try {
+            if (sessions.register(sessionId, Session.Type.TRANSPARENT,
+                    Map.of(Session.BACKEND_URL, servedBy.toString())).isEmpty() && !SessionManager.isValidId(sessionId)) {
+                LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
+            }
+        } catch (SessionStorageException e) {
+            LOG.warn("could not record session learned from {}: {}", servedBy, e.getMessage());
+        }
+    }
+
+    /** DELETE answered by the upstream: 2xx or 404 ends the session here too; 5xx keeps it. */
+    void deleted(String sessionId, int status) {
+        if (status / 100 == 2 || status == 404) {
+            try {
+                sessions.delete(sessionId);
+            } catch (SessionStorageException e) {
+                LOG.warn("could not delete session from storage (it will expire): {}", e.getMessage());
+            }
+        }
+    }
+
+    TransparentProxy.Settings settings() {
+        return settings;
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    /** The session a request names: {@code Mcp-Session-Id}, or the legacy SSE POST's query parameter. */
+    static String sessionIdOf(Request request) {
+        String header = request.getHeaders().get(SESSION_HEADER);
+        if (header != null) {
+            return header;
+        }
+        if (request.getHttpURI().getQuery() == null) {
+            return null;
+        }
+        Fields query = Request.extractQueryParameters(request);
+        String legacy = query.getValue("session_id");
+        return legacy != null ? legacy : query.getValue("sessionId");
+    }
+
+    private static boolean hasBody(Request request) {
+        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    /** Whether a POST body is (or contains, in a batch) an initialize request. */
+    static boolean isInitialize(byte[] body) {
+        JsonNode json = parseQuietly(body);
+        if (json == null) {
+            return false;
+        }
+        for (JsonNode message : json.isArray() ? json : java.util.List.of(json)) {
+            if ("initialize".equals(message.path("method").asText(null))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The JSON-RPC id of a single-message body, for error answers. */
+    static JsonNode idOf(byte[] body) {
+        JsonNode json = parseQuietly(body);
+        JsonNode id = json == null || !json.isObject() ? null : json.get("id");
+        return id != null && (id.isTextual() || id.isNumber()) ? id : null;
+    }
+
+    private static JsonNode parseQuietly(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return JsonRpc.parse(body);
+        } catch (JsonRpcException notJson) {
+            return null;
+        }
+    }
+
+    private void tooLarge(Response response, Callback callback) {
+        JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
+                "Payload Too Large: the body exceeds " + settings.maxBodyBytes() + " bytes");
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}

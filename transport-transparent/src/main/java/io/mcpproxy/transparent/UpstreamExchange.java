@@ -1,0 +1,263 @@
+package io.mcpproxy.transparent;
+
+import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request forwarded to one upstream, the response streamed back chunk by chunk with backpressure (the
+ * next upstream chunk is read only when the client took the previous one). The upstream request is aborted, and
+ * its connection released, the moment the client response fails or the client goes away.
+ *
+ * <p>A request that fails because its pooled connection was already closed, before any request byte was written,
+ * is sent once more; never after bytes were sent (JSON-RPC calls are not idempotent).
+ */
+final class UpstreamExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamExchange.class);
+
+    /** Connection-scoped headers (RFC 9110 7.6.1) that a proxy must not forward. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
+    private final TransparentHandler handler;
+    private final Request clientToProxyRequest;
+    private final Response proxyToClientResponse;
+    private final Callback callback;
+    private final byte[] body;
+    private final URI target;
+    private final String knownSession;
+    private int attempt;
+
+    UpstreamExchange(TransparentHandler handler, Request clientToProxyRequest, Response proxyToClientResponse,
+                     Callback callback, byte[] body, URI target, String knownSession) {
+        this.handler = handler;
+        this.clientToProxyRequest = clientToProxyRequest;
+        this.proxyToClientResponse = proxyToClientResponse;
+        this.callback = callback;
+        this.body = body;
+        this.target = target;
+        this.knownSession = knownSession;
+    }
+
+    void send() {
+        TransparentProxy.Settings settings = handler.settings();
+        org.eclipse.jetty.client.Request proxyToServerRequest = handler.client().newRequest(upstreamUri())
+                .method(clientToProxyRequest.getMethod())
+                .idleTimeout(settings.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        proxyToServerRequest.headers(this::copyRequestHeaders);
+        if (body != null) {
+            proxyToServerRequest.body(new BytesRequestContent(
+                    clientToProxyRequest.getHeaders().get(HttpHeader.CONTENT_TYPE), body));
+        }
+        boolean[] committed = {false};
+        proxyToServerRequest.onRequestCommit(request -> committed[0] = true);
+        clientToProxyRequest.addFailureListener(proxyToServerRequest::abort); // client gone: release upstream
+
+        EndpointEventRewriter[] rewriter = {null};
+        proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
+            int status = serverToProxyResponse.getStatus();
+            String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
+            if (status / 100 == 2 && issued != null && !issued.equals(knownSession)) {
+                handler.learned(issued, servedBy());
+            }
+            if (knownSession != null && "DELETE".equals(clientToProxyRequest.getMethod())) {
+                handler.deleted(knownSession, status);
+            }
+            String type = serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            if (type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
+                    && "GET".equals(clientToProxyRequest.getMethod())) {
+                rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> handler.learned(id, servedBy()));
+            }
+            proxyToClientResponse.setStatus(status);
+            copyResponseHeaders(serverToProxyResponse.getHeaders());
+        });
+        proxyToServerRequest.onResponseContentAsync((serverToProxyResponse, chunk, demander) -> {
+            ByteBuffer data = chunk.getByteBuffer();
+            if (rewriter[0] != null) {
+                data = rewriter[0].apply(data);
+            }
+            // Jetty releases the chunk when onContent returns; hold it until the client write is done.
+            chunk.retain();
+            proxyToClientResponse.write(false, data, Callback.from(() -> {
+                chunk.release();
+                demander.run(); // backpressure: the next upstream chunk only once the client took this one
+            }, failure -> {
+                chunk.release();
+                proxyToServerRequest.abort(failure); // the client went away mid-stream: release the upstream
+            }));
+        });
+        proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0]));
+    }
+
+    private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter) {
+        if (result.isSucceeded()) {
+            ByteBuffer rest = rewriter == null ? BufferUtil.EMPTY_BUFFER : rewriter.flush();
+            proxyToClientResponse.write(true, rest, callback);
+            return;
+        }
+        Throwable failure = result.getFailure();
+        if (proxyToClientResponse.isCommitted()) {
+            LOG.debug("upstream {} failed mid-response: {}", target, failure.toString());
+            callback.failed(failure); // aborts the client connection: it must not see a truncated body as whole
+            return;
+        }
+        if (!requestCommitted && attempt == 0 && isClosedConnection(failure)) {
+            attempt++;
+            LOG.debug("pooled connection to {} was closed before the request was written; retrying once", target);
+            proxyToClientResponse.getHeaders().clear();
+            send();
+            return;
+        }
+        proxyToClientResponse.getHeaders().clear();
+        JsonRpcErrorOf error = JsonRpcErrorOf.of(failure);
+        LOG.info("upstream {} {}: {}", target, error.reason, failure.toString());
+        JsonResponses.write(proxyToClientResponse, callback, error.status,
+                JsonRpc.proxyError(TransparentHandler.idOf(body), error.reason,
+                        error.message + " (" + servedBy() + ")"));
+    }
+
+    /** 502 for an unreachable upstream, 504 for one that timed out. */
+    private record JsonRpcErrorOf(int status, String reason, String message) {
+        static JsonRpcErrorOf of(Throwable failure) {
+            for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+                if (cause instanceof TimeoutException) {
+                    return new JsonRpcErrorOf(504, "upstream_timeout", "The upstream MCP server did not answer in time");
+                }
+            }
+            return new JsonRpcErrorOf(502, "upstream_unreachable", "The upstream MCP server is unreachable");
+        }
+    }
+
+    private static boolean isClosedConnection(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof EOFException || cause instanceof ClosedChannelException
+                    || cause instanceof java.io.IOException && !(cause instanceof ConnectException)
+                    && String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("closed")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The upstream URI: the target's scheme, host and port; the client's path (prefix removed) and query. */
+    private URI upstreamUri() {
+        String path = Request.getPathInContext(clientToProxyRequest);
+        String prefix = handler.settings().pathPrefix();
+        if (!prefix.isEmpty()) {
+            path = path.substring(prefix.length());
+            if (path.isEmpty()) {
+                path = "/";
+            }
+        }
+        String query = clientToProxyRequest.getHttpURI().getQuery();
+        return URI.create(target.getScheme() + "://" + target.getRawAuthority() + path
+                + (query == null ? "" : "?" + query));
+    }
+
+    /** What is recorded as the session's {@code backend_url}: the upstream actually used, with its path. */
+    private URI servedBy() {
+        return URI.create(target.getScheme() + "://" + target.getRawAuthority()
+                + (target.getRawPath() == null ? "" : target.getRawPath()));
+    }
+
+    private void copyRequestHeaders(HttpFields.Mutable proxyToServerHeaders) {
+        HttpFields clientHeaders = clientToProxyRequest.getHeaders();
+        Set<String> connectionScoped = connectionTokens(clientHeaders);
+        for (HttpField field : clientHeaders) {
+            String name = field.getLowerCaseName();
+            if (HOP_BY_HOP.contains(name) || connectionScoped.contains(name) || field.getHeader() == HttpHeader.HOST
+                    || field.getHeader() == HttpHeader.CONTENT_LENGTH) {
+                continue;
+            }
+            proxyToServerHeaders.add(field);
+        }
+        String clientAddress = Request.getRemoteAddr(clientToProxyRequest);
+        String host = clientHeaders.get(HttpHeader.HOST);
+        String scheme = clientToProxyRequest.getHttpURI().getScheme();
+        String forwardedFor = clientHeaders.get(HttpHeader.X_FORWARDED_FOR);
+        proxyToServerHeaders.put(HttpHeader.X_FORWARDED_FOR,
+                forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        proxyToServerHeaders.put(HttpHeader.X_FORWARDED_PROTO, scheme);
+        if (host != null) {
+            proxyToServerHeaders.put(HttpHeader.X_FORWARDED_HOST, host);
+        }
+        String forwarded = "for=" + quoteIfIpv6(clientAddress) + ";proto=" + scheme
+                + (host == null ? "" : ";host=\"" + host + "\"");
+        String earlier = clientHeaders.get(HttpHeader.FORWARDED);
+        proxyToServerHeaders.put(HttpHeader.FORWARDED, earlier == null ? forwarded : earlier + ", " + forwarded);
+        if (!pooled()) {
+            proxyToServerHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
+    }
+
+    /** Whether this request may use (and leave behind) a pooled connection. */
+    private boolean pooled() {
+        TransparentProxy.Settings settings = handler.settings();
+        if (settings.http2()) {
+            return true; // one multiplexed connection; Connection: close does not apply
+        }
+        if (!settings.idlePooling()) {
+            return false; // max idle 0: every connection closes after its exchange
+        }
+        double rate = settings.poolingRate();
+        return rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate;
+    }
+
+    private void copyResponseHeaders(HttpFields serverToProxyHeaders) {
+        Set<String> connectionScoped = connectionTokens(serverToProxyHeaders);
+        HttpFields.Mutable proxyToClientHeaders = proxyToClientResponse.getHeaders();
+        for (HttpField field : serverToProxyHeaders) {
+            String name = field.getLowerCaseName();
+            if (HOP_BY_HOP.contains(name) || connectionScoped.contains(name)) {
+                continue;
+            }
+            if (field.getHeader() == HttpHeader.CONTENT_LENGTH && rewritesBody()) {
+                continue;
+            }
+            proxyToClientHeaders.add(field);
+        }
+    }
+
+    /** A prefixed legacy SSE stream may change length as its endpoint event is rewritten. */
+    private boolean rewritesBody() {
+        return !handler.settings().pathPrefix().isEmpty() && "GET".equals(clientToProxyRequest.getMethod());
+    }
+
+    private static Set<String> connectionTokens(HttpFields headers) {
+        String connection = headers.get(HttpHeader.CONNECTION);
+        if (connection == null) {
+            return Set.of();
+        }
+        java.util.HashSet<String> tokens = new java.util.HashSet<>();
+        for (String token : connection.split(",")) {
+            tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return tokens;
+    }
+
+    private static String quoteIfIpv6(String address) {
+        return address.contains(":") ? "\"[" + address + "]\"" : address;
+    }
+}

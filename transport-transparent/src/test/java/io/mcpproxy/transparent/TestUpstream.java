@@ -1,0 +1,192 @@
+package io.mcpproxy.transparent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A real HTTP upstream for the transparent proxy's tests, counting the TCP connections it accepts. It speaks just
+ * enough MCP: initialize issues {@code Mcp-Session-Id}; other POSTs answer with which upstream served them; GET
+ * streams SSE events; legacy {@code /sse} announces an endpoint; DELETE answers the status the test asks for.
+ */
+final class TestUpstream implements AutoCloseable {
+
+    final String name;
+    final AtomicInteger accepted = new AtomicInteger();
+    final AtomicInteger open = new AtomicInteger();
+    final AtomicInteger requests = new AtomicInteger();
+    final List<String> cookiesSeen = new CopyOnWriteArrayList<>();
+    final List<String> forwardedFor = new CopyOnWriteArrayList<>();
+    final List<String> connectionHeaders = new CopyOnWriteArrayList<>();
+    final List<org.eclipse.jetty.http.HttpFields> headersSeen = new CopyOnWriteArrayList<>();
+    final AtomicLong streamClosedAtNanos = new AtomicLong();
+    volatile int deleteStatus = 200;
+    volatile long slowMillis;
+    private final AtomicInteger sessions = new AtomicInteger();
+    private Server server;
+    private ServerConnector connector;
+    private int port;
+
+    TestUpstream(String name) {
+        this.name = name;
+    }
+
+    /** Starts on {@code port} (0 = any) with the given idle timeout for its connections. */
+    TestUpstream start(int port, long idleTimeoutMillis) throws Exception {
+        server = new Server();
+        connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        connector.setIdleTimeout(idleTimeoutMillis);
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                accepted.incrementAndGet();
+                open.incrementAndGet();
+            }
+
+            @Override
+            public void onClosed(Connection connection) {
+                open.decrementAndGet();
+            }
+        });
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                return serve(request, response, callback);
+            }
+        });
+        server.start();
+        this.port = connector.getLocalPort();
+        return this;
+    }
+
+    int port() {
+        return port;
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + port + "/mcp");
+    }
+
+    /** Stops and starts again on the same port: a restarted upstream. */
+    void restart() throws Exception {
+        long idle = connector.getIdleTimeout();
+        server.stop();
+        start(port, idle);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    private boolean serve(Request request, Response response, Callback callback) throws Exception {
+        requests.incrementAndGet();
+        String cookie = request.getHeaders().get("Cookie");
+        cookiesSeen.add(cookie == null ? "" : cookie);
+        String xff = request.getHeaders().get("X-Forwarded-For");
+        forwardedFor.add(xff == null ? "" : xff);
+        String connection = request.getHeaders().get("Connection");
+        connectionHeaders.add(connection == null ? "" : connection);
+        headersSeen.add(org.eclipse.jetty.http.HttpFields.build(request.getHeaders()).asImmutable());
+        String path = Request.getPathInContext(request);
+        switch (request.getMethod() + " " + path) {
+            case "POST /mcp" -> post(request, response, callback);
+            case "GET /mcp" -> stream(response, callback, 20, 50);
+            case "GET /sse" -> legacy(response, callback);
+            case "POST /messages" -> json(response, callback, 202, null);
+            case "DELETE /mcp" -> {
+                response.setStatus(deleteStatus);
+                response.write(true, null, callback);
+            }
+            case "GET /gzip" -> {
+                response.getHeaders().put("Content-Encoding", "gzip");
+                response.getHeaders().put("Content-Type", "application/octet-stream");
+                response.write(true, ByteBuffer.wrap(new byte[] {31, -117, 8, 0, 1, 2, 3}), callback);
+            }
+            default -> {
+                response.setStatus(404);
+                response.write(true, null, callback);
+            }
+        }
+        return true;
+    }
+
+    private void post(Request request, Response response, Callback callback) throws Exception {
+        JsonNode body = JsonRpc.parse(Content.Source.asString(request, StandardCharsets.UTF_8).getBytes());
+        if (slowMillis > 0) {
+            Thread.sleep(slowMillis);
+        }
+        String method = body.path("method").asText();
+        ObjectNode result = JsonRpc.objectNode().put("servedBy", name).put("method", method);
+        if ("initialize".equals(method)) {
+            String sessionId = name + "-session-" + sessions.incrementAndGet();
+            response.getHeaders().put("Mcp-Session-Id", sessionId);
+            result.put("protocolVersion", "2025-06-18");
+        }
+        if ("set_cookie".equals(method)) {
+            response.getHeaders().add("Set-Cookie", "secret=" + name + "; Path=/");
+        }
+        json(response, callback, 200, JsonRpc.result(body.get("id"), result));
+    }
+
+    private void json(Response response, Callback callback, int status, JsonNode body) {
+        response.setStatus(status);
+        if (body == null) {
+            response.write(true, null, callback);
+            return;
+        }
+        response.getHeaders().put("Content-Type", "application/json");
+        response.write(true, ByteBuffer.wrap(JsonRpc.toBytes(body)), callback);
+    }
+
+    /** {@code events} SSE events, one every {@code everyMillis}; notes when the client connection went away. */
+    private void stream(Response response, Callback callback, int events, long everyMillis) {
+        response.getHeaders().put("Content-Type", "text/event-stream");
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 1; i <= events; i++) {
+                    String event = "id: " + i + "\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"tick\","
+                            + "\"params\":{\"n\":" + i + "}}\n\n";
+                    Callback.Completable written = new Callback.Completable();
+                    response.write(false, ByteBuffer.wrap(event.getBytes(StandardCharsets.UTF_8)), written);
+                    written.get();
+                    Thread.sleep(everyMillis);
+                }
+                response.write(true, null, callback);
+            } catch (Exception e) {
+                streamClosedAtNanos.set(System.nanoTime());
+                callback.failed(e);
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    private void legacy(Response response, Callback callback) {
+        response.getHeaders().put("Content-Type", "text/event-stream");
+        String id = name + "-legacy-" + sessions.incrementAndGet();
+        String endpoint = "event: endpoint\ndata: /messages?session_id=" + id + "\n\n";
+        response.write(false, ByteBuffer.wrap(endpoint.getBytes(StandardCharsets.UTF_8)), Callback.from(
+                () -> response.write(true, ByteBuffer.wrap(
+                        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"bye\"}\n\n".getBytes()), callback),
+                callback::failed));
+    }
+}

@@ -1,0 +1,258 @@
+package io.mcpproxy.transparent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.session.Session;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The transparent proxy against real upstream servers on ephemeral ports. */
+class TransparentProxyIT {
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private TestUpstream a;
+    private TestUpstream b;
+
+    @BeforeEach
+    void upstreams() throws Exception {
+        a = track(new TestUpstream("a").start(0, 30_000));
+        b = track(new TestUpstream("b").start(0, 30_000));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private TransparentProxy proxy(TransparentProxy.Builder builder) throws Exception {
+        TransparentProxy proxy = track(builder.port(0).build());
+        proxy.start();
+        return proxy;
+    }
+
+    @Test
+    void sessionsAreLearnedAndStickToTheUpstreamThatCreatedThem() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        String first = client.initialize();
+        String second = client.initialize();
+        assertNotEquals(first.substring(0, 1), second.substring(0, 1), "round robin over both upstreams");
+        Session learned = proxy.sessions().get(first).orElseThrow();
+        assertEquals(Session.Type.TRANSPARENT, learned.type());
+        String backend = learned.metadata(Session.BACKEND_URL).orElseThrow();
+        assertTrue(backend.equals(a.uri().toString()) || backend.equals(b.uri().toString()), backend);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(first.substring(0, 1), ProxyClient.servedBy(client.post(first, "tools/list")));
+            assertEquals(second.substring(0, 1), ProxyClient.servedBy(client.post(second, "tools/list")));
+        }
+    }
+
+    @Test
+    void unknownSessionsAreAnsweredWithoutAnyUpstream() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        HttpResponse<String> unknown = client.post("forged-session", "tools/list");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32001,\"message\":\"Session not found\"},\"id\":1}",
+                unknown.body());
+        HttpResponse<Void> get = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                .header("Mcp-Session-Id", "forged-session").GET().build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(404, get.statusCode());
+        assertEquals(0, a.requests.get(), "no upstream contacted");
+
+        HttpResponse<String> reinit = client.post("forged-session", "initialize");
+        assertEquals(200, reinit.statusCode(), "an initialize carrying an unknown id passes through");
+        assertEquals(1, a.requests.get());
+    }
+
+    @Test
+    void unknownSessionStatusCanBe400() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).unknownSessionStatus(400));
+        HttpResponse<String> unknown = new ProxyClient(http, proxy.uri("/mcp")).post("forged", "tools/list");
+        assertEquals(400, unknown.statusCode());
+        assertEquals(-32001, JsonRpc.parse(unknown.body().getBytes()).path("error").path("code").asInt());
+    }
+
+    @Test
+    void deleteRemovesTheSessionOn2xxOr404AndKeepsItOn5xx() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        for (int status : new int[] {500, 200, 404}) {
+            String session = client.initialize();
+            a.deleteStatus = status;
+            HttpResponse<Void> deleted = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                    .header("Mcp-Session-Id", session).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(status, deleted.statusCode());
+            assertEquals(status == 500, proxy.sessions().get(session).isPresent(), "after upstream " + status);
+        }
+    }
+
+    @Test
+    void unreachableUpstreamIs502AndASlowOneIs504() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        TransparentProxy down = proxy(TransparentProxy.builder()
+                .target(URI.create("http://127.0.0.1:" + closedPort + "/mcp")));
+        HttpResponse<String> badGateway = new ProxyClient(http, down.uri("/mcp")).post(null, "initialize");
+        assertEquals(502, badGateway.statusCode());
+        assertEquals("application/json", badGateway.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("upstream_unreachable", JsonRpc.parse(badGateway.body().getBytes()).path("error").path("data")
+                .path("reason").asText());
+
+        a.slowMillis = 1_500;
+        TransparentProxy slow = proxy(TransparentProxy.builder().target(a.uri())
+                .responseIdleTimeout(Duration.ofMillis(300)));
+        HttpResponse<String> timeout = new ProxyClient(http, slow.uri("/mcp")).post(null, "initialize");
+        assertEquals(504, timeout.statusCode());
+        assertEquals("upstream_timeout", JsonRpc.parse(timeout.body().getBytes()).path("error").path("data")
+                .path("reason").asText());
+    }
+
+    @Test
+    void cookiesOfOneClientNeverReachAnother() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        HttpResponse<String> setter = client.post(null, "set_cookie");
+        assertTrue(setter.headers().firstValue("Set-Cookie").orElse("").startsWith("secret=a"),
+                "Set-Cookie reaches the client");
+        client.post(null, "tools/list");
+        assertEquals("", a.cookiesSeen.get(a.cookiesSeen.size() - 1), "the proxy remembered nothing");
+        new ProxyClient(http, proxy.uri("/mcp")).post(proxy.uri("/mcp"), null,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}");
+        HttpResponse<String> withCookie = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                .header("Content-Type", "application/json").header("Cookie", "mine=1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, withCookie.statusCode());
+        assertEquals("mine=1", a.cookiesSeen.get(a.cookiesSeen.size() - 1), "the client's own Cookie is forwarded");
+        assertTrue(a.forwardedFor.get(a.forwardedFor.size() - 1).contains("127.0.0.1"), "X-Forwarded-For added");
+    }
+
+    @Test
+    void compressedBodiesPassThroughUntouched() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(proxy.uri("/gzip")).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals("gzip", gzip.headers().firstValue("Content-Encoding").orElse(""));
+        assertArrayEquals(new byte[] {31, -117, 8, 0, 1, 2, 3}, gzip.body());
+    }
+
+    @Test
+    void sseStreamsEventByEventAndAClientDisconnectClosesTheUpstreamWithinOneSecond() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        String session = new ProxyClient(http, proxy.uri("/mcp")).initialize();
+        long start = System.nanoTime();
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                .header("Accept", "text/event-stream").header("Mcp-Session-Id", session).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        SseEvents events = new SseEvents(stream.body());
+        SseEvents.Event first = events.next(Duration.ofSeconds(5));
+        long firstMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertEquals("1", first.id());
+        assertTrue(firstMillis < 500, "first event after " + firstMillis + " ms; the upstream needs 1 s for all 20");
+        events.next(Duration.ofSeconds(5));
+
+        long closedAt = System.nanoTime();
+        events.close(); // the client goes away mid-stream
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (a.streamClosedAtNanos.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(a.streamClosedAtNanos.get() != 0, "the upstream saw its stream end");
+        long millis = Duration.ofNanos(a.streamClosedAtNanos.get() - closedAt).toMillis();
+        assertTrue(millis < 1_000, "upstream connection released after " + millis + " ms");
+    }
+
+    @Test
+    void legacySseSessionsAreLearnedFromTheEndpointEventAndRewrittenUnderAPrefix() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/upstream-a"));
+        HttpResponse<String> stream = http.send(HttpRequest.newBuilder(proxy.uri("/upstream-a/sse"))
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(stream.body().startsWith("event: endpoint\ndata: /upstream-a/messages?session_id=a-legacy-"),
+                stream.body());
+        String session = stream.body().replaceAll("(?s).*session_id=([^\\n]+)\\n.*", "$1");
+        assertTrue(proxy.sessions().get(session).isPresent(), "learned " + session);
+        HttpResponse<String> post = new ProxyClient(http, proxy.uri("/")).post(
+                proxy.uri("/upstream-a/messages?session_id=" + session), null,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+        assertEquals(202, post.statusCode());
+        HttpResponse<String> unknown = new ProxyClient(http, proxy.uri("/")).post(
+                proxy.uri("/upstream-a/messages?session_id=nope"), null,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+        assertEquals(404, unknown.statusCode());
+    }
+
+    @Test
+    void aTargetThatFailsItsHealthProbeGetsNoNewSessions() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        URI dead = URI.create("http://127.0.0.1:" + closedPort + "/mcp");
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(dead, a.uri()))
+                .healthCheckInterval(Duration.ofMillis(100)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (proxy.isHealthy(dead) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(proxy.isHealthy(dead));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        for (int i = 0; i < 6; i++) {
+            assertTrue(client.initialize().startsWith("a-session-"), "every new session goes to the live target");
+        }
+    }
+
+    @Test
+    void hopByHopHeadersStayBehindAndForwardingHeadersAreAdded() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}";
+        String raw = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + proxy.port() + "\r\nContent-Type: application/json\r\n"
+                + "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                + "X-Custom: kept\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.getOutputStream().write(raw.getBytes());
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
+            assertTrue(status.startsWith("HTTP/1.1 200"), status);
+        }
+        org.eclipse.jetty.http.HttpFields seen = a.headersSeen.get(a.headersSeen.size() - 1);
+        assertFalse(seen.contains("X-Hop"), "named in Connection: hop-by-hop");
+        assertFalse(seen.contains("Keep-Alive"));
+        assertFalse(seen.contains("TE"));
+        assertEquals("kept", seen.get("X-Custom"));
+        assertEquals("127.0.0.1", seen.get("X-Forwarded-For"));
+        assertEquals("http", seen.get("X-Forwarded-Proto"));
+        assertEquals("127.0.0.1:" + proxy.port(), seen.get("X-Forwarded-Host"));
+        assertTrue(seen.get("Forwarded").startsWith("for=127.0.0.1;proto=http;host="), seen.get("Forwarded"));
+    }
+
+    static ObjectNode json(HttpResponse<String> response) {
+        return (ObjectNode) JsonRpc.parse(response.body().getBytes());
+    }
+}
