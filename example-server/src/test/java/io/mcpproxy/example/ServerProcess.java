@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 final class ServerProcess implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(15); // JVM start-up on a loaded 2-core CI machine
 
     private final Process process;
     private final Writer stdin;
