@@ -1,0 +1,127 @@
+package io.mcpproxy.transparent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The upstream-connection rules, proven by counting the TCP connections a real upstream accepts. */
+class UpstreamConnectionsIT {
+
+    private TestUpstream upstream;
+    private TransparentProxy proxy;
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+
+    @AfterEach
+    void close() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstream.close();
+    }
+
+    private ProxyClient start(long upstreamIdleMillis, TransparentProxy.Builder builder) throws Exception {
+        upstream = new TestUpstream("u").start(0, upstreamIdleMillis);
+        proxy = builder.target(upstream.uri()).port(0).build();
+        proxy.start();
+        return new ProxyClient(http, proxy.uri("/mcp"));
+    }
+
+    /** {@code total} POSTs from {@code concurrency} threads; returns how many failed. */
+    private int burst(ProxyClient client, int total, int concurrency) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < concurrency; t++) {
+            workers.add(pool.submit(() -> {
+                while (next.getAndIncrement() < total) {
+                    try {
+                        HttpResponse<String> response = client.post(null, "tools/list");
+                        if (response.statusCode() != 200) {
+                            failed.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        return failed.get();
+    }
+
+    @Test
+    void tenThousandRequestsAtConcurrency32UseAtMost32UpstreamConnections() throws Exception {
+        ProxyClient client = start(30_000, TransparentProxy.builder());
+        assertEquals(0, burst(client, 10_000, 32));
+        assertEquals(10_000, upstream.requests.get());
+        assertTrue(upstream.accepted.get() <= 32, "upstream connections: " + upstream.accepted.get());
+        System.out.printf("pooled: 10,000 requests at concurrency 32 over %d upstream connections%n",
+                upstream.accepted.get());
+    }
+
+    @Test
+    void poolingRateZeroOpensOneConnectionPerRequest() throws Exception {
+        ProxyClient client = start(30_000, TransparentProxy.builder().poolingRate(0.0));
+        assertEquals(0, burst(client, 300, 4));
+        assertEquals(300, upstream.requests.get());
+        // one connection per request: never fewer connections than requests (the pool may open one spare)
+        assertTrue(upstream.accepted.get() >= 300 && upstream.accepted.get() <= 310,
+                "upstream connections: " + upstream.accepted.get());
+        assertTrue(upstream.connectionHeaders.stream().allMatch("close"::equalsIgnoreCase),
+                "every request asked the upstream to close its connection");
+    }
+
+    @Test
+    void maxIdleZeroKeepsNoConnectionOpenAfterTheBurst() throws Exception {
+        ProxyClient client = start(30_000, TransparentProxy.builder().maxIdleConnections(0));
+        assertEquals(0, burst(client, 200, 8));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (upstream.open.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, upstream.open.get(), "no idle upstream connection left open");
+    }
+
+    @Test
+    void anUpstreamThatClosesIdleConnectionsFirstCausesNoClientVisibleError() throws Exception {
+        // The upstream drops idle connections after 100 ms; the proxy would keep them for 10 s.
+        ProxyClient client = start(100, TransparentProxy.builder().poolIdleTimeout(Duration.ofSeconds(10)));
+        for (int i = 0; i < 15; i++) {
+            HttpResponse<String> response = client.post(null, "tools/list");
+            assertEquals(200, response.statusCode(), "request " + i + ": " + response.body());
+            Thread.sleep(150 + (i % 3) * 20); // land just after the upstream closed the pooled connection
+        }
+        assertTrue(upstream.accepted.get() > 1, "the upstream really recycled connections");
+    }
+
+    @Test
+    void requestsAfterAnUpstreamRestartSucceedWithoutRestartingTheProxy() throws Exception {
+        ProxyClient client = start(30_000, TransparentProxy.builder());
+        assertEquals(0, burst(client, 50, 4));
+        upstream.restart();
+        int failedAfter = 0;
+        for (int i = 0; i < 50; i++) {
+            if (client.post(null, "tools/list").statusCode() != 200) {
+                failedAfter++;
+            }
+        }
+        assertEquals(0, failedAfter, "every request after the restart succeeded");
+    }
+}
