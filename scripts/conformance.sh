@@ -7,6 +7,8 @@
 #   --direct    would also run the suite directly against the server. The server speaks stdio only and the
 #               suite needs an HTTP URL, so this is skipped with a note; the summary is printed instead.
 #   --no-build  use the jars already built (runner/target/mcp-proxy.jar, example-server/target/*.jar).
+#   --transparent  also put the transparent proxy in front of that HTTP endpoint and run the suite through it;
+#               fails unless it scores exactly what the endpoint scores directly.
 #
 # Environment: CONFORMANCE_VERSION (default 0.1.16, needs Node 22, fetched by npx as the npm package node@22),
 #   PROXY_OPTS (extra options for `mcp-proxy.jar streamable`, word-split, e.g. "--backend-mode per-session"),
@@ -19,12 +21,14 @@ CONFORMANCE_VERSION=${CONFORMANCE_VERSION:-0.1.16}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-600}
 DIRECT=false
 BUILD=true
+TRANSPARENT=false
 SUITE_ARGS=()
 
 while (($#)); do
     case "$1" in
         --direct) DIRECT=true ;;
         --no-build) BUILD=false ;;
+        --transparent) TRANSPARENT=true ;;
         --) shift; SUITE_ARGS=("$@"); break ;;
         -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
@@ -36,8 +40,13 @@ log() { echo "[conformance] $*" >&2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")
 PROXY_PID=
+TRANSPARENT_PID=
 cleanup() {
     local status=$?
+    if [[ -n "$TRANSPARENT_PID" ]] && kill -0 "$TRANSPARENT_PID" 2>/dev/null; then
+        kill -TERM "$TRANSPARENT_PID" 2>/dev/null || true
+        wait "$TRANSPARENT_PID" 2>/dev/null || true
+    fi
     if [[ -n "$PROXY_PID" ]] && kill -0 "$PROXY_PID" 2>/dev/null; then
         log "stopping proxy (pid $PROXY_PID)"
         kill -TERM "$PROXY_PID" 2>/dev/null || true
@@ -117,6 +126,36 @@ SUITE_RC=${PIPESTATUS[0]}
 set -e
 if ((SUITE_RC == 124 || SUITE_RC == 137)); then
     log "the suite did not finish within $SUITE_TIMEOUT s"
+fi
+
+# 4b. --transparent: the same suite through the transparent proxy in front of that HTTP endpoint.
+if $TRANSPARENT; then
+    TPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    log "starting the transparent proxy on port $TPORT in front of $URL"
+    java -jar "$PROXY_JAR" transparent --port "$TPORT" --target "$URL" \
+        >"$WORK/transparent.out" 2>"$WORK/transparent.log" &
+    TRANSPARENT_PID=$!
+    deadline=$((SECONDS + 60))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$TPORT") 2>/dev/null; do
+        kill -0 "$TRANSPARENT_PID" 2>/dev/null || { log "transparent proxy exited"; cat "$WORK/transparent.log" >&2; exit 2; }
+        ((SECONDS < deadline)) || { log "transparent proxy not listening after 60 s"; exit 2; }
+        sleep 0.2
+    done
+    log "running the suite through the transparent proxy"
+    set +e
+    timeout --kill-after=10 "$SUITE_TIMEOUT" \
+        npx -y -p node@22 -p "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
+        conformance server --url "http://127.0.0.1:$TPORT/mcp" "${SUITE_ARGS[@]}" 2>&1 | tee "$WORK/suite-transparent.log"
+    TRANSPARENT_RC=${PIPESTATUS[0]}
+    set -e
+    direct_total=$(grep -E '^Total:' "$WORK/suite.log" | tail -n 1)
+    through_total=$(grep -E '^Total:' "$WORK/suite-transparent.log" | tail -n 1)
+    echo "direct:            ${direct_total:-(no total)}"
+    echo "through transparent: ${through_total:-(no total)}"
+    if [[ -z "$direct_total" || "$direct_total" != "$through_total" || "$TRANSPARENT_RC" != "$SUITE_RC" ]]; then
+        log "the transparent proxy changed the score"
+        exit 1
+    fi
 fi
 
 # 5. --direct: not possible for a stdio server; print the summary instead.

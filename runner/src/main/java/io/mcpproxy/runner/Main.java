@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mcp-proxy", mixinStandardHelpOptions = true, version = "mcp-proxy 0.1.0",
         description = "Puts MCP servers behind production HTTP transports.",
         subcommands = {ServeCommands.Streamable.class, ServeCommands.Sse.class, ServeCommands.Both.class,
-                Main.ExampleServerCommand.class, CommandLine.HelpCommand.class})
+                TransparentCommand.class, Main.ExampleServerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
