@@ -135,6 +135,43 @@ class RunnerIT {
     }
 
     @Test
+    void transparentForwardsToAnHttpMcpServerAndSticksSessions() throws Exception {
+        List<String> serverCommand = java(Main.class.getName(), "example-server");
+        try (io.mcpproxy.streamable.StreamableHttpProxy upstream = io.mcpproxy.streamable.StreamableHttpProxy.builder()
+                .command(serverCommand).port(0).build()) {
+            upstream.start();
+            runner = new ProcessBuilder(java(Main.class.getName(), "transparent", "--port", "0",
+                    "--target", upstream.uri().toString())).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            BufferedReader stdout = new BufferedReader(new InputStreamReader(runner.getInputStream(),
+                    StandardCharsets.UTF_8));
+            CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stdout.readLine();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            URI proxy = URI.create(firstLine.get(30, TimeUnit.SECONDS)).resolve("/mcp");
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> init = http.send(post(proxy, null, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+                    + "\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                    + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, init.statusCode(), init.body());
+            String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+            HttpResponse<String> echo = http.send(post(proxy, session, "{\"jsonrpc\":\"2.0\",\"id\":2,"
+                    + "\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":"
+                    + "\"through two proxies\"}}}"), HttpResponse.BodyHandlers.ofString());
+            assertTrue(echo.body().contains("through two proxies"), echo.body());
+            assertEquals(404, http.send(post(proxy, "unknown-session", "{\"jsonrpc\":\"2.0\",\"id\":3,"
+                    + "\"method\":\"tools/list\"}"), HttpResponse.BodyHandlers.ofString()).statusCode());
+            runner.destroy();
+            assertTrue(runner.waitFor(15, TimeUnit.SECONDS));
+            assertEquals(0, runner.exitValue());
+        }
+    }
+
+    @Test
     void helpDocumentsEveryOption() throws Exception {
         runner = new ProcessBuilder(java(Main.class.getName(), "streamable", "--help")).redirectErrorStream(true).start();
         String help = new String(runner.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
