@@ -14,6 +14,32 @@ final class GracefulShutdown {
     private GracefulShutdown() {
     }
 
+    /** Something to start, and to stop on a signal. */
+    interface Service {
+        void start() throws Exception;
+
+        /** Idempotent; also called when start fails. */
+        void stop();
+    }
+
+    /**
+     * Starts {@code service}, prints the URLs it serves on stdout (logs go to stderr), then blocks until SIGTERM or
+     * SIGINT and stops it; or stops it and rethrows when it does not start.
+     */
+    static int serve(Service service, java.util.function.Supplier<java.util.List<java.net.URI>> urls)
+            throws Exception {
+        try {
+            service.start();
+        } catch (Exception e) {
+            service.stop();
+            throw e;
+        }
+        urls.get().forEach(System.out::println);
+        System.out.flush();
+        awaitSignal(service::stop);
+        return 0;
+    }
+
     static void awaitSignal(Runnable shutdown) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean ran = new AtomicBoolean();

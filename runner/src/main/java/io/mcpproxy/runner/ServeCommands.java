@@ -5,7 +5,6 @@ import io.mcpproxy.core.Transport;
 import io.mcpproxy.session.RedisStorage;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;
-import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,27 +32,20 @@ final class ServeCommands {
             transports().forEach(builder::transport);
             RedisStorage storage = options.applyTo(builder);
             McpProxy proxy = builder.build();
-            try {
-                proxy.start();
-            } catch (Exception e) {
-                proxy.close();
-                if (storage != null) {
-                    storage.close();
+            return GracefulShutdown.serve(new GracefulShutdown.Service() {
+                @Override
+                public void start() throws Exception {
+                    proxy.start();
                 }
-                throw e;
-            }
-            for (String path : paths()) {
-                URI uri = proxy.uri(path);
-                System.out.println(uri);
-            }
-            System.out.flush();
-            GracefulShutdown.awaitSignal(() -> {
-                proxy.close();
-                if (storage != null) {
-                    storage.close();
+
+                @Override
+                public void stop() {
+                    proxy.close();
+                    if (storage != null) {
+                        storage.close();
+                    }
                 }
-            });
-            return 0;
+            }, () -> paths().stream().map(proxy::uri).toList());
         }
     }
 

@@ -121,23 +121,19 @@ final class TransparentCommand implements Callable<Integer> {
             builder.withSessionStorage(storage);
         }
         TransparentProxy proxy = builder.build();
-        try {
-            proxy.start();
-        } catch (Exception e) {
-            proxy.close();
-            if (storage != null) {
-                storage.close();
+        return GracefulShutdown.serve(new GracefulShutdown.Service() {
+            @Override
+            public void start() throws Exception {
+                proxy.start();
             }
-            throw e;
-        }
-        System.out.println(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/"));
-        System.out.flush();
-        GracefulShutdown.awaitSignal(() -> {
-            proxy.close();
-            if (storage != null) {
-                storage.close();
+
+            @Override
+            public void stop() {
+                proxy.close();
+                if (storage != null) {
+                    storage.close();
+                }
             }
-        });
-        return 0;
+        }, () -> List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/")));
     }
 }

@@ -145,10 +145,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return;
         }
         JsonNode firstId = messages.get(0).get("id");
-        String sessionId = request.getHeaders().get(SESSION_HEADER);
+        String sessionId = requireSessionHeader(request, response, callback, firstId);
         if (sessionId == null) {
-            JsonResponses.error(response, callback, 400, firstId, JsonRpc.INVALID_REQUEST,
-                    "Bad Request: Mcp-Session-Id header is required");
             return;
         }
         LocalSession session = resolve(sessionId, response, callback, firstId);
@@ -225,10 +223,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     "Not Acceptable: GET needs Accept: text/event-stream");
             return;
         }
-        String sessionId = request.getHeaders().get(SESSION_HEADER);
+        String sessionId = requireSessionHeader(request, response, callback, null);
         if (sessionId == null) {
-            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                    "Bad Request: Mcp-Session-Id header is required");
             return;
         }
         LocalSession session = resolve(sessionId, response, callback, null);
@@ -259,10 +255,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     // ---- DELETE -----------------------------------------------------------------------------------------------
 
     private void delete(Request request, Response response, Callback callback) {
-        String sessionId = request.getHeaders().get(SESSION_HEADER);
+        String sessionId = requireSessionHeader(request, response, callback, null);
         if (sessionId == null) {
-            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                    "Bad Request: Mcp-Session-Id header is required");
             return;
         }
         LocalSession session = local.remove(sessionId);
@@ -277,6 +271,16 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     }
 
     // ---- sessions ---------------------------------------------------------------------------------------------
+
+    /** The {@code Mcp-Session-Id} header, or null after answering 400 (spec: servers requiring sessions). */
+    private static String requireSessionHeader(Request request, Response response, Callback callback, JsonNode id) {
+        String sessionId = request.getHeaders().get(SESSION_HEADER);
+        if (sessionId == null) {
+            JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_REQUEST,
+                    "Bad Request: Mcp-Session-Id header is required");
+        }
+        return sessionId;
+    }
 
     /** The session a request names (TTL refreshed), or null after answering 404 or 503. */
     private LocalSession resolve(String sessionId, Response response, Callback callback, JsonNode id) {
