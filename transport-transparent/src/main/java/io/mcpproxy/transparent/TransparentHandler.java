@@ -2,6 +2,7 @@ package io.mcpproxy.transparent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.jsonrpc.JsonRpcException;
@@ -62,14 +63,14 @@ final class TransparentHandler extends Handler.Abstract {
         }
         if (hasBody(request)) {
             if (request.getLength() > settings.maxBodyBytes()) {
-                tooLarge(response, callback);
+                JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
                 return true;
             }
             Content.Source.asByteArrayAsync(request, (int) settings.maxBodyBytes()).whenComplete((body, failure) -> {
                 if (failure == null) {
                     route(request, response, callback, body);
                 } else if (unwrap(failure) instanceof IllegalArgumentException) {
-                    tooLarge(response, callback);
+                    JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
                 } else {
                     callback.failed(unwrap(failure));
                 }
@@ -202,11 +203,6 @@ final class TransparentHandler extends Handler.Abstract {
         } catch (JsonRpcException notJson) {
             return null;
         }
-    }
-
-    private void tooLarge(Response response, Callback callback) {
-        JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
-                "Payload Too Large: the body exceeds " + settings.maxBodyBytes() + " bytes");
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -45,14 +45,14 @@ public final class JsonRpcPost {
             return;
         }
         if (request.getLength() > maxBytes) {
-            tooLarge(response, callback, maxBytes);
+            tooLarge(request, response, callback, maxBytes);
             return;
         }
         Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
                 if (cause instanceof IllegalArgumentException) {
-                    tooLarge(response, callback, maxBytes);
+                    tooLarge(request, response, callback, maxBytes);
                 } else {
                     callback.failed(cause); // the client went away mid-body
                 }
@@ -101,9 +101,22 @@ public final class JsonRpcPost {
         return new Messages(messages, batch);
     }
 
-    private static void tooLarge(Response response, Callback callback, long maxBytes) {
-        JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
+    /** Bodies up to this size are read and discarded before a 413, so the client sees the answer. */
+    private static final long MAX_DRAINED_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * Answers 413. A client still sending its body would otherwise meet a closed connection instead of the answer,
+     * so a body of declared, moderate size is read and discarded first; a larger or unsized one is cut off.
+     */
+    public static void tooLarge(Request request, Response response, Callback callback, long maxBytes) {
+        Runnable answer = () -> JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
                 "Payload Too Large: the body exceeds " + maxBytes + " bytes");
+        long declared = request.getLength();
+        if (declared > 0 && declared <= MAX_DRAINED_BYTES) {
+            Content.Source.consumeAll(request, Callback.from(answer, failure -> answer.run()));
+        } else {
+            answer.run();
+        }
     }
 
     static boolean isJson(String contentType) {
