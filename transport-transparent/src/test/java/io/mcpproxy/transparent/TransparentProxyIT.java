@@ -252,6 +252,34 @@ class TransparentProxyIT {
         assertTrue(seen.get("Forwarded").startsWith("for=127.0.0.1;proto=http;host="), seen.get("Forwarded"));
     }
 
+    @Test
+    void aCallerSuppliedClientIsUsedAsIsAndLeftRunning() throws Exception {
+        org.eclipse.jetty.client.HttpClient mine = new org.eclipse.jetty.client.HttpClient();
+        mine.setMaxConnectionsPerDestination(3);
+        mine.start();
+        try {
+            TransparentProxy proxy = TransparentProxy.builder().target(a.uri()).httpClient(mine)
+                    .maxConnectionsPerUpstream(99).port(0).build();
+            proxy.start();
+            assertEquals(200, new ProxyClient(http, proxy.uri("/mcp")).post(null, "initialize").statusCode());
+            assertEquals(3, mine.getMaxConnectionsPerDestination(), "never reconfigured");
+            proxy.close();
+            assertTrue(mine.isRunning(), "the caller's client outlives the proxy");
+        } finally {
+            mine.stop();
+        }
+    }
+
+    @Test
+    void aMissingOrUnparseableBackendUrlFallsBackToTheStaticTarget() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
+        proxy.sessions().register("odd-1", Session.Type.TRANSPARENT, java.util.Map.of(Session.BACKEND_URL, "::not a url"));
+        proxy.sessions().register("odd-2", Session.Type.TRANSPARENT, java.util.Map.of());
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        assertEquals("a", ProxyClient.servedBy(client.post("odd-1", "tools/list")));
+        assertEquals("a", ProxyClient.servedBy(client.post("odd-2", "tools/list")));
+    }
+
     static ObjectNode json(HttpResponse<String> response) {
         return (ObjectNode) JsonRpc.parse(response.body().getBytes());
     }
