@@ -18,6 +18,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
@@ -76,6 +77,8 @@ final class UpstreamExchange {
         clientToProxyRequest.addFailureListener(proxyToServerRequest::abort); // client gone: release upstream
 
         EndpointEventRewriter[] rewriter = {null};
+        long[] unread = {-1}; // bytes of a sized body still to come
+        Tail tail = new Tail();
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
             int status = serverToProxyResponse.getStatus();
             String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
@@ -92,6 +95,9 @@ final class UpstreamExchange {
             }
             proxyToClientResponse.setStatus(status);
             copyResponseHeaders(serverToProxyResponse.getHeaders());
+            if (rewriter[0] == null) {
+                unread[0] = serverToProxyResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            }
         });
         proxyToServerRequest.onResponseContentAsync((serverToProxyResponse, chunk, demander) -> {
             ByteBuffer data = chunk.getByteBuffer();
@@ -100,6 +106,14 @@ final class UpstreamExchange {
             }
             // Jetty releases the chunk when onContent returns; hold it until the client write is done.
             chunk.retain();
+            if (unread[0] >= 0 && (unread[0] -= data.remaining()) <= 0) {
+                // The bytes that complete a sized body go out only with the end of the exchange: a client that
+                // saw the whole body would send its next request before this upstream connection is back in the
+                // pool, and the pool would open another one.
+                tail.hold(chunk, data);
+                demander.run();
+                return;
+            }
             proxyToClientResponse.write(false, data, Callback.from(() -> {
                 chunk.release();
                 demander.run(); // backpressure: the next upstream chunk only once the client took this one
@@ -108,15 +122,40 @@ final class UpstreamExchange {
                 proxyToServerRequest.abort(failure); // the client went away mid-stream: release the upstream
             }));
         });
-        proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0]));
+        proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0], tail));
     }
 
-    private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter) {
+    /** The last chunk of a sized body, held until the upstream exchange has completed. */
+    private static final class Tail {
+        private Content.Chunk chunk;
+        private ByteBuffer data = BufferUtil.EMPTY_BUFFER;
+
+        void hold(Content.Chunk chunk, ByteBuffer data) {
+            this.chunk = chunk;
+            this.data = data;
+        }
+
+        void release() {
+            if (chunk != null) {
+                chunk.release();
+                chunk = null;
+            }
+        }
+    }
+
+    private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter, Tail tail) {
         if (result.isSucceeded()) {
-            ByteBuffer rest = rewriter == null ? BufferUtil.EMPTY_BUFFER : rewriter.flush();
-            proxyToClientResponse.write(true, rest, callback);
+            ByteBuffer rest = rewriter != null ? rewriter.flush() : tail.data;
+            proxyToClientResponse.write(true, rest, Callback.from(() -> {
+                tail.release();
+                callback.succeeded();
+            }, failure -> {
+                tail.release();
+                callback.failed(failure);
+            }));
             return;
         }
+        tail.release();
         Throwable failure = result.getFailure();
         if (proxyToClientResponse.isCommitted()) {
             LOG.debug("upstream {} failed mid-response: {}", target, failure.toString());
