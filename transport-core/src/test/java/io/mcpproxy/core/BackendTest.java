@@ -265,6 +265,10 @@ class BackendTest {
         ObjectNode failed = a.response();
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1_000);
         assertEquals(JsonRpc.PROXY_ERROR, failed.path("error").path("code").asInt());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (a.ended.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5); // the channel ends right after its in-flight requests are failed, on the reader thread
+        }
         assertEquals(1, a.ended.size());
         assertTrue(channel.isEnded());
         Thread.sleep(300);
