@@ -193,8 +193,18 @@ class SseProxyIT {
         assertEquals(0, proxy.localSessionCount(), "in-memory sessions");
         assertEquals(0, proxy.backends().shared().channelCount(), "backend channels");
         for (String id : ids) {
-            assertFalse(proxy.sessions().get(id).isPresent(), "storage still holds " + id);
+            assertFalse(awaitRemovedFromStorage(id), "storage still holds " + id);
         }
+    }
+
+    /** Storage is cleaned on a worker thread just after the in-memory map: wait for it, bounded. */
+    private boolean awaitRemovedFromStorage(String sessionId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (proxy.sessions().storage().load(sessionId, Duration.ofMinutes(1)).isPresent()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return proxy.sessions().storage().load(sessionId, Duration.ofMinutes(1)).isPresent();
     }
 
     @Test
@@ -227,7 +237,7 @@ class SseProxyIT {
             Thread.sleep(50);
         }
         assertEquals(0, proxy.localSessionCount(), "the slow consumer's stream was closed");
-        assertFalse(proxy.sessions().get(sessionId).isPresent());
+        assertFalse(awaitRemovedFromStorage(sessionId), "the cut-off session is gone from storage");
         reader.close();
     }
 }
