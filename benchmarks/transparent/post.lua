@@ -1,0 +1,71 @@
+-- wrk script for the transparent proxy benchmark (benchmarks/transparent/run.sh; see BENCHMARKS.md).
+--
+--   wrk -t T -c C -d 10s --latency -s post.lua URL [-- SESSION_ID]
+--
+-- Every request: POST of one JSON-RPC tools/call (Content-Type: application/json). Without SESSION_ID no
+-- Mcp-Session-Id header is sent (the transparent proxy forwards such requests as they are); with it, every request
+-- carries `Mcp-Session-Id: SESSION_ID` (the proxy then looks the session up before forwarding).
+--
+-- With WRK_VERIFY=1 in the environment every response is checked (status 200 and a JSON-RPC result) and the
+-- counts printed as `VERIFY ok=N bad=M`; that costs load-generator CPU, so run.sh uses it for warm-ups only.
+-- At the end one machine-readable line:
+--   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B errors=E
+-- (E = wrk's connect + read + write + timeout errors + non-2xx/3xx statuses).
+
+local verify = os.getenv("WRK_VERIFY") == "1"
+local threads = {}
+
+wrk.method = "POST"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+
+function setup(thread)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   if args[1] ~= nil and args[1] ~= "" then
+      wrk.headers["Mcp-Session-Id"] = args[1]
+      wrk.headers["MCP-Protocol-Version"] = "2025-06-18"
+   end
+   req = wrk.format()
+   ok, bad, first_bad = 0, 0, ""
+end
+
+function request()
+   return req
+end
+
+if verify then
+   function response(status, headers, body)
+      if status == 200 and body:find('"result"', 1, true) ~= nil then
+         ok = ok + 1
+      else
+         bad = bad + 1
+         if first_bad == "" then
+            first_bad = status .. " " .. body:sub(1, 200)
+         end
+      end
+   end
+end
+
+function done(summary, latency, requests)
+   if verify then
+      local ok_total, bad_total, example = 0, 0, ""
+      for _, t in ipairs(threads) do
+         ok_total = ok_total + (t:get("ok") or 0)
+         bad_total = bad_total + (t:get("bad") or 0)
+         local fb = t:get("first_bad") or ""
+         if example == "" then example = fb end
+      end
+      io.write(string.format("VERIFY ok=%d bad=%d%s\n", ok_total, bad_total,
+         example ~= "" and (" first_bad=" .. example:gsub("[\r\n]", " ")) or ""))
+   end
+   local e = summary.errors
+   local seconds = summary.duration / 1e6
+   io.write(string.format("RESULT requests=%d duration_s=%.3f rps=%.1f p50_ms=%.4f p99_ms=%.4f errors=%d\n",
+      summary.requests, seconds, summary.requests / seconds,
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+      e.connect + e.read + e.write + e.timeout + e.status))
+end

@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# Transparent proxy benchmark (GitHub issue "Transparent proxy", section "Benchmark"; results in BENCHMARKS.md).
+# One run on one machine, everything on 127.0.0.1:
+#
+#   upstream:  nginx (nginx-light, worker_processes 1, access_log off) answering every POST with
+#              `return 200 '{"jsonrpc":"2.0","id":1,"result":{}}'` (application/json), and GET /sse with
+#              `text/event-stream` and one event (`data: hello`) at once;
+#   (i)   direct to the upstream;
+#   (ii)  through our transparent proxy (runner/target/mcp-proxy.jar transparent --target http://127.0.0.1:U/mcp,
+#         its own JVM, defaults otherwise);
+#   (iii) through nginx as a reverse proxy (a second nginx instance, worker_processes NGINX_PROXY_WORKERS:
+#         `upstream { keepalive 64; }`, proxy_http_version 1.1, proxy_set_header Connection "", proxy_buffering off).
+#
+# Load: wrk with benchmarks/transparent/post.lua (POST of one JSON-RPC tools/call, no Mcp-Session-Id), at 1
+# connection (-t1) and 64 connections (-t2): per point a WARMUP s run that also checks every response, then a
+# DURATION s measured run (--latency): req/s, p50, p99. Before the points each proxy gets SERVER_WARMUP s of
+# unmeasured load at 64 connections (our JVM's JIT needs it; nginx gets the same). An extra pair of rows measures our
+# proxy with `Mcp-Session-Id` on every request (a session the proxy learned from the upstream's response header, so
+# each request pays the session lookup), against upstream path /mcp-session, which sets that header.
+# SSE first-event latency: io.mcpproxy.benchmarks.FirstEventLatency, FE_WARMUP then FE_COUNT sequential GET /sse,
+# each on a new connection, time from connect to the first event: direct, through our proxy, through nginx.
+#
+# Before measuring the script waits (polling every 20 s, at most QUIET_MAX_WAIT s) until the 1-minute load average
+# is below 0.8 and no other benchmark/test process (wrk, surefire, failsafe, ...) runs, and prints the load average
+# it started at. At the end it prints a Markdown table and the comparison with the targets.
+#
+# Usage (from anywhere):   bash benchmarks/transparent/run.sh
+# Environment knobs:       DURATION=10 WARMUP=3 SERVER_WARMUP=20 CONNS="1 64" FE_WARMUP=500 FE_COUNT=2000
+#                          NGINX_PROXY_WORKERS=1 QUIET_MAX_WAIT=900 SKIP_BUILD=1 (use the jars already built)
+#                          PROXY_JAVA_OPTS="..." (extra JVM options for our proxy, e.g. JFR)
+# Installs when missing:   wrk, nginx-light, curl (apt-get, needs root).
+# Every process it starts runs in its own process group and is stopped by the EXIT trap; every step is bounded.
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+SERVER_WARMUP=${SERVER_WARMUP:-20}
+CONNS=${CONNS:-"1 64"}
+FE_WARMUP=${FE_WARMUP:-500}
+FE_COUNT=${FE_COUNT:-2000}
+NGINX_PROXY_WORKERS=${NGINX_PROXY_WORKERS:-1}
+QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
+BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh'
+SESSION_ID=bench-session-0001
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/benchmarks/transparent
+WORK=$(mktemp -d /tmp/mcp-transparent-bench.XXXXXX)
+GROUPS_STARTED=()
+RESULTS=()
+FE_RESULTS=()
+
+log() { printf '[transparent-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL after 10 s
+  local pg=$1 i
+  kill -TERM -- "-$pg" 2>/dev/null || return 0
+  for i in $(seq 100); do
+    kill -0 -- "-$pg" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pg" 2>/dev/null || true
+}
+
+cleanup() {
+  local pg
+  for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
+  GROUPS_STARTED=()
+  log "logs and raw output: $WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_group() { # $1 = log file, rest = command; runs it in a new session/process group, sets STARTED_PID
+  local out=$1; shift
+  setsid "$@" >"$out" 2>&1 </dev/null &
+  STARTED_PID=$!
+  GROUPS_STARTED+=("$STARTED_PID")
+}
+
+free_port() { # a loopback port nobody listens on
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free port"
+}
+
+wait_http() { # $1 = URL, $2 = pid; waits up to 90 s for anything listening
+  local i
+  for i in $(seq 900); do
+    kill -0 "$2" 2>/dev/null || die "server for $1 exited; see logs in $WORK"
+    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
+    sleep 0.1
+  done
+  die "nothing answered at $1 within 90 s"
+}
+
+wait_quiet() { # waits for load < 0.8 and no other benchmark/test process; sets LOAD_AT_START
+  local waited=0 load busy
+  while :; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    busy=$(pgrep -f "$BUSY_PATTERN" | tr '\n' ' ' || true)
+    if [ -z "$busy" ] && awk -v l="$load" 'BEGIN { exit !(l < 0.8) }'; then break; fi
+    if [ "$waited" -ge "$QUIET_MAX_WAIT" ]; then
+      log "WARNING: still busy after ${QUIET_MAX_WAIT}s (load $load, processes: ${busy:-none}); measuring anyway"
+      break
+    fi
+    log "waiting for a quiet machine (load $load, other processes: ${busy:-none})"
+    sleep 20
+    waited=$((waited + 20))
+  done
+  LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  log "load average at start: $LOAD_AT_START"
+}
+
+field() { # $1 = key, $2 = RESULT line
+  printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
+}
+
+# ---------------------------------------------------------------------------------------------------- installs
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v curl >/dev/null || need+=(curl)
+command -v setsid >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  timeout 300 apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need[@]}"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v java >/dev/null || die "java (17+) is needed"
+
+# ---------------------------------------------------------------------------------------------------- build
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  log "building the runner and benchmarks jars"
+  (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
+fi
+[ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
+[ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
+cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+
+# ---------------------------------------------------------------------------------------------------- servers
+write_nginx_conf() { # $1 = dir, $2 = workers, $3 = http block body
+  mkdir -p "$1/logs" "$1/tmp"
+  cat >"$1/nginx.conf" <<EOF
+# Generated by benchmarks/transparent/run.sh
+worker_processes $2;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $1/tmp;
+  proxy_temp_path $1/tmp;
+  keepalive_requests 10000000;
+$3
+}
+EOF
+}
+
+UP_PORT=$(free_port)
+write_nginx_conf "$WORK/nginx-upstream" 1 "  server {
+    listen 127.0.0.1:$UP_PORT;
+    location / {
+      default_type application/json;
+      return 200 '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}';
+    }
+    location /mcp-session {
+      default_type application/json;
+      add_header Mcp-Session-Id $SESSION_ID;
+      return 200 '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}';
+    }
+    location /sse {
+      default_type text/event-stream;
+      return 200 \"data: hello\\n\\n\";
+    }
+  }"
+start_group "$WORK/nginx-upstream.log" "$NGINX" -p "$WORK/nginx-upstream" -e "$WORK/nginx-upstream/logs/error.log" \
+  -c "$WORK/nginx-upstream/nginx.conf"
+DIRECT=http://127.0.0.1:$UP_PORT
+wait_http "$DIRECT/mcp" "$STARTED_PID"
+
+NGX_PORT=$(free_port)
+write_nginx_conf "$WORK/nginx-proxy" "$NGINX_PROXY_WORKERS" "  upstream mcp_upstream {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 64;
+    keepalive_requests 10000000;
+  }
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    location / {
+      proxy_pass http://mcp_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_buffering off;
+    }
+  }"
+start_group "$WORK/nginx-proxy.log" "$NGINX" -p "$WORK/nginx-proxy" -e "$WORK/nginx-proxy/logs/error.log" \
+  -c "$WORK/nginx-proxy/nginx.conf"
+NGXPROXY=http://127.0.0.1:$NGX_PORT
+wait_http "$NGXPROXY/mcp" "$STARTED_PID"
+
+OURS_PORT=$(free_port)
+start_group "$WORK/ours.log" java ${PROXY_JAVA_OPTS:-} -jar "$WORK/mcp-proxy.jar" transparent --port "$OURS_PORT" \
+  --target "$DIRECT/mcp"
+OURS_PID=$STARTED_PID
+OURS=http://127.0.0.1:$OURS_PORT
+wait_http "$OURS/mcp" "$OURS_PID"
+log "upstream nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) at $DIRECT; nginx proxy at $NGXPROXY" \
+  "(worker_processes $NGINX_PROXY_WORKERS); our proxy at $OURS (pid $OURS_PID)"
+
+# Every server answers as expected; our proxy learns the session the upstream issues on /mcp-session.
+for u in "$DIRECT" "$OURS" "$NGXPROXY"; do
+  body=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1}' "$u/mcp")
+  [ "$body" = '{"jsonrpc":"2.0","id":1,"result":{}}' ] || die "$u/mcp answered: $body"
+  sse=$(curl -sS --max-time 5 -H 'Accept: text/event-stream' -D - "$u/sse" | tr -d '\r')
+  grep -qi '^content-type: text/event-stream' <<<"$sse" && grep -q '^data: hello$' <<<"$sse" \
+    || die "$u/sse answered: $sse"
+done
+hdr=$(curl -sS --max-time 5 -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"initialize"}' "$OURS/mcp-session" | tr -d '\r')
+grep -qi "^mcp-session-id: $SESSION_ID" <<<"$hdr" || die "no session id through our proxy: $hdr"
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "Mcp-Session-Id: $SESSION_ID" -d '{"jsonrpc":"2.0","id":2,"method":"ping"}' "$OURS/mcp-session")
+[ "$code" = 200 ] || die "our proxy did not learn session $SESSION_ID (answered $code)"
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "Mcp-Session-Id: not-a-known-session" -d '{"jsonrpc":"2.0","id":3,"method":"ping"}' "$OURS/mcp-session")
+[ "$code" = 404 ] || die "our proxy answered $code for an unknown session (expected 404: lookups happen)"
+
+# ---------------------------------------------------------------------------------------------------- measure
+wait_quiet
+
+run_wrk() { # $1 = out file, $2 = seconds, $3 = conns, $4 = URL, $5 = session id or "", rest = extra wrk flags
+  local out=$1 secs=$2 conns=$3 url=$4 sid=$5 threads=1
+  shift 5
+  [ "$conns" -gt 1 ] && threads=2
+  timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s "$@" -s "$HERE/post.lua" "$url" \
+    -- "$sid" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+}
+
+bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or ""
+  local label=$1 url=$2 conns=$3 sid=$4 out verify line
+  out="$WORK/wrk-$label-$conns"
+  log "$label c=$conns: warm-up ${WARMUP}s (verifying responses)"
+  WRK_VERIFY=1 run_wrk "$out.warmup" "$WARMUP" "$conns" "$url" "$sid"
+  verify=$(grep -m1 '^VERIFY' "$out.warmup" || echo "VERIFY missing")
+  [ "$(field bad "$verify")" = 0 ] || die "$label: bad responses in the warm-up: $verify"
+  log "$label c=$conns: measuring ${DURATION}s"
+  run_wrk "$out.txt" "$DURATION" "$conns" "$url" "$sid" --latency
+  line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
+  log "  $line"
+  RESULTS+=("$label|$conns|$(field rps "$line")|$(field p50_ms "$line")|$(field p99_ms "$line")|$(field errors "$line")")
+}
+
+if [ "$SERVER_WARMUP" -gt 0 ]; then
+  log "server warm-up: ${SERVER_WARMUP}s at 64 connections for each proxy (not measured)"
+  run_wrk "$WORK/server-warmup-ours.txt" "$SERVER_WARMUP" 64 "$OURS/mcp" ""
+  run_wrk "$WORK/server-warmup-ours-session.txt" 5 64 "$OURS/mcp-session" "$SESSION_ID"
+  run_wrk "$WORK/server-warmup-nginx.txt" "$SERVER_WARMUP" 64 "$NGXPROXY/mcp" ""
+fi
+for c in $CONNS; do
+  bench direct "$DIRECT/mcp" "$c" ""
+  bench ours "$OURS/mcp" "$c" ""
+  bench nginx-proxy "$NGXPROXY/mcp" "$c" ""
+  bench ours-session "$OURS/mcp-session" "$c" "$SESSION_ID"
+done
+
+FE=(java -XX:+UseSerialGC -Xmx256m -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.FirstEventLatency)
+for pair in "direct|$DIRECT" "ours|$OURS" "nginx-proxy|$NGXPROXY"; do
+  label=${pair%%|*}; url=${pair#*|}
+  log "SSE first event, $label: $FE_WARMUP warm-up + $FE_COUNT measured sequential GET /sse"
+  timeout 600 "${FE[@]}" "$url/sse" "$FE_WARMUP" "$FE_COUNT" "$label" >"$WORK/first-event-$label.txt" 2>&1 \
+    || die "FirstEventLatency failed: $(cat "$WORK/first-event-$label.txt")"
+  line=$(grep -m1 '^RESULT' "$WORK/first-event-$label.txt")
+  log "  $line"
+  FE_RESULTS+=("$line")
+done
+LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------------------------------------------- table
+get() { # $1 = label, $2 = conns, $3 = column (3 rps, 4 p50, 5 p99)
+  local r
+  for r in "${RESULTS[@]}"; do
+    IFS='|' read -r -a f <<<"$r"
+    if [ "${f[0]}" = "$1" ] && [ "${f[1]}" = "$2" ]; then echo "${f[$(($3 - 1))]}"; return; fi
+  done
+}
+fe() { # $1 = label, $2 = key
+  local r
+  for r in "${FE_RESULTS[@]}"; do
+    [ "$(field label "$r")" = "$1" ] && field "$2" "$r" && return
+  done
+}
+echo
+echo "### Transparent proxy benchmark, $(date -u +%Y-%m-%d), wrk ${DURATION}s per point after a ${WARMUP}s warm-up" \
+  "(each proxy: ${SERVER_WARMUP}s of unmeasured load first)"
+echo
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by wrk, the" \
+  "upstream nginx and the proxy under test; $(java -version 2>&1 | head -1); wrk $(wrk --version 2>&1 | head -1 |
+  awk '{print $2}'); nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) (upstream: 1 worker; as proxy: $NGINX_PROXY_WORKERS" \
+  "worker(s)); load average at start $LOAD_AT_START, at end $LOAD_AT_END."
+echo
+echo "| path | connections | req/s | p50 ms | p99 ms | wrk errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for r in "${RESULTS[@]}"; do
+  IFS='|' read -r l c rps p50 p99 err <<<"$r"
+  case "$l" in
+    direct) name="direct to the upstream nginx" ;;
+    ours) name="our transparent proxy" ;;
+    nginx-proxy) name="nginx as reverse proxy" ;;
+    ours-session) name="our transparent proxy, with Mcp-Session-Id (session lookup)" ;;
+  esac
+  printf '| %s | %s | %.0f | %.3f | %.3f | %s |\n' "$name" "$c" "$rps" "$p50" "$p99" "$err"
+done
+echo
+echo "SSE time to first event, $FE_COUNT sequential GET /sse after $FE_WARMUP warm-up, a new connection each:"
+echo
+echo "| path | p50 ms | p90 ms | p99 ms | mean ms | errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for r in "${FE_RESULTS[@]}"; do
+  printf '| %s | %.3f | %.3f | %.3f | %.3f | %s |\n' "$(field label "$r")" "$(field p50_ms "$r")" \
+    "$(field p90_ms "$r")" "$(field p99_ms "$r")" "$(field mean_ms "$r")" "$(field errors "$r")"
+done
+lo=$(for c in $CONNS; do echo "$c"; done | sort -n | head -1)
+hi=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
+echo
+awk -v o="$(get ours "$hi" 3)" -v n="$(get nginx-proxy "$hi" 3)" -v d="$(get direct "$hi" 3)" \
+  -v os="$(get ours-session "$hi" 3)" -v c="$hi" 'BEGIN {
+  printf "- %s connections: our proxy %.0f req/s = %.1f%% of nginx as proxy (target >= 80%%: %s); nginx as proxy = %.1f%% of direct; our proxy = %.1f%% of direct; with session lookup %.1f%% of nginx as proxy.\n",
+    c, o, 100 * o / n, (o >= 0.8 * n ? "met" : "missed"), 100 * n / d, 100 * o / d, 100 * os / n }'
+awk -v o="$(get ours "$lo" 4)" -v d="$(get direct "$lo" 4)" -v n="$(get nginx-proxy "$lo" 4)" -v c="$lo" 'BEGIN {
+  printf "- %s connection: p50 added over direct: ours %.3f ms (target < 0.15 ms: %s), nginx as proxy %.3f ms.\n",
+    c, o - d, (o - d < 0.15 ? "met" : "missed"), n - d }'
+awk -v o50="$(fe ours p50_ms)" -v d50="$(fe direct p50_ms)" -v o99="$(fe ours p99_ms)" -v d99="$(fe direct p99_ms)" \
+  -v n50="$(fe nginx-proxy p50_ms)" -v n99="$(fe nginx-proxy p99_ms)" 'BEGIN {
+  printf "- SSE first event added over direct: ours p50 %.3f ms, p99 %.3f ms (target < 1 ms: %s); nginx as proxy p50 %.3f ms, p99 %.3f ms.\n",
+    o50 - d50, o99 - d99, (o50 - d50 < 1 && o99 - d99 < 1 ? "met" : "missed"), n50 - d50, n99 - d99 }'
