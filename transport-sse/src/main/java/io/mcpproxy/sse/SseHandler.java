@@ -226,7 +226,7 @@ final class SseHandler extends Handler.Abstract {
             }
             context.runLater(() -> {
                 try {
-                    if (context.sessions().get(session.id()).isEmpty()) {
+                    if (local.get(session.id()) == session && context.sessions().get(session.id()).isEmpty()) {
                         LOG.info("session {} ended elsewhere; closing its stream", abbreviate(session.id()));
                         clientGone(session);
                     }
