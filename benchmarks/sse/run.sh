@@ -152,7 +152,7 @@ start_proxy() { # $1 = log name, rest = extra JVM options; sets PROXY_PID, PROXY
   done
   [ -n "$PROXY_URL" ] || die "the proxy printed no URL within 60 s"
   PROXY_PORT=$(printf '%s' "$PROXY_URL" | sed -E 's#.*:([0-9]+)/sse#\1#')
-  tr '\0' ' ' <"/proc/$PROXY_PID/cmdline" | grep -q -- '-jar' || die "pid $PROXY_PID is not the proxy JVM"
+  grep -q -- '-jar' <<<"$(tr '\0' ' ' <"/proc/$PROXY_PID/cmdline")" || die "pid $PROXY_PID is not the proxy JVM"
   log "proxy ($name) at $PROXY_URL, pid $PROXY_PID, backend $BACKEND_NAME"
 }
 
@@ -192,6 +192,16 @@ heap_numbers() { # prints "live_bytes heap_used_kib rss_kib" of the proxy JVM af
   echo "$hist $used $rss"
 }
 
+wait_sessions_gone() { # until the proxy holds no SseSession (a stream whose client left unnoticed ends at its next
+  local n                # keep-alive write, up to 15 s later), at most 90 s
+  for _ in $(seq 18); do
+    sleep 5
+    n=$(jcmd "$PROXY_PID" GC.class_histogram | awk '$4=="io.mcpproxy.sse.SseSession"{n=$2} END{print n+0}')
+    [ "$n" = 0 ] && return 0
+  done
+  log "WARNING: the proxy still holds $n SseSession objects after 90 s"
+}
+
 sessions_held() { # SseSession instances in the proxy's last class histogram $1 (= sessions the proxy holds)
   awk '$4=="io.mcpproxy.sse.SseSession"{n=$2} END{print n+0}' "$WORK/histogram-$1.txt"
 }
@@ -204,8 +214,7 @@ if [[ " $PHASES " == *" memory "* ]]; then
   log "warm-up round: $WARM_IDLE idle streams connect, then go"
   timeout 300 python3 "$HERE/idle_clients.py" --port "$PROXY_PORT" --count "$WARM_IDLE" --hold 3 \
     >"$WORK/idle-warmup.txt" 2>&1 || die "idle warm-up failed: $(cat "$WORK/idle-warmup.txt")"
-  for _ in $(seq 120); do [ "$(established "$PROXY_PORT")" -eq 0 ] && break; sleep 0.5; done
-  sleep 5
+  wait_sessions_gone
   read -r B_LIVE B_USED B_RSS <<<"$(heap_numbers before)"
   B_CONN=$(established "$PROXY_PORT")
   log "before: live heap $B_LIVE B, heap used ${B_USED} KiB, RSS ${B_RSS} KiB, $B_CONN connections"
@@ -233,11 +242,7 @@ if [[ " $PHASES " == *" memory "* ]]; then
   stop_pid_group "$IDLE_PID"
   FINAL=$(grep -m1 '^FINAL' "$WORK/idle-clients.txt" || echo "FINAL missing")
   log "  idle clients at stop: $FINAL"
-  # A stream whose client left unnoticed (no read pending on it) ends at its next keep-alive write (15 s).
-  for _ in $(seq 15); do
-    sleep 5
-    [ "$(jcmd "$PROXY_PID" GC.class_histogram | awk '$4=="io.mcpproxy.sse.SseSession"{print $2}')" = "" ] && break
-  done
+  wait_sessions_gone
   read -r C_LIVE C_USED C_RSS <<<"$(heap_numbers gone)"
   log "after they left: live heap $C_LIVE B, heap used ${C_USED} KiB, RSS ${C_RSS} KiB," \
     "$(established "$PROXY_PORT") connections"
@@ -245,7 +250,7 @@ if [[ " $PHASES " == *" memory "* ]]; then
   awk -v n="$IDLE" '
     FNR==NR && $1 ~ /^[0-9]+:$/ { bytes[$4] = $3; count[$4] = $2; next }
     $1 ~ /^[0-9]+:$/ { d = $3 - bytes[$4]; if (d > 0) printf "%d %.1f %.2f %s\n", d, d / n, ($2 - count[$4]) / n, $4 }
-  ' "$WORK/histogram-before.txt" "$WORK/histogram-after.txt" | sort -rn | head -15 >"$WORK/histogram-growth.txt"
+  ' "$WORK/histogram-before.txt" "$WORK/histogram-after.txt" | sort -rn | sed -n '1,15p' >"$WORK/histogram-growth.txt"
   MEMORY_TABLE=$(awk -v n="$IDLE" -v bl="$B_LIVE" -v al="$A_LIVE" -v bu="$B_USED" -v au="$A_USED" \
     -v br="$B_RSS" -v ar="$A_RSS" -v cl="$C_LIVE" -v cr="$C_RSS" -v bc="$B_CONN" -v ac="$A_CONN" \
     -v bs="$(sessions_held before)" -v as="$(sessions_held after)" -v cs="$(sessions_held gone)" 'BEGIN {
@@ -264,7 +269,7 @@ if [[ " $PHASES " == *" memory "* ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------- tables
-MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by the load generator and the servers; $(java -version 2>&1 | head -1); Python $(python3 -c 'import platform; print(platform.python_version())'); backend $BACKEND_NAME"
+MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by the load generator and the servers; $(java -version 2>&1 | sed -n 1p); Python $(python3 -c 'import platform; print(platform.python_version())'); backend $BACKEND_NAME"
 echo
 echo "### Legacy HTTP+SSE benchmark, $(date -u +%Y-%m-%d)"
 echo

@@ -300,7 +300,7 @@ echo "### Transparent proxy benchmark, $(date -u +%Y-%m-%d), wrk ${DURATION}s pe
   "(each proxy: ${SERVER_WARMUP}s of unmeasured load first)"
 echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by wrk, the" \
-  "upstream nginx and the proxy under test; $(java -version 2>&1 | head -1); wrk $(wrk --version 2>&1 | head -1 |
+  "upstream nginx and the proxy under test; $(java -version 2>&1 | sed -n 1p); wrk $(wrk --version 2>&1 | sed -n 1p |
   awk '{print $2}'); nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) (upstream: 1 worker; as proxy: $NGINX_PROXY_WORKERS" \
   "worker(s)); load average at start $LOAD_AT_START, at end $LOAD_AT_END."
 echo
@@ -325,7 +325,7 @@ for r in "${FE_RESULTS[@]}"; do
   printf '| %s | %.3f | %.3f | %.3f | %.3f | %s |\n' "$(field label "$r")" "$(field p50_ms "$r")" \
     "$(field p90_ms "$r")" "$(field p99_ms "$r")" "$(field mean_ms "$r")" "$(field errors "$r")"
 done
-lo=$(for c in $CONNS; do echo "$c"; done | sort -n | head -1)
+lo=$(for c in $CONNS; do echo "$c"; done | sort -n | sed -n 1p)
 hi=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
 echo
 awk -v o="$(get ours "$hi" 3)" -v n="$(get nginx-proxy "$hi" 3)" -v d="$(get direct "$hi" 3)" \
