@@ -60,6 +60,10 @@ class SseOfficialSdkClientIT {
                 .arguments(Map.of("text", "via sse")).build())));
         assertEquals("done 2 steps", text(client.callTool(CallToolRequest.builder("progress")
                 .arguments(Map.of("steps", 2, "delayMs", 1)).progressToken("sse-token").build())));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (progress.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the SDK hands notifications to the consumer asynchronously, after the result
+        }
         assertEquals(2, progress.size());
         assertTrue(progress.stream().allMatch(p -> "sse-token".equals(p.progressToken())));
         assertEquals("sampled: sdk over sse", text(client.callTool(CallToolRequest.builder("sample")

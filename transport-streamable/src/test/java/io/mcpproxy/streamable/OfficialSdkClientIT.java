@@ -80,6 +80,10 @@ class OfficialSdkClientIT {
         CallToolResult withProgress = client.callTool(CallToolRequest.builder("progress")
                 .arguments(Map.of("steps", 3, "delayMs", 5)).progressToken("sdk-token").build());
         assertEquals("done 3 steps", text(withProgress));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (progress.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the SDK hands notifications to the consumer asynchronously, after the result
+        }
         assertEquals(3, progress.size(), progress.toString());
         assertTrue(progress.stream().allMatch(p -> "sdk-token".equals(p.progressToken())));
 
