@@ -143,11 +143,23 @@ class LocalStorageTest {
     @Test
     void closeStopsTheSweeperThread() throws Exception {
         storage.close();
+        long before = awaitSweeperThreads(count -> true);
         storage = LocalStorage.builder().sweepInterval(Duration.ofMillis(10)).build();
-        assertTrue(sweeperThreads() >= 1);
+        assertTrue(awaitSweeperThreads(count -> count > before) > before, "a sweeper thread runs");
         storage.close();
         storage.close(); // idempotent
-        assertEquals(0, sweeperThreads());
+        // A terminated executor's thread may still be alive for an instant: wait for it, bounded.
+        assertEquals(before, awaitSweeperThreads(count -> count <= before), "the sweeper thread is gone");
+    }
+
+    private static long awaitSweeperThreads(java.util.function.LongPredicate done) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long count = sweeperThreads();
+        while (!done.test(count) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            count = sweeperThreads();
+        }
+        return count;
     }
 
     private static long sweeperThreads() {
