@@ -17,8 +17,10 @@
 #       (IDLE endpoint events with IDLE distinct session ids) and by `ss` (ESTABLISHED sockets on the proxy port).
 #
 # Before each phase the script waits (polling every 20 s, at most QUIET_MAX_WAIT s) until the 1-minute load
-# average is below 0.8 and no other benchmark/test process (wrk, surefire, failsafe, ...) runs; it prints the load
-# average each phase started at. At the end it prints Markdown tables.
+# average is below 0.8 and no other benchmark/test/build process (wrk, surefire, failsafe, maven, ...) runs; it
+# prints the load average each phase started at. During every measured load point a watcher looks for such
+# processes each second; a disturbed point is redone (up to 3 attempts) and the table says whether the kept one was
+# disturbed. At the end it prints Markdown tables.
 #
 # Usage (from anywhere):   bash benchmarks/sse/run.sh
 # Environment knobs:       DURATION=10 WARMUP=3 SERVER_WARMUP=20 CONNS="1 64" IDLE=10000 WARM_IDLE=1000
@@ -39,7 +41,9 @@ SETTLE=${SETTLE:-20}
 PROXY_HEAP=${PROXY_HEAP:-1g}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
 PHASES=${PHASES:-"load memory"}
-BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh'
+BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
+OTHERS_PATTERN='wrk |mcp-streamable-bench|mcp-transparent-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
+WATCHER=""
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/sse
 WORK=$(mktemp -d /tmp/mcp-sse-bench.XXXXXX)
@@ -63,6 +67,7 @@ stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL
 
 cleanup() {
   local pg
+  [ -z "$WATCHER" ] || kill "$WATCHER" 2>/dev/null || true
   for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
   GROUPS_STARTED=()
   log "logs and raw output: $WORK"
@@ -101,6 +106,37 @@ wait_quiet() { # $1 = phase; waits for load < 0.8 and no other benchmark/test pr
   PHASE_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   PHASE_LOADS="$PHASE_LOADS $1: $PHASE_LOAD;"
   log "$1: load average at start $PHASE_LOAD"
+}
+
+others_busy() { # other heavy processes (tests, builds, other benchmarks), as "pid:name" words
+  local p cmd
+  for p in $(pgrep -f "$OTHERS_PATTERN" || true); do
+    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
+    [ -n "$cmd" ] && printf '%s:%s ' "$p" "$(basename "${cmd%% *}")"
+  done
+}
+
+wait_others() { # before a point: until no other heavy process runs (our own proxy idles meanwhile)
+  local waited=0 busy
+  while busy=$(others_busy); [ -n "$busy" ]; do
+    [ "$waited" -ge "$QUIET_MAX_WAIT" ] && { log "WARNING: others still running: $busy"; return 0; }
+    log "  waiting: other processes run ($busy)"
+    sleep 20
+    waited=$((waited + 20))
+  done
+}
+
+start_watch() { # $1 = file: records, every second, other heavy processes that run during a measurement
+  : >"$1"
+  ( while :; do b=$(others_busy); [ -z "$b" ] || echo "$b" >>"$1"; sleep 1; done ) &
+  WATCHER=$!
+}
+
+stop_watch() { # returns 0 when the measurement ran undisturbed
+  kill "$WATCHER" 2>/dev/null || true
+  wait "$WATCHER" 2>/dev/null || true
+  WATCHER=""
+  [ ! -s "$1" ]
 }
 
 field() { # $1 = key, $2 = RESULT line
@@ -169,13 +205,20 @@ if [[ " $PHASES " == *" load "* ]]; then
       >"$WORK/server-warmup.txt" 2>&1 || die "server warm-up failed: $(cat "$WORK/server-warmup.txt")"
   fi
   for c in $CONNS; do
-    log "$c client(s): warm-up ${WARMUP}s, measuring ${DURATION}s"
     out="$WORK/sseload-$c.txt"
-    timeout $((WARMUP + DURATION + 180)) "${LOADGEN[@]}" "$PROXY_URL" "$c" "$WARMUP" "$DURATION" >"$out" 2>&1 \
-      || die "SseLoad failed: $(cat "$out")"
-    line=$(grep -m1 '^RESULT' "$out") || die "no RESULT in $out"
-    log "  $line"
-    LOAD_RESULTS+=("$line")
+    disturbed=yes
+    for attempt in 1 2 3; do
+      wait_others
+      log "$c client(s): warm-up ${WARMUP}s, measuring ${DURATION}s"
+      start_watch "$out.others"
+      timeout $((WARMUP + DURATION + 180)) "${LOADGEN[@]}" "$PROXY_URL" "$c" "$WARMUP" "$DURATION" >"$out" 2>&1 \
+        || die "SseLoad failed: $(cat "$out")"
+      line=$(grep -m1 '^RESULT' "$out") || die "no RESULT in $out"
+      log "  $line"
+      if stop_watch "$out.others"; then disturbed=no; break; fi
+      log "  disturbed by $(tr ' ' '\n' <"$out.others" | sort -u | xargs); attempt $attempt of 3"
+    done
+    LOAD_RESULTS+=("$line disturbed=$disturbed")
   done
   stop_pid_group "$PROXY_PID"
 fi
@@ -278,11 +321,12 @@ if [ ${#LOAD_RESULTS[@]} -gt 0 ]; then
   echo
   echo "Throughput/latency: SseLoad, ${DURATION}s measured after ${WARMUP}s warm-up per point (proxy: ${SERVER_WARMUP}s unmeasured load first), proxy -Xmx$PROXY_HEAP ${PROXY_JAVA_OPTS:-}"
   echo
-  echo "| clients | req/s | p50 ms | p99 ms | max ms | errors |"
-  echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| clients | req/s | p50 ms | p99 ms | max ms | errors | others ran during it |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   for r in "${LOAD_RESULTS[@]}"; do
-    printf '| %s | %.0f | %.3f | %.3f | %.3f | %s |\n' "$(field clients "$r")" "$(field rps "$r")" \
-      "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field max_ms "$r")" "$(field errors "$r")"
+    printf '| %s | %.0f | %.3f | %.3f | %.3f | %s | %s |\n' "$(field clients "$r")" "$(field rps "$r")" \
+      "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field max_ms "$r")" "$(field errors "$r")" \
+      "$(field disturbed "$r")"
   done
 fi
 if [ -n "$MEMORY_TABLE" ]; then

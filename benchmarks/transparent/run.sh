@@ -13,16 +13,20 @@
 #
 # Load: wrk with benchmarks/transparent/post.lua (POST of one JSON-RPC tools/call, no Mcp-Session-Id), at 1
 # connection (-t1) and 64 connections (-t2): per point a WARMUP s run that also checks every response, then a
-# DURATION s measured run (--latency): req/s, p50, p99. Before the points each proxy gets SERVER_WARMUP s of
-# unmeasured load at 64 connections (our JVM's JIT needs it; nginx gets the same). An extra pair of rows measures our
-# proxy with `Mcp-Session-Id` on every request (a session the proxy learned from the upstream's response header, so
-# each request pays the session lookup), against upstream path /mcp-session, which sets that header.
+# DURATION s measured run (--latency): req/s, p50, p99, and the CPU time per request of the proxy's processes and of
+# the upstream nginx (from /proc). Order: direct and nginx-as-proxy first, before our JVM starts (so that no idle or
+# still-compiling JVM shares the CPU with them); then our proxy, after SERVER_WARMUP s of unmeasured load at 64
+# connections (JIT). An extra pair of rows measures our proxy with `Mcp-Session-Id` on every request (a session the
+# proxy learned from the upstream's response header, so each request pays the session lookup), against upstream
+# path /mcp-session, which sets that header.
 # SSE first-event latency: io.mcpproxy.benchmarks.FirstEventLatency, FE_WARMUP then FE_COUNT sequential GET /sse,
 # each on a new connection, time from connect to the first event: direct, through our proxy, through nginx.
 #
 # Before measuring the script waits (polling every 20 s, at most QUIET_MAX_WAIT s) until the 1-minute load average
-# is below 0.8 and no other benchmark/test process (wrk, surefire, failsafe, ...) runs, and prints the load average
-# it started at. At the end it prints a Markdown table and the comparison with the targets.
+# is below 0.8 and no other benchmark/test/build process (wrk, surefire, failsafe, maven, ...) runs, and prints the
+# load average it started at. During every measured run a watcher looks for such processes each second; a point they
+# disturbed is redone (up to 3 attempts, after they are gone) and the table says whether the kept one was disturbed.
+# At the end it prints a Markdown table and the comparison with the targets.
 #
 # Usage (from anywhere):   bash benchmarks/transparent/run.sh
 # Environment knobs:       DURATION=10 WARMUP=3 SERVER_WARMUP=20 CONNS="1 64" FE_WARMUP=500 FE_COUNT=2000
@@ -40,7 +44,9 @@ FE_WARMUP=${FE_WARMUP:-500}
 FE_COUNT=${FE_COUNT:-2000}
 NGINX_PROXY_WORKERS=${NGINX_PROXY_WORKERS:-1}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
-BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh'
+BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
+OTHERS_PATTERN='mcp-streamable-bench|mcp-sse-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
+WATCHER=""
 SESSION_ID=bench-session-0001
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/transparent
@@ -64,6 +70,7 @@ stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL
 
 cleanup() {
   local pg
+  [ -z "$WATCHER" ] || kill "$WATCHER" 2>/dev/null || true
   for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
   GROUPS_STARTED=()
   log "logs and raw output: $WORK"
@@ -113,6 +120,39 @@ wait_quiet() { # waits for load < 0.8 and no other benchmark/test process; sets 
   done
   LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
   log "load average at start: $LOAD_AT_START"
+}
+
+others_busy() { # other heavy processes (tests, builds, benchmarks, a wrk that is not ours), as "pid name" words
+  local p cmd
+  for p in $(pgrep -f "$OTHERS_PATTERN" || true) $(pgrep -x wrk || true); do
+    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
+    [ -n "$cmd" ] || continue
+    [[ "$cmd" == *"$HERE/post.lua"* ]] && continue
+    printf '%s:%s ' "$p" "$(basename "${cmd%% *}")"
+  done
+}
+
+wait_others() { # before a point: until no other heavy process runs (our own servers idle meanwhile)
+  local waited=0 busy
+  while busy=$(others_busy); [ -n "$busy" ]; do
+    [ "$waited" -ge "$QUIET_MAX_WAIT" ] && { log "WARNING: others still running: $busy"; return 0; }
+    log "  waiting: other processes run ($busy)"
+    sleep 20
+    waited=$((waited + 20))
+  done
+}
+
+start_watch() { # $1 = file: records, every second, other heavy processes that run during a measurement
+  : >"$1"
+  ( while :; do b=$(others_busy); [ -z "$b" ] || echo "$b" >>"$1"; sleep 1; done ) &
+  WATCHER=$!
+}
+
+stop_watch() { # returns 0 when the measurement ran undisturbed
+  kill "$WATCHER" 2>/dev/null || true
+  wait "$WATCHER" 2>/dev/null || true
+  WATCHER=""
+  [ ! -s "$1" ]
 }
 
 field() { # $1 = key, $2 = RESULT line
@@ -204,23 +244,86 @@ start_group "$WORK/nginx-proxy.log" "$NGINX" -p "$WORK/nginx-proxy" -e "$WORK/ng
 NGXPROXY=http://127.0.0.1:$NGX_PORT
 wait_http "$NGXPROXY/mcp" "$STARTED_PID"
 
+log "upstream nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) at $DIRECT; nginx proxy at $NGXPROXY" \
+  "(worker_processes $NGINX_PROXY_WORKERS)"
+UP_PG=${GROUPS_STARTED[0]}
+NGX_PG=${GROUPS_STARTED[1]}
+
+check_server() { # $1 = base URL: the JSON answer and the SSE answer arrive as sent by the upstream
+  local body sse
+  body=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1}' "$1/mcp")
+  [ "$body" = '{"jsonrpc":"2.0","id":1,"result":{}}' ] || die "$1/mcp answered: $body"
+  sse=$(curl -sS --max-time 5 -H 'Accept: text/event-stream' -D - "$1/sse" | tr -d '\r')
+  grep -qi '^content-type: text/event-stream' <<<"$sse" && grep -q '^data: hello$' <<<"$sse" \
+    || die "$1/sse answered: $sse"
+}
+check_server "$DIRECT"
+check_server "$NGXPROXY"
+
+# ---------------------------------------------------------------------------------------------------- measure
+run_wrk() { # $1 = out file, $2 = seconds, $3 = conns, $4 = URL, $5 = session id or "", rest = extra wrk flags
+  local out=$1 secs=$2 conns=$3 url=$4 sid=$5 threads=1
+  shift 5
+  [ "$conns" -gt 1 ] && threads=2
+  timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s "$@" -s "$HERE/post.lua" "$url" \
+    -- "$sid" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+}
+
+group_ticks() { # CPU time (clock ticks, user + system) of every process in process group $1; 0 for ""
+  local p t=0
+  [ -n "$1" ] || { echo 0; return; }
+  for p in $(pgrep -g "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+
+HZ=$(getconf CLK_TCK)
+bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or "", $5 = proxy process group or ""
+  # A point disturbed by other processes is redone (up to 3 attempts).
+  local label=$1 url=$2 conns=$3 sid=$4 pg=$5 out verify line attempt disturbed=yes p0 p1 u0 u1 n pcpu ucpu
+  out="$WORK/wrk-$label-$conns"
+  for attempt in 1 2 3; do
+    wait_others
+    log "$label c=$conns: warm-up ${WARMUP}s (verifying responses)"
+    WRK_VERIFY=1 run_wrk "$out.warmup" "$WARMUP" "$conns" "$url" "$sid"
+    verify=$(grep -m1 '^VERIFY' "$out.warmup" || echo "VERIFY missing")
+    [ "$(field bad "$verify")" = 0 ] || die "$label: bad responses in the warm-up: $verify"
+    log "$label c=$conns: measuring ${DURATION}s"
+    start_watch "$out.others"
+    p0=$(group_ticks "$pg"); u0=$(group_ticks "$UP_PG")
+    run_wrk "$out.txt" "$DURATION" "$conns" "$url" "$sid" --latency
+    p1=$(group_ticks "$pg"); u1=$(group_ticks "$UP_PG")
+    line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
+    n=$(field requests "$line")
+    pcpu=$(awk -v a="$p0" -v b="$p1" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
+    ucpu=$(awk -v a="$u0" -v b="$u1" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
+    [ -n "$pg" ] || pcpu=-
+    log "  $line proxy_cpu_us_per_req=$pcpu upstream_cpu_us_per_req=$ucpu"
+    if stop_watch "$out.others"; then disturbed=no; break; fi
+    log "  disturbed by $(tr ' ' '\n' <"$out.others" | sort -u | xargs); attempt $attempt of 3"
+  done
+  RESULTS+=("$label|$conns|$(field rps "$line")|$(field p50_ms "$line")|$(field p99_ms "$line")|$(field errors "$line")|$disturbed|$pcpu|$ucpu")
+}
+
+# Phase 1: direct and nginx as proxy, before our JVM exists (an idle JVM still compiling would take CPU from them).
+wait_quiet
+run_wrk "$WORK/server-warmup-nginx.txt" 5 64 "$NGXPROXY/mcp" ""
+for c in $CONNS; do
+  bench direct "$DIRECT/mcp" "$c" "" ""
+  bench nginx-proxy "$NGXPROXY/mcp" "$c" "" "$NGX_PG"
+done
+
+# Phase 2: our proxy.
 OURS_PORT=$(free_port)
 start_group "$WORK/ours.log" java ${PROXY_JAVA_OPTS:-} -jar "$WORK/mcp-proxy.jar" transparent --port "$OURS_PORT" \
   --target "$DIRECT/mcp"
 OURS_PID=$STARTED_PID
 OURS=http://127.0.0.1:$OURS_PORT
 wait_http "$OURS/mcp" "$OURS_PID"
-log "upstream nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) at $DIRECT; nginx proxy at $NGXPROXY" \
-  "(worker_processes $NGINX_PROXY_WORKERS); our proxy at $OURS (pid $OURS_PID)"
-
-# Every server answers as expected; our proxy learns the session the upstream issues on /mcp-session.
-for u in "$DIRECT" "$OURS" "$NGXPROXY"; do
-  body=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1}' "$u/mcp")
-  [ "$body" = '{"jsonrpc":"2.0","id":1,"result":{}}' ] || die "$u/mcp answered: $body"
-  sse=$(curl -sS --max-time 5 -H 'Accept: text/event-stream' -D - "$u/sse" | tr -d '\r')
-  grep -qi '^content-type: text/event-stream' <<<"$sse" && grep -q '^data: hello$' <<<"$sse" \
-    || die "$u/sse answered: $sse"
-done
+log "our proxy at $OURS (pid $OURS_PID)"
+check_server "$OURS"
+# It learns the session the upstream issues on /mcp-session, and answers unknown sessions itself.
 hdr=$(curl -sS --max-time 5 -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"initialize"}' "$OURS/mcp-session" | tr -d '\r')
 grep -qi "^mcp-session-id: $SESSION_ID" <<<"$hdr" || die "no session id through our proxy: $hdr"
@@ -230,54 +333,34 @@ code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-
 code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   -H "Mcp-Session-Id: not-a-known-session" -d '{"jsonrpc":"2.0","id":3,"method":"ping"}' "$OURS/mcp-session")
 [ "$code" = 404 ] || die "our proxy answered $code for an unknown session (expected 404: lookups happen)"
-
-# ---------------------------------------------------------------------------------------------------- measure
-wait_quiet
-
-run_wrk() { # $1 = out file, $2 = seconds, $3 = conns, $4 = URL, $5 = session id or "", rest = extra wrk flags
-  local out=$1 secs=$2 conns=$3 url=$4 sid=$5 threads=1
-  shift 5
-  [ "$conns" -gt 1 ] && threads=2
-  timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s "$@" -s "$HERE/post.lua" "$url" \
-    -- "$sid" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
-}
-
-bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or ""
-  local label=$1 url=$2 conns=$3 sid=$4 out verify line
-  out="$WORK/wrk-$label-$conns"
-  log "$label c=$conns: warm-up ${WARMUP}s (verifying responses)"
-  WRK_VERIFY=1 run_wrk "$out.warmup" "$WARMUP" "$conns" "$url" "$sid"
-  verify=$(grep -m1 '^VERIFY' "$out.warmup" || echo "VERIFY missing")
-  [ "$(field bad "$verify")" = 0 ] || die "$label: bad responses in the warm-up: $verify"
-  log "$label c=$conns: measuring ${DURATION}s"
-  run_wrk "$out.txt" "$DURATION" "$conns" "$url" "$sid" --latency
-  line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
-  log "  $line"
-  RESULTS+=("$label|$conns|$(field rps "$line")|$(field p50_ms "$line")|$(field p99_ms "$line")|$(field errors "$line")")
-}
-
 if [ "$SERVER_WARMUP" -gt 0 ]; then
-  log "server warm-up: ${SERVER_WARMUP}s at 64 connections for each proxy (not measured)"
+  wait_others
+  log "server warm-up of our proxy: ${SERVER_WARMUP}s at 64 connections + 5s with a session (not measured)"
   run_wrk "$WORK/server-warmup-ours.txt" "$SERVER_WARMUP" 64 "$OURS/mcp" ""
   run_wrk "$WORK/server-warmup-ours-session.txt" 5 64 "$OURS/mcp-session" "$SESSION_ID"
-  run_wrk "$WORK/server-warmup-nginx.txt" "$SERVER_WARMUP" 64 "$NGXPROXY/mcp" ""
+  sleep 5 # let the compiler threads finish what the warm-up queued
 fi
 for c in $CONNS; do
-  bench direct "$DIRECT/mcp" "$c" ""
-  bench ours "$OURS/mcp" "$c" ""
-  bench nginx-proxy "$NGXPROXY/mcp" "$c" ""
-  bench ours-session "$OURS/mcp-session" "$c" "$SESSION_ID"
+  bench ours "$OURS/mcp" "$c" "" "$OURS_PID"
+  bench ours-session "$OURS/mcp-session" "$c" "$SESSION_ID" "$OURS_PID"
 done
 
 FE=(java -XX:+UseSerialGC -Xmx256m -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.FirstEventLatency)
-for pair in "direct|$DIRECT" "ours|$OURS" "nginx-proxy|$NGXPROXY"; do
+for pair in "direct|$DIRECT" "nginx-proxy|$NGXPROXY" "ours|$OURS"; do
   label=${pair%%|*}; url=${pair#*|}
-  log "SSE first event, $label: $FE_WARMUP warm-up + $FE_COUNT measured sequential GET /sse"
-  timeout 600 "${FE[@]}" "$url/sse" "$FE_WARMUP" "$FE_COUNT" "$label" >"$WORK/first-event-$label.txt" 2>&1 \
-    || die "FirstEventLatency failed: $(cat "$WORK/first-event-$label.txt")"
-  line=$(grep -m1 '^RESULT' "$WORK/first-event-$label.txt")
-  log "  $line"
-  FE_RESULTS+=("$line")
+  disturbed=yes
+  for attempt in 1 2 3; do
+    wait_others
+    log "SSE first event, $label: $FE_WARMUP warm-up + $FE_COUNT measured sequential GET /sse"
+    start_watch "$WORK/first-event-$label.others"
+    timeout 600 "${FE[@]}" "$url/sse" "$FE_WARMUP" "$FE_COUNT" "$label" >"$WORK/first-event-$label.txt" 2>&1 \
+      || die "FirstEventLatency failed: $(cat "$WORK/first-event-$label.txt")"
+    line=$(grep -m1 '^RESULT' "$WORK/first-event-$label.txt")
+    log "  $line"
+    if stop_watch "$WORK/first-event-$label.others"; then disturbed=no; break; fi
+    log "  disturbed by $(tr ' ' '\n' <"$WORK/first-event-$label.others" | sort -u | xargs); attempt $attempt of 3"
+  done
+  FE_RESULTS+=("$line disturbed=$disturbed")
 done
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -304,26 +387,27 @@ echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -
   awk '{print $2}'); nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) (upstream: 1 worker; as proxy: $NGINX_PROXY_WORKERS" \
   "worker(s)); load average at start $LOAD_AT_START, at end $LOAD_AT_END."
 echo
-echo "| path | connections | req/s | p50 ms | p99 ms | wrk errors |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| path | connections | req/s | p50 ms | p99 ms | wrk errors | proxy CPU µs/req | upstream CPU µs/req | others ran during it |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for r in "${RESULTS[@]}"; do
-  IFS='|' read -r l c rps p50 p99 err <<<"$r"
+  IFS='|' read -r l c rps p50 p99 err dist pcpu ucpu <<<"$r"
   case "$l" in
     direct) name="direct to the upstream nginx" ;;
     ours) name="our transparent proxy" ;;
     nginx-proxy) name="nginx as reverse proxy" ;;
     ours-session) name="our transparent proxy, with Mcp-Session-Id (session lookup)" ;;
   esac
-  printf '| %s | %s | %.0f | %.3f | %.3f | %s |\n' "$name" "$c" "$rps" "$p50" "$p99" "$err"
+  printf '| %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s |\n' "$name" "$c" "$rps" "$p50" "$p99" "$err" "$pcpu" \
+    "$ucpu" "$dist"
 done
 echo
 echo "SSE time to first event, $FE_COUNT sequential GET /sse after $FE_WARMUP warm-up, a new connection each:"
 echo
-echo "| path | p50 ms | p90 ms | p99 ms | mean ms | errors |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| path | p50 ms | p90 ms | p99 ms | mean ms | errors | others ran during it |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
 for r in "${FE_RESULTS[@]}"; do
-  printf '| %s | %.3f | %.3f | %.3f | %.3f | %s |\n' "$(field label "$r")" "$(field p50_ms "$r")" \
-    "$(field p90_ms "$r")" "$(field p99_ms "$r")" "$(field mean_ms "$r")" "$(field errors "$r")"
+  printf '| %s | %.3f | %.3f | %.3f | %.3f | %s | %s |\n' "$(field label "$r")" "$(field p50_ms "$r")" \
+    "$(field p90_ms "$r")" "$(field p99_ms "$r")" "$(field mean_ms "$r")" "$(field errors "$r")" "$(field disturbed "$r")"
 done
 lo=$(for c in $CONNS; do echo "$c"; done | sort -n | sed -n 1p)
 hi=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
