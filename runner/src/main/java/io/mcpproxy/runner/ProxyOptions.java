@@ -62,6 +62,16 @@ final class ProxyOptions {
             description = "Interval of SSE keep-alive comments (default: ${DEFAULT-VALUE}).")
     Duration keepAlive;
 
+    @Option(names = "--stream-buffer-events", defaultValue = "1000",
+            description = "Bound of each SSE stream's outbound queue in events; a client that falls further behind is"
+                    + " cut off (default: ${DEFAULT-VALUE}).")
+    int streamBufferEvents;
+
+    @Option(names = "--stream-buffer-bytes", defaultValue = "8388608",
+            description = "Bound of each SSE stream's outbound queue in bytes; a client that falls further behind is"
+                    + " cut off (default: ${DEFAULT-VALUE} = 8 MiB).")
+    long streamBufferBytes;
+
     @Option(names = "--max-body-size", defaultValue = "4194304",
             description = "Largest POST body in bytes; larger gets 413 (default: ${DEFAULT-VALUE}).")
     long maxBodySize;
@@ -81,7 +91,8 @@ final class ProxyOptions {
     RedisStorage applyTo(McpProxy.AbstractBuilder<?> builder) {
         builder.command(command).host(host).port(port).sessionTtl(sessionTtl).allowedOrigins(allowedOrigins)
                 .allowedHosts(allowedHosts).requestTimeout(requestTimeout).backendMode(backendMode)
-                .maxBackends(maxBackends).keepAliveInterval(keepAlive).maxBodySize(maxBodySize)
+                .maxBackends(maxBackends).keepAliveInterval(keepAlive)
+                .streamBuffer(streamBufferEvents, streamBufferBytes).maxBodySize(maxBodySize)
                 .drainTimeout(drainTimeout);
         if (replicaId != null) {
             builder.replicaId(replicaId);

@@ -19,8 +19,9 @@ final class SseOptions {
     String publicBaseUrl;
 
     @Option(names = "--trust-proxy-headers",
-            description = "Build the POST URI from X-Forwarded-Proto, -Host and -Prefix when all three are present"
-                    + " (only behind a proxy that sets them). Default: off.")
+            description = "Build the POST URI from X-Forwarded-Proto (http or https), -Host and -Prefix when all"
+                    + " three are present, each up to its first comma (only behind a proxy that sets them)."
+                    + " Default: off.")
     boolean trustProxyHeaders;
 
     SseTransport transport() {

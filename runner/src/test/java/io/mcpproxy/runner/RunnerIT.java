@@ -178,7 +178,7 @@ class RunnerIT {
         assertTrue(runner.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, runner.exitValue());
         for (String option : List.of("--host", "--port", "--path", "--session-ttl", "--redis-url", "--allowed-origin",
-                "--request-timeout", "--backend-mode")) {
+                "--request-timeout", "--backend-mode", "--stream-buffer-events", "--stream-buffer-bytes")) {
             assertTrue(help.contains(option), option + " in:\n" + help);
         }
     }

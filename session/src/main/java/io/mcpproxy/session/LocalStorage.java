@@ -123,6 +123,24 @@ public final class LocalStorage implements SessionStorage {
         put(session, ttl, false);
     }
 
+    @Override
+    public boolean replace(Session session, Duration ttl) {
+        Objects.requireNonNull(session, "session");
+        long now = clock.millis();
+        Entry fresh = new Entry(session, now + ttl.toMillis());
+        boolean[] replaced = {false};
+        sessions.computeIfPresent(session.id(), (id, existing) -> {
+            if (existing.retireIfExpired(now)) {
+                // Expired (or retired by a sweep that has not removed it yet): it ends here, not revived.
+                count.decrementAndGet();
+                return null;
+            }
+            replaced[0] = true;
+            return fresh; // same key, so the count is unchanged
+        });
+        return replaced[0];
+    }
+
     private boolean put(Session session, Duration ttl, boolean onlyIfAbsent) {
         Objects.requireNonNull(session, "session");
         long now = clock.millis();

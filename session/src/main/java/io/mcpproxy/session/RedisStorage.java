@@ -27,6 +27,8 @@ import redis.clients.jedis.util.JedisURIHelper;
  * <ul>
  *   <li>create: {@code SET key json NX EX ttl}</li>
  *   <li>store: {@code SET key json EX ttl}</li>
+ *   <li>replace: {@code SET key json XX EX ttl}: only while the key exists, so an update never recreates a
+ *       session that was deleted or expired meanwhile</li>
  *   <li>load: {@code GETEX key EX ttl}: reads the record and restarts its TTL at once, so there is no local
  *       cache to go stale between replicas and no separate {@code EXPIRE}</li>
  *   <li>delete: {@code DEL key}</li>
@@ -79,6 +81,13 @@ public final class RedisStorage implements SessionStorage {
         String json = SessionCodec.encode(session);
         SetParams params = SetParams.setParams().ex(seconds(ttl));
         call("SET", () -> redis.set(key(session.id()), json, params));
+    }
+
+    @Override
+    public boolean replace(Session session, Duration ttl) {
+        String json = SessionCodec.encode(session);
+        SetParams params = SetParams.setParams().xx().ex(seconds(ttl));
+        return "OK".equals(call("SET XX", () -> redis.set(key(session.id()), json, params)));
     }
 
     @Override

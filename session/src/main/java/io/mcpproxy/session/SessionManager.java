@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * persist the last-access time on writes only, so that a read stays one round trip.
  *
  * <p>{@link #updateMetadata} is read-then-write: concurrent updates of one session from two replicas resolve as
- * last-writer-wins, per whole record.
+ * last-writer-wins, per whole record. The write only replaces a session that still exists, so an update racing a
+ * delete or an expiry never brings the session back.
  */
 public final class SessionManager implements AutoCloseable {
 
@@ -100,15 +101,16 @@ public final class SessionManager implements AutoCloseable {
     /**
      * Sets metadata entries of a session (others kept) and restarts its TTL.
      *
-     * @return the updated session, or empty when it does not exist
+     * @return the updated session, or empty when it does not exist, also when it was deleted or expired between
+     *         the read and the write (it is then not recreated)
      * @throws SessionStorageException when the storage fails
      */
     public Optional<Session> updateMetadata(String id, Map<String, String> changes) {
         Objects.requireNonNull(changes, "changes");
-        return get(id).map(session -> {
+        return get(id).flatMap(session -> {
             Session updated = session.withMetadata(changes);
-            storage.store(updated, ttl);
-            return updated;
+            // replace, not store: a plain write after the read would resurrect a session ended in between
+            return storage.replace(updated, ttl) ? Optional.of(updated) : Optional.empty();
         });
     }
 

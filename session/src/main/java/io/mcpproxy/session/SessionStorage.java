@@ -26,11 +26,22 @@ public interface SessionStorage extends AutoCloseable {
     boolean createIfAbsent(Session session, Duration ttl);
 
     /**
-     * Stores {@code session}, replacing any session with its id, and restarts its TTL.
+     * Stores {@code session}, replacing any session with its id, and restarts its TTL. Creates the session when
+     * none exists; to update a session that may have ended meanwhile, use {@link #replace}.
      *
      * @throws SessionStorageException when the storage fails
      */
     void store(Session session, Duration ttl);
+
+    /**
+     * Stores {@code session} only while a live session with its id exists, replacing it and restarting its TTL,
+     * atomically. A session deleted or expired before this call stays gone: an update racing the end of a session
+     * must not bring it back for a whole TTL.
+     *
+     * @return {@code true} if replaced, {@code false} if no live session had that id (nothing was stored)
+     * @throws SessionStorageException when the storage fails
+     */
+    boolean replace(Session session, Duration ttl);
 
     /**
      * Reads a session and restarts its TTL, in one operation.

@@ -14,7 +14,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** 16 threads hammer one LocalStorage: nothing lost, nothing phantom, the count stays exact. */
+/**
+ * 16 threads hammer one LocalStorage (creates, loads, replaces, deletes, a sweeper): nothing lost, nothing phantom,
+ * the count stays exact.
+ */
 class LocalStorageConcurrencyTest {
 
     private static final int THREADS = 16;
@@ -22,7 +25,7 @@ class LocalStorageConcurrencyTest {
     private static final Duration TTL = Duration.ofHours(1);
 
     @Test
-    void sixteenThreadsCreateLoadAndDeleteWithoutLostOrPhantomSessions() throws Exception {
+    void sixteenThreadsCreateLoadReplaceAndDeleteWithoutLostOrPhantomSessions() throws Exception {
         try (LocalStorage storage = LocalStorage.builder().sweepInterval(Duration.ofMillis(1)).build()) {
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             CountDownLatch start = new CountDownLatch(1);
@@ -47,6 +50,7 @@ class LocalStorageConcurrencyTest {
                         String contested = "contested-" + (i % 64);
                         storage.createIfAbsent(TestSessions.session(contested), TTL);
                         storage.load(contested, TTL);
+                        storage.replace(TestSessions.session(contested, Map.of("by", Integer.toString(thread))), TTL);
                         storage.delete(contested);
                         if (i % 2 == 0) {
                             if (!storage.delete(own)) {

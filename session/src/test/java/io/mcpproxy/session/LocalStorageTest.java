@@ -65,6 +65,44 @@ class LocalStorageTest {
     }
 
     @Test
+    void replaceUpdatesALiveSessionAndSlidesItsTtl() {
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL.minusSeconds(1));
+        Session updated = session("a").withMetadata("k", "v");
+        assertTrue(storage.replace(updated, TTL));
+        clock.advance(TTL.minusSeconds(1));
+        assertEquals(Optional.of(updated), storage.load("a", TTL), "the replace restarted the TTL");
+        assertEquals(1, storage.size());
+    }
+
+    @Test
+    void replaceOnADeletedSessionDoesNotRecreateIt() {
+        storage.createIfAbsent(session("a"), TTL);
+        storage.delete("a");
+        assertFalse(storage.replace(session("a").withMetadata("k", "v"), TTL));
+        assertEquals(Optional.empty(), storage.load("a", TTL));
+        assertEquals(0, storage.size());
+    }
+
+    @Test
+    void replaceOnAnExpiredSessionDoesNotRecreateIt() {
+        storage.createIfAbsent(session("a"), TTL);
+        clock.advance(TTL); // expired, not swept: the entry is still in the map
+        assertEquals(1, storage.size());
+        assertFalse(storage.replace(session("a").withMetadata("k", "v"), TTL));
+        assertEquals(0, storage.size(), "the expired entry was removed, not revived");
+        assertEquals(Optional.empty(), storage.load("a", TTL));
+        assertTrue(storage.createIfAbsent(session("a"), TTL), "the id is free again");
+    }
+
+    @Test
+    void replaceOnAnUnknownIdStoresNothing() {
+        assertFalse(storage.replace(session("never"), TTL));
+        assertEquals(Optional.empty(), storage.load("never", TTL));
+        assertEquals(0, storage.size());
+    }
+
+    @Test
     void createIfAbsentRefusesALiveIdButReplacesAnExpiredOne() {
         Session first = session("a");
         assertTrue(storage.createIfAbsent(first, TTL));
@@ -112,6 +150,8 @@ class LocalStorageTest {
 
         storage.store(session("a").withMetadata("k", "v"), TTL); // updates are never refused
         assertEquals("v", storage.load("a", TTL).orElseThrow().metadata().get("k"));
+        assertTrue(storage.replace(session("b").withMetadata("k", "w"), TTL), "replace is an update too");
+        assertEquals("w", storage.load("b", TTL).orElseThrow().metadata().get("k"));
 
         storage.delete("b");
         assertTrue(storage.createIfAbsent(session("c"), TTL), "a freed slot can be used again");

@@ -94,6 +94,54 @@ class RedisStorageIT {
     }
 
     @Test
+    void replaceUpdatesALiveSessionAndRestartsItsTtl() {
+        String id = freshId();
+        storage.createIfAbsent(session(id), TTL);
+        raw.expire(storage.key(id), 10);
+        Session updated = session(id, Map.of("who", "updated"));
+        assertTrue(storage.replace(updated, Duration.ofSeconds(50)));
+        long ttl = raw.ttl(storage.key(id));
+        assertTrue(ttl >= 49 && ttl <= 50, "TTL after replace: " + ttl);
+        assertEquals(Optional.of(updated), storage.load(id, TTL));
+    }
+
+    @Test
+    void replaceOnADeletedOrUnknownSessionDoesNotRecreateIt() {
+        String id = freshId();
+        storage.createIfAbsent(session(id), TTL);
+        assertTrue(storage.delete(id));
+        assertFalse(storage.replace(session(id, Map.of("who", "late")), TTL));
+        assertFalse(raw.exists(storage.key(id)), "SET XX wrote nothing");
+
+        String unknown = freshId();
+        assertFalse(storage.replace(session(unknown), TTL));
+        assertFalse(raw.exists(storage.key(unknown)));
+    }
+
+    @Test
+    void replaceOnAnExpiredSessionDoesNotRecreateIt() throws Exception {
+        String id = freshId();
+        storage.createIfAbsent(session(id), TTL);
+        raw.pexpire(storage.key(id), 1);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (raw.exists(storage.key(id)) && System.nanoTime() < deadline) { // EXISTS also expires a due key
+            Thread.sleep(5);
+        }
+        assertFalse(raw.exists(storage.key(id)), "Redis expired the key");
+        assertFalse(storage.replace(session(id, Map.of("who", "late")), TTL));
+        assertFalse(raw.exists(storage.key(id)));
+    }
+
+    @Test
+    void updateMetadataDoesNotResurrectASessionEndedBetweenItsReadAndItsWrite() {
+        try (SessionManager racing = SessionManager.builder().storage(new EndingAfterLoadStorage(storage)).build()) {
+            Session created = racing.create(Session.Type.SSE, Map.of(Session.OWNER, "replica-a"));
+            assertEquals(Optional.empty(), racing.updateMetadata(created.id(), Map.of("k", "v")));
+            assertFalse(raw.exists(storage.key(created.id())), "not recreated for a whole TTL");
+        }
+    }
+
+    @Test
     void anUntouchedSessionDisappearsAfterItsTtl() throws Exception {
         String id = freshId();
         storage.createIfAbsent(session(id), Duration.ofSeconds(1));
@@ -254,6 +302,7 @@ class RedisStorageIT {
                 () -> storage.load("some-id", TTL),
                 () -> storage.createIfAbsent(session(freshId()), TTL),
                 () -> storage.store(session(freshId()), TTL),
+                () -> storage.replace(session(freshId()), TTL),
                 () -> storage.delete("some-id"));
         for (int round = 0; round < 5; round++) {
             for (Executable operation : operations) {

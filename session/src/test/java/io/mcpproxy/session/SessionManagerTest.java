@@ -52,6 +52,19 @@ class SessionManagerTest {
     }
 
     @Test
+    void updateMetadataDoesNotResurrectASessionEndedBetweenItsReadAndItsWrite() {
+        try (LocalStorage local = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).build();
+             SessionManager racing = SessionManager.builder().storage(new EndingAfterLoadStorage(local))
+                     .clock(clock).build()) {
+            Session created = racing.create(Session.Type.SSE, Map.of(Session.OWNER, "replica-a"));
+            assertEquals(Optional.empty(), racing.updateMetadata(created.id(), Map.of("k", "v")),
+                    "the session ended after the read: the update reports it missing");
+            assertEquals(Optional.empty(), local.load(created.id(), Duration.ofMinutes(1)), "not recreated");
+            assertEquals(0, local.size());
+        }
+    }
+
+    @Test
     void registerStoresAnUpstreamMintedIdOnce() {
         Session learned = manager.register("upstream-id-1", Session.Type.TRANSPARENT,
                 Map.of(Session.BACKEND_URL, "http://127.0.0.1:9001/mcp")).orElseThrow();
@@ -142,6 +155,11 @@ class SessionManagerTest {
 
             @Override
             public void store(Session session, Duration ttl) {
+                throw new SessionStorageException("down");
+            }
+
+            @Override
+            public boolean replace(Session session, Duration ttl) {
                 throw new SessionStorageException("down");
             }
 

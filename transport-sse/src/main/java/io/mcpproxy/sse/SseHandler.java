@@ -12,6 +12,7 @@ import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionStorageException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
@@ -47,6 +48,12 @@ final class SseHandler extends Handler.Abstract {
 
     int localSessionCount() {
         return local.size();
+    }
+
+    /** The stream of a session held here, or null; for tests and diagnostics. */
+    SseStream streamOf(String sessionId) {
+        SseSession session = local.get(sessionId);
+        return session == null ? null : session.stream();
     }
 
     @Override
@@ -114,14 +121,58 @@ final class SseHandler extends Handler.Abstract {
             return stripTrailingSlash(settings.publicBaseUrl()) + relative;
         }
         if (settings.trustProxyHeaders()) {
-            String proto = request.getHeaders().get("X-Forwarded-Proto");
-            String host = request.getHeaders().get("X-Forwarded-Host");
-            String prefix = request.getHeaders().get("X-Forwarded-Prefix");
-            if (proto != null && host != null && prefix != null) { // all three or none: never half a URL
-                return proto + "://" + host + stripTrailingSlash(prefix) + relative;
+            String forwarded = forwardedBase(request);
+            if (forwarded != null) {
+                return forwarded + relative;
             }
         }
         return relative;
+    }
+
+    /**
+     * {@code proto://host/prefix} from the {@code X-Forwarded-*} headers, or null unless all three are present and
+     * usable: half a URL, or one that points somewhere odd, is worse than the relative default.
+     */
+    private static String forwardedBase(Request request) {
+        String proto = firstElement(request.getHeaders().get("X-Forwarded-Proto"));
+        String host = firstElement(request.getHeaders().get("X-Forwarded-Host"));
+        String prefix = firstElement(request.getHeaders().get("X-Forwarded-Prefix"));
+        if (proto == null || host == null || prefix == null) {
+            return null;
+        }
+        proto = proto.toLowerCase(Locale.ROOT);
+        if (!"http".equals(proto) && !"https".equals(proto)) {
+            return null; // the client POSTs to this URI: no javascript:, file: or other schemes
+        }
+        // Characters that would end the authority or the path would let a header move the endpoint elsewhere.
+        if (host.isEmpty() || hasUnsafeCharacter(host, "/\\?#@") || hasUnsafeCharacter(prefix, "\\?#")
+                || (!prefix.isEmpty() && !prefix.startsWith("/"))) {
+            return null;
+        }
+        return proto + "://" + host + stripTrailingSlash(prefix);
+    }
+
+    /**
+     * The first element of a comma-separated forwarding header: proxies in a chain append theirs, so the first
+     * is what the client itself connected to.
+     */
+    private static String firstElement(String value) {
+        if (value == null) {
+            return null;
+        }
+        int comma = value.indexOf(',');
+        return (comma < 0 ? value : value.substring(0, comma)).trim();
+    }
+
+    /** Whether {@code text} holds a space, a control character or one of {@code forbidden}. */
+    private static boolean hasUnsafeCharacter(String text, String forbidden) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c == 0x7F || forbidden.indexOf(c) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- POST: the client's messages --------------------------------------------------------------------------
@@ -191,7 +242,12 @@ final class SseHandler extends Handler.Abstract {
             if (negotiated != null) {
                 context.runLater(() -> {
                     try {
-                        context.sessions().updateMetadata(session.id(), Map.of(Session.PROTOCOL_VERSION, negotiated));
+                        if (context.sessions().updateMetadata(session.id(),
+                                Map.of(Session.PROTOCOL_VERSION, negotiated)).isEmpty()) {
+                            // The stream closed meanwhile; the session stays ended rather than being recreated.
+                            LOG.debug("session {} ended before its protocol version was recorded",
+                                    abbreviate(session.id()));
+                        }
                     } catch (SessionStorageException e) {
                         LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
                     }

@@ -3,6 +3,7 @@ package io.mcpproxy.sse;
 import io.mcpproxy.core.BackendStats;
 import io.mcpproxy.core.Backends;
 import io.mcpproxy.core.McpProxy;
+import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.session.SessionManager;
 import java.net.URI;
 import java.util.List;
@@ -61,6 +62,11 @@ public final class SseProxy implements AutoCloseable {
     /** Streams (= sessions) this replica holds. */
     public int localSessionCount() {
         return transport.handler().localSessionCount();
+    }
+
+    /** The stream of a session this replica holds, or null; package-private, for tests. */
+    SseStream stream(String sessionId) {
+        return transport.handler().streamOf(sessionId);
     }
 
     public Backends backends() {

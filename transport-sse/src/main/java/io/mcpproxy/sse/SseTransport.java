@@ -57,7 +57,9 @@ public final class SseTransport implements Transport {
 
     /**
      * Build the POST URI from {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and {@code X-Forwarded-Prefix}
-     * when all three are present. Default off: only switch it on behind a proxy that sets (and strips) them.
+     * when all three are present, each taken up to its first comma (the client-facing proxy's value), the proto
+     * only when {@code http} or {@code https}; otherwise the URI stays relative. Default off: only switch it on
+     * behind a proxy that sets (and strips) them.
      */
     public SseTransport trustProxyHeaders(boolean trust) {
         this.trustProxyHeaders = trust;

@@ -30,6 +30,9 @@ public final class SseStream {
     private final Object lock = new Object();
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private long queuedBytes;
+    /** High-water marks of the queue, so tests and diagnostics can see that a backlog never outgrew the bound. */
+    private int peakQueuedEvents;
+    private long peakQueuedBytes;
     private boolean closing;
     private boolean finished;
     private volatile boolean open = true;
@@ -109,6 +112,8 @@ public final class SseStream {
             } else {
                 queue.add(bytes);
                 queuedBytes += bytes.remaining();
+                peakQueuedEvents = Math.max(peakQueuedEvents, queue.size());
+                peakQueuedBytes = Math.max(peakQueuedBytes, queuedBytes);
             }
         }
         if (!open) {
@@ -152,6 +157,23 @@ public final class SseStream {
     public int queued() {
         synchronized (lock) {
             return queue.size();
+        }
+    }
+
+    /**
+     * The most events this stream ever held queued at once (the one being written excluded). Never above the
+     * events bound it was opened with, however far its client falls behind.
+     */
+    public int peakQueuedEvents() {
+        synchronized (lock) {
+            return peakQueuedEvents;
+        }
+    }
+
+    /** The most bytes this stream ever held queued at once; never above the bytes bound it was opened with. */
+    public long peakQueuedBytes() {
+        synchronized (lock) {
+            return peakQueuedBytes;
         }
     }
 

@@ -1,0 +1,59 @@
+package io.mcpproxy.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.mcpproxy.core.McpProxy;
+import io.mcpproxy.core.ProxyContext;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Runner options reach the proxy they configure: parsed by picocli, applied to a built (never started) proxy. */
+class ProxyOptionsTest {
+
+    @Test
+    void streamBufferOptionsReachTheProxy() {
+        withProxy(context -> {
+            assertEquals(5, context.maxQueuedEvents());
+            assertEquals(65_536, context.maxQueuedBytes());
+        }, "sse", "--stream-buffer-events", "5", "--stream-buffer-bytes", "65536");
+    }
+
+    @Test
+    void streamBufferDefaultsAreOneThousandEventsAndEightMebibytes() {
+        withProxy(context -> {
+            assertEquals(1_000, context.maxQueuedEvents());
+            assertEquals(8L * 1024 * 1024, context.maxQueuedBytes());
+        }, "both");
+    }
+
+    @Test
+    void aNonPositiveStreamBufferIsRefused() {
+        ServeCommands.Sse command = new ServeCommands.Sse();
+        new CommandLine(command).parseArgs("--stream-buffer-events", "0", "--", "server");
+        McpProxy.Builder builder = McpProxy.builder().transport(command.sse.transport());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> command.options.applyTo(builder));
+        assertEquals("streamBuffer bounds must be positive", refused.getMessage());
+    }
+
+    /** Parses {@code subcommand options -- server}, builds the proxy it describes and hands over its context. */
+    private static void withProxy(Consumer<ProxyContext> check, String subcommand, String... options) {
+        ServeCommands.Serve command = "sse".equals(subcommand) ? new ServeCommands.Sse() : new ServeCommands.Both();
+        String[] args = new String[options.length + 4];
+        System.arraycopy(options, 0, args, 0, options.length);
+        args[options.length] = "--port";
+        args[options.length + 1] = "0";
+        args[options.length + 2] = "--";
+        args[options.length + 3] = "server";
+        new CommandLine(command).parseArgs(args);
+        McpProxy.Builder builder = McpProxy.builder();
+        command.transports().forEach(builder::transport);
+        assertNull(command.options.applyTo(builder), "no Redis without --redis-url");
+        try (McpProxy proxy = builder.build()) {
+            check.accept(proxy.context());
+        }
+    }
+}
