@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,8 @@ final class TransparentHandler extends Handler.Abstract {
     private final RequestGuard guard;
 
     TransparentHandler(TransparentProxy.Settings settings, HttpClient client, Upstreams upstreams,
-                       SessionManager sessions, RequestGuard guard) {
+                       SessionManager sessions, RequestGuard guard, InvocationType invocationType) {
+        super(invocationType);
         this.settings = settings;
         this.client = client;
         this.upstreams = upstreams;

@@ -17,9 +17,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +69,11 @@ public final class TransparentProxy implements AutoCloseable {
 
     private TransparentProxy(Builder builder) {
         this.upstreams = new Upstreams(builder.targets);
-        this.ownsClient = builder.client == null;
-        this.client = ownsClient ? newClient(builder) : builder.client;
         this.ownsStorage = builder.storage == null;
         SessionStorage storage = ownsStorage ? LocalStorage.create() : builder.storage;
+        boolean inProcessStorage = storage instanceof LocalStorage;
+        this.ownsClient = builder.client == null;
+        this.client = ownsClient ? newClient(builder, inProcessStorage) : builder.client;
         this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
         this.listener = new HttpListener("mcp-transparent", builder.host, builder.port, builder.idleTimeout,
                 builder.maxThreads);
@@ -83,13 +88,20 @@ public final class TransparentProxy implements AutoCloseable {
                 builder.responseIdleTimeout, builder.maxIdleConnections != 0, builder.poolingRate, builder.http2);
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
-        this.handler = new TransparentHandler(settings, client, upstreams, sessions, guard);
+        this.handler = new TransparentHandler(settings, client, upstreams, sessions, guard,
+                inProcessStorage ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING);
         listener.handler(handler);
     }
 
-    private static HttpClient newClient(Builder builder) {
-        HttpClient client = builder.http2 ? new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()))
-                : new HttpClient();
+    private static HttpClient newClient(Builder builder, boolean inProcessStorage) {
+        HttpClientTransport transport = builder.http2 ? new HttpClientTransportOverHTTP2(new HTTP2Client())
+                : new HttpClientTransportOverHTTP();
+        if (inProcessStorage) {
+            // Our response listeners never block when sessions live in-process: they may run on the selector
+            // thread that read the response, saving a thread hand-off per response.
+            transport.setInvocationType(InvocationType.NON_BLOCKING);
+        }
+        HttpClient client = new HttpClient(transport);
         client.setName("mcp-transparent-upstream");
         client.setMaxConnectionsPerDestination(builder.maxConnectionsPerUpstream);
         client.setMaxRequestsQueuedPerDestination(builder.maxQueuedRequests);
@@ -99,6 +111,15 @@ public final class TransparentProxy implements AutoCloseable {
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // nothing of one client may reach another
         client.setUserAgentField(null);                          // the client's own User-Agent is forwarded
         return client;
+    }
+
+    /**
+     * How Jetty may run this proxy's request handling and upstream response listeners: {@code NON_BLOCKING}
+     * (inline on the selector thread that read the bytes) only when sessions live in-process; a networked storage
+     * blocks on its round trips, so it keeps them on worker threads.
+     */
+    InvocationType invocationType() {
+        return Invocable.combine(listener.server().getInvocationType(), client.getTransport().getInvocationType());
     }
 
     public static Builder builder() {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.junit.jupiter.api.Test;
 
 /** The transparent proxy against real upstream servers on ephemeral ports. */
@@ -58,6 +59,8 @@ class TransparentProxyIT {
     @Test
     void sessionsAreLearnedAndStickToTheUpstreamThatCreatedThem() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
+        // in-process sessions never block: Jetty may handle requests and responses on its selector threads
+        assertEquals(InvocationType.NON_BLOCKING, proxy.invocationType());
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
         String first = client.initialize();
         String second = client.initialize();

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,6 +32,8 @@ class TransparentRedisIT {
                     .withSessionStorage(storageTwo).port(0).build();
             one.start();
             two.start();
+            // Redis round trips block: requests and upstream responses must stay off the selector threads
+            assertEquals(InvocationType.BLOCKING, one.invocationType());
             try {
                 ProxyClient viaOne = new ProxyClient(http, one.uri("/mcp"));
                 ProxyClient viaTwo = new ProxyClient(http, two.uri("/mcp"));

@@ -31,6 +31,9 @@ public final class HttpListener {
         threads.setName(name);
         threads.setDaemon(true);
         this.server = new Server(threads);
+        // The handler tree is fixed before start, so Jetty may trust its invocation type: a tree that never
+        // blocks is then run on the selector thread that read the request, without a hand-off to a worker.
+        server.setDynamic(false);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);

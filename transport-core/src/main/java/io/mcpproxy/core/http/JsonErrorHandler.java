@@ -14,6 +14,12 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class JsonErrorHandler implements Request.Handler {
 
+    /** It only writes a small body asynchronously, so it never holds back a non-blocking handler tree. */
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         int status = response.getStatus();
