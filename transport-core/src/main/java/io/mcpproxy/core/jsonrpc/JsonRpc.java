@@ -78,8 +78,17 @@ public final class JsonRpc {
      * @throws JsonRpcException with {@link #PARSE_ERROR} when it is not JSON
      */
     public static JsonNode parse(byte[] json) {
+        return parse(json, 0, json.length);
+    }
+
+    /**
+     * Parses one JSON text held in {@code json[offset, offset + length)}.
+     *
+     * @throws JsonRpcException with {@link #PARSE_ERROR} when it is not JSON
+     */
+    public static JsonNode parse(byte[] json, int offset, int length) {
         try {
-            JsonNode node = MAPPER.readTree(json);
+            JsonNode node = MAPPER.readTree(json, offset, length);
             if (node == null || node.isMissingNode()) {
                 throw new JsonRpcException(PARSE_ERROR, "Parse error: empty body");
             }

@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -37,7 +39,8 @@ public final class StdioConnection implements AutoCloseable {
     private final OutputStream serverStdin;
     private final Process process;
     private final Listener listener;
-    private final Object writeLock = new Object();
+    private final Queue<byte[]> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
 
@@ -61,25 +64,58 @@ public final class StdioConnection implements AutoCloseable {
     }
 
     /**
-     * Sends one message as one line. Thread-safe; writes never interleave.
+     * Sends one message as one line. Thread-safe; lines never interleave, and the lines of one thread keep their
+     * order.
+     *
+     * <p>Writes are combined: the sender that finds no write in progress writes every queued line and flushes once;
+     * senders arriving meanwhile only queue theirs. Under load many messages then share one pipe write (and one
+     * wake-up of the server), while a lone message is written at once by its own thread. A write failure closes the
+     * connection, which fails every request in flight through {@link Listener#onClosed}, so a queued line is never
+     * lost silently.
      *
      * @throws IOException when the server's stdin is closed
      */
     public void send(JsonNode message) throws IOException {
         byte[] json = JsonRpc.toBytes(message);
-        synchronized (writeLock) {
-            if (closed.get()) {
-                throw new IOException("connection to MCP server '" + name + "' is closed: " + closeReason);
-            }
-            try {
-                serverStdin.write(json);
-                serverStdin.write(NEWLINE);
-                serverStdin.flush();
-            } catch (IOException e) {
-                closeWith("stdin closed: " + e.getMessage());
-                throw e;
-            }
+        if (closed.get()) {
+            throw closedException();
         }
+        outbox.add(json);
+        while (!outbox.isEmpty() && writing.compareAndSet(false, true)) {
+            try {
+                writeQueued();
+            } finally {
+                writing.set(false);
+            }
+            // a line queued after the last poll, while the flag was still held, is written by this loop
+        }
+        if (closed.get()) {
+            outbox.clear();
+            throw closedException();
+        }
+    }
+
+    private void writeQueued() throws IOException {
+        if (closed.get()) {
+            outbox.clear();
+            return;
+        }
+        try {
+            byte[] line;
+            while ((line = outbox.poll()) != null) {
+                serverStdin.write(line);
+                serverStdin.write(NEWLINE);
+            }
+            serverStdin.flush();
+        } catch (IOException e) {
+            outbox.clear();
+            closeWith("stdin closed: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private IOException closedException() {
+        return new IOException("connection to MCP server '" + name + "' is closed: " + closeReason);
     }
 
     /** The process id of a spawned server, or -1. */
@@ -99,12 +135,8 @@ public final class StdioConnection implements AutoCloseable {
 
     private void readLoop() {
         String reason = "MCP server closed its stdout";
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(serverStdout, StandardCharsets.UTF_8),
-                64 * 1024)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                dispatch(line);
-            }
+        try (InputStream stdout = serverStdout) {
+            readLines(stdout);
         } catch (IOException e) {
             reason = "reading the MCP server's stdout failed: " + e.getMessage();
         }
@@ -120,26 +152,68 @@ public final class StdioConnection implements AutoCloseable {
         closeWith(reason);
     }
 
-    private void dispatch(String line) {
-        if (line.isBlank()) {
+    /**
+     * Splits stdout into lines as bytes and parses each in place: no decoding to a String and back, which matters
+     * because one thread reads every response of every session.
+     */
+    private void readLines(InputStream stdout) throws IOException {
+        byte[] chunk = new byte[64 * 1024];
+        LineBuffer partial = new LineBuffer(); // a line that spans reads
+        int read;
+        while ((read = stdout.read(chunk)) >= 0) {
+            int lineStart = 0;
+            for (int i = 0; i < read; i++) {
+                if (chunk[i] != NEWLINE) {
+                    continue;
+                }
+                if (partial.size() == 0) {
+                    dispatch(chunk, lineStart, i - lineStart);
+                } else {
+                    partial.write(chunk, lineStart, i - lineStart);
+                    partial.dispatchTo(this);
+                }
+                lineStart = i + 1;
+            }
+            partial.write(chunk, lineStart, read - lineStart);
+        }
+        if (partial.size() > 0) {
+            partial.dispatchTo(this); // a last line without its newline
+        }
+    }
+
+    /** Bytes of one line in the making; shrinks back after an unusually long line. */
+    private static final class LineBuffer extends java.io.ByteArrayOutputStream {
+        private static final int KEPT_CAPACITY = 1 << 20;
+
+        void dispatchTo(StdioConnection connection) {
+            connection.dispatch(buf, 0, count);
+            if (buf.length > KEPT_CAPACITY) {
+                buf = new byte[1024];
+            }
+            reset();
+        }
+    }
+
+    private void dispatch(byte[] bytes, int offset, int length) {
+        if (isBlank(bytes, offset, length)) {
             return;
         }
         JsonNode node;
         try {
-            node = JsonRpc.parse(line.getBytes(StandardCharsets.UTF_8));
+            node = JsonRpc.parse(bytes, offset, length);
         } catch (JsonRpcException e) {
             // stdio rule: stdout carries only MCP messages. Tolerate the violation without losing the stream.
-            LOG.warn("[{}] skipped a stdout line that is not JSON: {}", name, abbreviate(line));
+            LOG.warn("[{}] skipped a stdout line that is not JSON: {}", name, abbreviate(bytes, offset, length));
             return;
         }
         if (node.isArray()) { // a 2025-03-26 server may batch
-            node.forEach(element -> deliver(element, line));
+            node.forEach(element -> deliver(element, bytes, offset, length));
         } else {
-            deliver(node, line);
+            deliver(node, bytes, offset, length);
         }
     }
 
-    private void deliver(JsonNode node, String line) {
+    private void deliver(JsonNode node, byte[] bytes, int offset, int length) {
         if (node instanceof ObjectNode message) {
             try {
                 listener.onMessage(message);
@@ -147,8 +221,19 @@ public final class StdioConnection implements AutoCloseable {
                 LOG.error("[{}] failed to route a message from the MCP server", name, e);
             }
         } else {
-            LOG.warn("[{}] skipped a stdout line that is not a JSON-RPC object: {}", name, abbreviate(line));
+            LOG.warn("[{}] skipped a stdout line that is not a JSON-RPC object: {}", name,
+                    abbreviate(bytes, offset, length));
         }
+    }
+
+    private static boolean isBlank(byte[] bytes, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            byte b = bytes[i];
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void closeWith(String reason) {
@@ -203,7 +288,8 @@ public final class StdioConnection implements AutoCloseable {
         return thread;
     }
 
-    private static String abbreviate(String line) {
-        return line.length() <= 200 ? line : line.substring(0, 200) + "…";
+    private static String abbreviate(byte[] bytes, int offset, int length) {
+        String line = new String(bytes, offset, Math.min(length, 800), StandardCharsets.UTF_8);
+        return line.length() <= 200 && length <= 800 ? line : line.substring(0, Math.min(200, line.length())) + "…";
     }
 }
