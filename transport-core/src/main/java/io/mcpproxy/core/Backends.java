@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,11 +45,21 @@ public final class Backends implements AutoCloseable {
         this.restartInitialDelay = builder.restartInitialDelay;
         this.restartMaxDelay = builder.restartMaxDelay;
         this.restart = builder.restart;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "mcp-backend-timer");
             thread.setDaemon(true);
             return thread;
         });
+        // Every request arms a timeout (5 min by default) that its response cancels. Without removal on cancel,
+        // each cancelled timer would stay queued until its deadline: minutes of them at thousands of requests a
+        // second, which is memory and GC pause time growing with the load.
+        timer.setRemoveOnCancelPolicy(true);
+        this.scheduler = timer;
+    }
+
+    /** Timers queued right now (request timeouts, restarts); for tests. */
+    int queuedTimers() {
+        return ((ScheduledThreadPoolExecutor) scheduler).getQueue().size();
     }
 
     public static Builder builder(StdioServer server) {

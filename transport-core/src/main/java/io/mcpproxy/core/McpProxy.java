@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
@@ -73,11 +73,13 @@ public final class McpProxy implements AutoCloseable {
         this.listener = new HttpListener("mcp-proxy", builder.host, builder.port, builder.idleTimeout,
                 builder.maxThreads);
 
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "mcp-proxy-timer");
             thread.setDaemon(true);
             return thread;
         });
+        timer.setRemoveOnCancelPolicy(true); // cancelled keep-alives and sweeps leave the queue at once
+        this.scheduler = timer;
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);

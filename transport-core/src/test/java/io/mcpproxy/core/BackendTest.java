@@ -126,6 +126,21 @@ class BackendTest {
     }
 
     @Test
+    void answeredRequestsLeaveNoTimeoutTimerBehind() throws Exception {
+        Recorder client = new Recorder();
+        Backend.Channel channel = backends.open("timers", client);
+        for (int i = 0; i < 500; i++) {
+            channel.request(request(i, "tools/list", null), client);
+            ObjectNode atServer = serverReceives();
+            serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + atServer.get("id") + ",\"result\":{}}");
+            assertEquals(i, client.response().path("id").asInt());
+        }
+        // each request armed a 5 s timeout; its answer must have taken the timer out of the queue, not left it
+        // there until the deadline (that is what piles up under load)
+        assertEquals(0, backends.queuedTimers());
+    }
+
+    @Test
     void collidingClientIdsAreRemappedAndRestored() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
