@@ -67,8 +67,13 @@ public final class Backend implements AutoCloseable {
 
     /** A client request's way back: called for related messages first, then once for the response. */
     public interface Exchange {
-        /** A notification or server request related to this request, in order. */
-        void onMessage(ObjectNode message);
+        /**
+         * A notification or server request related to this request, in order.
+         *
+         * @return false when the client can no longer receive it (its stream is gone): the message is then counted
+         *         as undeliverable, and a server request is answered with an error so the server does not wait
+         */
+        boolean onMessage(ObjectNode message);
 
         /** The response, with the client's id restored. Called exactly once. */
         void onResponse(ObjectNode response);
@@ -262,7 +267,9 @@ public final class Backend implements AutoCloseable {
             if (owner != null) {
                 ObjectNode restored = notification.deepCopy();
                 ((ObjectNode) restored.get("params")).set("progressToken", owner.clientProgressToken);
-                owner.exchange.onMessage(restored);
+                if (!owner.exchange.onMessage(restored)) {
+                    undeliverable(notification, "the request's stream is gone");
+                }
                 return;
             }
             undeliverable(notification, "no request owns progress token " + params.path("progressToken"));
@@ -342,8 +349,7 @@ public final class Backend implements AutoCloseable {
     private record Target(Channel channel, Pending request) {
         boolean deliver(ObjectNode message) {
             if (request != null) {
-                request.exchange.onMessage(message);
-                return true;
+                return request.exchange.onMessage(message);
             }
             return channel.listener.deliver(message);
         }

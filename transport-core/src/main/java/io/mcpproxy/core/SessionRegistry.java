@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +36,16 @@ public final class SessionRegistry<S> {
     }
 
     private final ProxyContext context;
+    private final Consumer<S> close;
     private final ConcurrentHashMap<String, S> held = new ConcurrentHashMap<>();
 
-    public SessionRegistry(ProxyContext context) {
+    /**
+     * @param close ends held state whose session the storage no longer has (expired there, deleted through another
+     *              replica, storage flushed): its stream, its server channel, a per-session process
+     */
+    public SessionRegistry(ProxyContext context, Consumer<S> close) {
         this.context = context;
+        this.close = close;
     }
 
     /**
@@ -52,7 +59,7 @@ public final class SessionRegistry<S> {
         S session = held.get(sessionId);
         if (stored.isEmpty()) {
             if (session != null) {
-                held.remove(sessionId, session);
+                vanished(sessionId, session);
             }
             return new Lookup.Missing<>();
         }
@@ -66,6 +73,18 @@ public final class SessionRegistry<S> {
         // Ours, but this process holds nothing live for it (restarted, or its server died): it is over.
         forget(sessionId);
         return new Lookup.Missing<>();
+    }
+
+    /**
+     * The storage no longer has a session this replica holds: the held state ends too, or its stream, server
+     * channel and (per-session mode) process would outlive it.
+     */
+    public void vanished(String sessionId, S session) {
+        if (held.remove(sessionId, session)) {
+            LOG.info("session {} is gone from storage; ending it here too",
+                    sessionId.substring(0, Math.min(8, sessionId.length())));
+            close.accept(session);
+        }
     }
 
     public void put(String sessionId, S session) {

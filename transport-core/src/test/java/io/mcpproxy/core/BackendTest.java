@@ -74,7 +74,7 @@ class BackendTest {
         if (line == null) {
             throw new AssertionError("the proxy sent nothing to the server");
         }
-        assertFalse(line.contains("\n"));
+        // a raw newline inside a message would have split it into two lines, neither of them parseable
         return (ObjectNode) JsonRpc.parse(line.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -89,10 +89,15 @@ class BackendTest {
         final BlockingQueue<ObjectNode> responses = new LinkedBlockingQueue<>();
         final BlockingQueue<ObjectNode> unrelated = new LinkedBlockingQueue<>();
         final List<String> ended = new CopyOnWriteArrayList<>();
+        volatile boolean streamGone; // like a POST whose client disconnected
 
         @Override
-        public void onMessage(ObjectNode message) {
+        public boolean onMessage(ObjectNode message) {
+            if (streamGone) {
+                return false;
+            }
             messages.add(message);
+            return true;
         }
 
         @Override
@@ -226,6 +231,27 @@ class BackendTest {
     }
 
     @Test
+    void messagesForARequestWhoseStreamIsGoneAreCountedAndServerRequestsRefused() throws Exception {
+        Recorder a = new Recorder();
+        Backend.Channel channel = backends.open("a", a);
+        channel.request(request(3, "tools/call", "{\"name\":\"t\",\"_meta\":{\"progressToken\":\"tok\"}}"), a);
+        ObjectNode call = serverReceives();
+        String proxyToken = call.path("params").path("_meta").path("progressToken").asText();
+        a.streamGone = true;
+        long before = backends.stats().undeliverable();
+        serverSends("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\""
+                + proxyToken + "\",\"progress\":1}}");
+        serverSends("{\"jsonrpc\":\"2.0\",\"id\":\"srv-9\",\"method\":\"sampling/createMessage\",\"params\":{}}");
+        ObjectNode refusal = serverReceives(); // the server is not left waiting for an answer nobody can give
+        assertEquals("srv-9", refusal.get("id").asText());
+        assertEquals(JsonRpc.INTERNAL_ERROR, refusal.path("error").path("code").asInt());
+        assertEquals(before + 2, backends.stats().undeliverable(), "the progress and the sampling request");
+        assertTrue(a.messages.isEmpty());
+        serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + call.get("id") + ",\"result\":{}}");
+        assertEquals(3, a.response().get("id").asInt());
+    }
+
+    @Test
     void anUnambiguousServerRequestRidesTheBusyRequestAndOnlyThatSessionMayAnswer() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
@@ -265,7 +291,7 @@ class BackendTest {
         Recorder a = new Recorder();
         backends.open("a", a).request(request(1, "tools/call",
                 "{\"name\":\"echo\",\"arguments\":{\"text\":\"line one\\nline two\"}}"), a);
-        ObjectNode sent = serverReceives(); // serverReceives asserts the line has no raw newline
+        ObjectNode sent = serverReceives(); // one whole line, or it would not parse
         assertEquals("line one\nline two", sent.path("params").path("arguments").path("text").asText());
     }
 

@@ -41,7 +41,7 @@ final class SseHandler extends Handler.Abstract {
     SseHandler(SseTransport.Settings settings, ProxyContext context) {
         this.settings = settings;
         this.context = context;
-        this.local = new SessionRegistry<>(context);
+        this.local = new SessionRegistry<>(context, SseSession::close);
         long keepAlive = context.keepAliveInterval().toMillis();
         context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
     }
@@ -231,8 +231,8 @@ final class SseHandler extends Handler.Abstract {
         }
 
         @Override
-        public void onMessage(ObjectNode message) {
-            session.onMessage(message);
+        public boolean onMessage(ObjectNode message) {
+            return session.onMessage(message);
         }
 
         @Override
@@ -283,8 +283,7 @@ final class SseHandler extends Handler.Abstract {
             context.runLater(() -> {
                 try {
                     if (local.get(session.id()) == session && context.sessions().get(session.id()).isEmpty()) {
-                        LOG.info("session {} ended elsewhere; closing its stream", abbreviate(session.id()));
-                        clientGone(session);
+                        local.vanished(session.id(), session); // ended elsewhere: close its stream
                     }
                 } catch (SessionStorageException e) {
                     LOG.debug("keep-alive could not refresh session TTL: {}", e.getMessage());

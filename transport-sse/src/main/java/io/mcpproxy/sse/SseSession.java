@@ -63,8 +63,8 @@ final class SseSession implements Backend.Listener, Backend.Exchange {
     }
 
     @Override
-    public void onMessage(ObjectNode message) {
-        deliver(message);
+    public boolean onMessage(ObjectNode message) {
+        return deliver(message);
     }
 
     @Override

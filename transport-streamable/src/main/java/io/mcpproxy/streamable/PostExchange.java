@@ -54,8 +54,8 @@ final class PostExchange {
     Backend.Exchange exchange() {
         return new Backend.Exchange() {
             @Override
-            public void onMessage(ObjectNode message) {
-                related(message);
+            public boolean onMessage(ObjectNode message) {
+                return related(message);
             }
 
             @Override
@@ -65,12 +65,13 @@ final class PostExchange {
         };
     }
 
-    private synchronized void related(ObjectNode message) {
+    /** False when the POST is already answered or its stream is gone (the backend counts the message). */
+    private synchronized boolean related(ObjectNode message) {
         if (done) {
-            return;
+            return false;
         }
         switchToStream();
-        send(message);
+        return send(message);
     }
 
     private void responded(ObjectNode message) {
@@ -119,7 +120,7 @@ final class PostExchange {
         responses.clear();
     }
 
-    private void send(ObjectNode message) {
-        stream.send(session.nextEventId(streamNumber), "message", JsonRpc.toJson(message));
+    private boolean send(ObjectNode message) {
+        return stream.send(session.nextEventId(streamNumber), "message", JsonRpc.toJson(message));
     }
 }

@@ -53,7 +53,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.guard = context.guard();
-        this.local = new SessionRegistry<>(context);
+        this.local = new SessionRegistry<>(context, LocalSession::close);
         this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
         long keepAlive = context.keepAliveInterval().toMillis();
         context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
@@ -109,8 +109,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     // ---- POST -------------------------------------------------------------------------------------------------
 
     private void post(Request request, Response response, Callback callback, String version) {
-        if (!JsonRpcPost.accepts(request, "application/json")
-                || !JsonRpcPost.accepts(request, "text/event-stream")) {
+        if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {
             JsonResponses.error(response, callback, 406, null, JsonRpc.INVALID_REQUEST,
                     "Not Acceptable: Accept must list both application/json and text/event-stream");
             return;
@@ -218,7 +217,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     // ---- GET --------------------------------------------------------------------------------------------------
 
     private void get(Request request, Response response, Callback callback) {
-        if (!JsonRpcPost.accepts(request, "text/event-stream")) {
+        if (!JsonRpcPost.lists(request, "text/event-stream")) {
             JsonResponses.error(response, callback, 406, null, JsonRpc.INVALID_REQUEST,
                     "Not Acceptable: GET needs Accept: text/event-stream");
             return;
@@ -309,12 +308,25 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         local.forget(session.id());
     }
 
+    /**
+     * Keep-alive comments on GET streams; each also refreshes the session's TTL in storage (a client that only
+     * listens keeps its session), and a session the storage no longer has ends here too.
+     */
     private void keepAlive() {
         for (LocalSession session : local.all()) {
             SseStream stream = session.standalone();
-            if (stream != null && stream.isOpen()) {
-                stream.comment("keep-alive");
+            if (stream == null || !stream.isOpen() || !stream.comment("keep-alive")) {
+                continue;
             }
+            context.runLater(() -> {
+                try {
+                    if (local.get(session.id()) == session && sessions.get(session.id()).isEmpty()) {
+                        local.vanished(session.id(), session);
+                    }
+                } catch (SessionStorageException e) {
+                    LOG.debug("keep-alive could not refresh the session TTL: {}", e.getMessage());
+                }
+            });
         }
     }
 

@@ -179,7 +179,51 @@ class StreamableHttpProxyIT {
             assertEquals("notifications/tools/list_changed", JsonRpc.method(changed));
 
             Thread.sleep(600);
-            assertFalse(events.comments().isEmpty(), "keep-alive comments every 200 ms");
+            assertTrue(events.comments().stream().anyMatch(comment -> comment.contains("keep-alive")),
+                    "keep-alive comments every 200 ms: " + events.comments());
+        }
+    }
+
+    @Test
+    void aSessionGoneFromStorageEndsHereTooStreamAndServerChannel() throws Exception {
+        int channelsBefore = proxy.backends().shared().channelCount();
+        client.initialize();
+        assertEquals(channelsBefore + 1, proxy.backends().shared().channelCount());
+        HttpResponse<InputStream> get = client.openGet();
+        assertEquals(200, get.statusCode());
+        try (SseEvents events = new SseEvents(get.body())) {
+            // as if it expired in storage, or was deleted through another replica
+            assertTrue(proxy.sessions().delete(client.sessionId));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!events.ended() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the next keep-alive (every 200 ms) finds the session gone
+            }
+            assertTrue(events.ended(), "the GET stream of a session gone from storage ends");
+            while (proxy.backends().shared().channelCount() != channelsBefore && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(channelsBefore, proxy.backends().shared().channelCount(), "its server channel is closed");
+            assertEquals(404, client.post(client.request("ping", null)).status());
+        }
+    }
+
+    @Test
+    void aClientThatOnlyListensKeepsItsSession() throws Exception {
+        proxy.close();
+        proxy = StreamableHttpProxy.builder()
+                .command(ExampleServerCommand.commandLine())
+                .port(0)
+                .keepAliveInterval(Duration.ofMillis(200))
+                .sessionTtl(Duration.ofSeconds(1))
+                .build();
+        proxy.start();
+        client = new McpTestClient(http, proxy.uri());
+        client.initialize();
+        HttpResponse<InputStream> get = client.openGet();
+        try (SseEvents events = new SseEvents(get.body())) {
+            Thread.sleep(2_500); // 2.5 TTLs without a POST: only the keep-alives refresh the session
+            assertFalse(events.ended());
+            assertEquals("still here", text(client.callTool("echo", Map.of("text", "still here"))));
         }
     }
 
@@ -217,6 +261,10 @@ class StreamableHttpProxyIT {
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
                 .setHeader("Accept", "application/json").build(), 406, -32600);
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("Accept", "text/event-stream").build(), 406, -32600);
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("Accept", "*/*").build(), 406, -32600); // both types must be named
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
                 .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32600);
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
                 + "x".repeat(70_000) + "\"}}").build(), 413, -32600);
@@ -225,6 +273,7 @@ class StreamableHttpProxyIT {
         assertError(HttpRequest.newBuilder(proxy.uri().resolve("/elsewhere")).GET().build(), 404, -32601);
         assertError(HttpRequest.newBuilder(proxy.uri()).header("Accept", "application/json").GET().build(),
                 406, -32600);
+        assertError(HttpRequest.newBuilder(proxy.uri()).header("Accept", "text/*").GET().build(), 406, -32600);
 
         McpTestClient anonymous = new McpTestClient(http, proxy.uri());
         McpTestClient.Reply noSession = anonymous.post(anonymous.request("tools/list", null));

@@ -130,12 +130,24 @@ public final class JsonRpcPost {
 
     /** Whether Accept lists {@code type} (or a wildcard covering it). */
     public static boolean accepts(Request request, String type) {
+        return accepts(request, type, true);
+    }
+
+    /**
+     * Whether Accept names {@code type} itself. Streamable HTTP clients must list both of its media types, and the
+     * official SDKs' servers refuse a wildcard in their place, so a client that works here works there too.
+     */
+    public static boolean lists(Request request, String type) {
+        return accepts(request, type, false);
+    }
+
+    private static boolean accepts(Request request, String type, boolean wildcards) {
         String major = type.substring(0, type.indexOf('/'));
         for (String header : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
             for (String part : header.split(",")) {
                 int semicolon = part.indexOf(';');
                 String mime = (semicolon < 0 ? part : part.substring(0, semicolon)).trim().toLowerCase();
-                if (mime.equals(type) || mime.equals("*/*") || mime.equals(major + "/*")) {
+                if (mime.equals(type) || wildcards && (mime.equals("*/*") || mime.equals(major + "/*"))) {
                     return true;
                 }
             }
