@@ -312,6 +312,15 @@ class StreamableHttpProxyIT {
         client.initialize();
         client.protocolVersion = null;
         assertEquals("no header", text(client.callTool("echo", Map.of("text", "no header"))));
+        // 2025-03-26 is the one version with JSON-RPC batches: without the header a batch is taken, with a later
+        // version named it is refused
+        String batch = "[" + JsonRpc.toJson(client.request("ping", null)) + ","
+                + JsonRpc.toJson(client.request("ping", null)) + "]";
+        McpTestClient.Reply accepted = client.send(client.newPost(batch).build());
+        assertEquals(200, accepted.status(), accepted.body());
+        assertEquals(2, JsonRpc.parse(accepted.body().getBytes()).size(), accepted.body());
+        client.protocolVersion = "2025-06-18";
+        assertError(client.newPost(batch).build(), 400, -32600);
     }
 
     @Test
