@@ -105,8 +105,13 @@ final class McpTestClient {
 
     /** initialize + notifications/initialized; remembers the session id. */
     ObjectNode initialize() throws IOException, InterruptedException {
+        return initialize(protocolVersion);
+    }
+
+    /** initialize asking for {@code requestedVersion} (the header still follows {@link #protocolVersion}). */
+    ObjectNode initialize(String requestedVersion) throws IOException, InterruptedException {
         sessionId = null;
-        Reply reply = post(request("initialize", params("protocolVersion", protocolVersion,
+        Reply reply = post(request("initialize", params("protocolVersion", requestedVersion,
                 "capabilities", Map.of("sampling", Map.of(), "roots", Map.of("listChanged", true)),
                 "clientInfo", Map.of("name", "test-client", "version", "1"))));
         if (reply.status() != 200) {

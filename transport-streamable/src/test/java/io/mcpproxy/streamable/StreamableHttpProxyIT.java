@@ -308,6 +308,24 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void theSessionRecordsTheVersionTheServerNegotiatedNotTheOneRequested() throws Exception {
+        client.protocolVersion = null; // no header: the version in question is the one inside initialize
+        ObjectNode initialized = client.initialize("2099-01-01"); // unknown to the server: it offers its latest
+        String negotiated = initialized.path("result").path("protocolVersion").asText();
+        assertEquals("2025-11-25", negotiated);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String stored = null;
+        while (System.nanoTime() < deadline) { // recorded off the reader thread, so it may trail the answer
+            stored = proxy.sessions().get(client.sessionId).orElseThrow().metadata("protocol_version").orElse(null);
+            if (negotiated.equals(stored)) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals(negotiated, stored);
+    }
+
+    @Test
     void missingVersionHeaderIsAssumedToBe20250326() throws Exception {
         client.initialize();
         client.protocolVersion = null;
