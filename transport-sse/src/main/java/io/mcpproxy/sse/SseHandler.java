@@ -66,7 +66,8 @@ final class SseHandler extends Handler.Abstract {
         }
         String forbidden = context.guard().check(request);
         if (forbidden != null) {
-            JsonResponses.error(response, callback, 403, null, JsonRpc.INVALID_REQUEST, "Forbidden: " + forbidden);
+            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
+                    "Forbidden: " + forbidden);
             return true;
         }
         String method = request.getMethod();
@@ -77,7 +78,7 @@ final class SseHandler extends Handler.Abstract {
                 post(request, response, callback);
             } else {
                 response.getHeaders().put(HttpHeader.ALLOW, stream ? "GET" : "POST");
-                JsonResponses.error(response, callback, 405, null, JsonRpc.INVALID_REQUEST,
+                JsonRpcPost.rejectUnread(request, response, callback, 405, JsonRpc.INVALID_REQUEST,
                         "Method Not Allowed: " + method);
             }
         } catch (SessionStorageException e) {
@@ -181,7 +182,7 @@ final class SseHandler extends Handler.Abstract {
         Fields query = Request.extractQueryParameters(request);
         String sessionId = query.getValue(SESSION_PARAMETER);
         if (sessionId == null || sessionId.isEmpty()) {
-            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+            JsonRpcPost.rejectUnread(request, response, callback, 400, JsonRpc.INVALID_REQUEST,
                     "Bad Request: the " + SESSION_PARAMETER + " query parameter is required");
             return;
         }

@@ -78,12 +78,13 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         String forbidden = guard.check(request);
         if (forbidden != null) {
-            JsonResponses.error(response, callback, 403, null, JsonRpc.INVALID_REQUEST, "Forbidden: " + forbidden);
+            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
+                    "Forbidden: " + forbidden);
             return true;
         }
         String version = request.getHeaders().get(VERSION_HEADER);
         if (version != null && !ProtocolVersions.isSupported(version)) {
-            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+            JsonRpcPost.rejectUnread(request, response, callback, 400, JsonRpc.INVALID_REQUEST,
                     "Bad Request: unsupported MCP-Protocol-Version " + version + "; supported: "
                             + ProtocolVersions.SUPPORTED);
             return true;
@@ -96,7 +97,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                 case "DELETE" -> delete(request, response, callback);
                 default -> {
                     response.getHeaders().put(HttpHeader.ALLOW, "GET, POST, DELETE");
-                    JsonResponses.error(response, callback, 405, null, JsonRpc.INVALID_REQUEST,
+                    JsonRpcPost.rejectUnread(request, response, callback, 405, JsonRpc.INVALID_REQUEST,
                             "Method Not Allowed: " + request.getMethod());
                 }
             }
@@ -110,7 +111,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     private void post(Request request, Response response, Callback callback, String version) {
         if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {
-            JsonResponses.error(response, callback, 406, null, JsonRpc.INVALID_REQUEST,
+            JsonRpcPost.rejectUnread(request, response, callback, 406, JsonRpc.INVALID_REQUEST,
                     "Not Acceptable: Accept must list both application/json and text/event-stream");
             return;
         }

@@ -326,6 +326,27 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void anEarlyErrorKeepsTheConnectionForTheNextRequest() throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}";
+        String refused = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Accept: */*\r\nContent-Length: " + body.length() + "\r\n\r\n";
+        String next = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Accept: application/json, text/event-stream\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(refused.getBytes());
+            socket.getOutputStream().flush();
+            Thread.sleep(300); // the body comes late, as from a client that sends headers and body separately
+            socket.getOutputStream().write((body + next).getBytes());
+            String answers = new String(socket.getInputStream().readAllBytes());
+            assertTrue(answers.startsWith("HTTP/1.1 406"), answers);
+            // the next request on the same connection is answered (400: it names no session), not lost
+            assertTrue(answers.contains("HTTP/1.1 400"), answers);
+        }
+    }
+
+    @Test
     void missingVersionHeaderIsAssumedToBe20250326() throws Exception {
         client.initialize();
         client.protocolVersion = null;

@@ -60,7 +60,8 @@ final class TransparentHandler extends Handler.Abstract {
         }
         String forbidden = guard.check(request);
         if (forbidden != null) {
-            JsonResponses.error(response, callback, 403, null, JsonRpc.INVALID_REQUEST, "Forbidden: " + forbidden);
+            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
+                    "Forbidden: " + forbidden);
             return true;
         }
         if (hasBody(request)) {

@@ -40,7 +40,7 @@ public final class JsonRpcPost {
     public static void read(Request request, Response response, Callback callback, long maxBytes, String batchError,
                             Consumer<Messages> handler) {
         if (!isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
-            JsonResponses.error(response, callback, 415, null, JsonRpc.INVALID_REQUEST,
+            rejectUnread(request, response, callback, 415, JsonRpc.INVALID_REQUEST,
                     "Unsupported Media Type: Content-Type must be application/json");
             return;
         }
@@ -109,8 +109,18 @@ public final class JsonRpcPost {
      * so a body of declared, moderate size is read and discarded first; a larger or unsized one is cut off.
      */
     public static void tooLarge(Request request, Response response, Callback callback, long maxBytes) {
-        Runnable answer = () -> JsonResponses.error(response, callback, 413, null, JsonRpc.INVALID_REQUEST,
+        rejectUnread(request, response, callback, 413, JsonRpc.INVALID_REQUEST,
                 "Payload Too Large: the body exceeds " + maxBytes + " bytes");
+    }
+
+    /**
+     * Answers a JSON-RPC error to a request whose body was not read, after reading and discarding a declared body
+     * of up to 16 MiB. Jetty closes a connection whose request body was left unread once the answer is written; a
+     * client that had already sent its next request on that connection would see that request fail instead.
+     */
+    public static void rejectUnread(Request request, Response response, Callback callback, int status, int code,
+                                    String message) {
+        Runnable answer = () -> JsonResponses.error(response, callback, status, null, code, message);
         long declared = request.getLength();
         if (declared > 0 && declared <= MAX_DRAINED_BYTES) {
             Content.Source.consumeAll(request, Callback.from(answer, failure -> answer.run()));
