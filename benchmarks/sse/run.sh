@@ -43,104 +43,21 @@ QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
 PHASES=${PHASES:-"load memory"}
 BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
 OTHERS_PATTERN='wrk |mcp-streamable-bench|mcp-transparent-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
-WATCHER=""
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/sse
 WORK=$(mktemp -d /tmp/mcp-sse-bench.XXXXXX)
-GROUPS_STARTED=()
 LOAD_RESULTS=()
 MEMORY_TABLE=""
 PHASE_LOADS=""
 
-log() { printf '[sse-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
+BENCH_NAME=sse-bench
+# shellcheck source=../lib.sh
+source "$ROOT/benchmarks/lib.sh" # log, die, process groups (stopped on exit), quiet/disturbance checks, field
 
-stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL after 10 s
-  local pg=$1 i
-  kill -TERM -- "-$pg" 2>/dev/null || return 0
-  for i in $(seq 100); do
-    kill -0 -- "-$pg" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL -- "-$pg" 2>/dev/null || true
-}
-
-cleanup() {
-  local pg
-  [ -z "$WATCHER" ] || kill "$WATCHER" 2>/dev/null || true
-  for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
-  GROUPS_STARTED=()
-  log "logs and raw output: $WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_group() { # $1 = log file, rest = command; runs it in a new session/process group, sets STARTED_PID
-  local out=$1; shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  GROUPS_STARTED+=("$STARTED_PID")
-}
-
-stop_pid_group() { # stops one group we started and forgets it
-  local pg=$1 kept=() g
-  stop_group "$pg"
-  for g in "${GROUPS_STARTED[@]}"; do [ "$g" = "$pg" ] || kept+=("$g"); done
-  GROUPS_STARTED=("${kept[@]}")
-}
-
-wait_quiet() { # $1 = phase; waits for load < 0.8 and no other benchmark/test process; sets PHASE_LOAD
-  local waited=0 load busy
-  while :; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    busy=$(pgrep -f "$BUSY_PATTERN" | tr '\n' ' ' || true)
-    if [ -z "$busy" ] && awk -v l="$load" 'BEGIN { exit !(l < 0.8) }'; then break; fi
-    if [ "$waited" -ge "$QUIET_MAX_WAIT" ]; then
-      log "WARNING: still busy after ${QUIET_MAX_WAIT}s (load $load, processes: ${busy:-none}); measuring anyway"
-      break
-    fi
-    log "$1: waiting for a quiet machine (load $load, other processes: ${busy:-none})"
-    sleep 20
-    waited=$((waited + 20))
-  done
-  PHASE_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+wait_phase() { # $1 = phase: wait_quiet, recording the phase's load average for the report
+  wait_quiet "$1"
+  PHASE_LOAD=$LOAD_AT_START
   PHASE_LOADS="$PHASE_LOADS $1: $PHASE_LOAD;"
-  log "$1: load average at start $PHASE_LOAD"
-}
-
-others_busy() { # other heavy processes (tests, builds, other benchmarks), as "pid:name" words
-  local p cmd
-  for p in $(pgrep -f "$OTHERS_PATTERN" || true); do
-    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
-    [ -n "$cmd" ] && printf '%s:%s ' "$p" "$(basename "${cmd%% *}")"
-  done
-}
-
-wait_others() { # before a point: until no other heavy process runs (our own proxy idles meanwhile)
-  local waited=0 busy
-  while busy=$(others_busy); [ -n "$busy" ]; do
-    [ "$waited" -ge "$QUIET_MAX_WAIT" ] && { log "WARNING: others still running: $busy"; return 0; }
-    log "  waiting: other processes run ($busy)"
-    sleep 20
-    waited=$((waited + 20))
-  done
-}
-
-start_watch() { # $1 = file: records, every second, other heavy processes that run during a measurement
-  : >"$1"
-  ( while :; do b=$(others_busy); [ -z "$b" ] || echo "$b" >>"$1"; sleep 1; done ) &
-  WATCHER=$!
-}
-
-stop_watch() { # returns 0 when the measurement ran undisturbed
-  kill "$WATCHER" 2>/dev/null || true
-  wait "$WATCHER" 2>/dev/null || true
-  WATCHER=""
-  [ ! -s "$1" ]
-}
-
-field() { # $1 = key, $2 = RESULT line
-  printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
 }
 
 established() { # ESTABLISHED TCP connections whose local port is $1
@@ -194,7 +111,7 @@ start_proxy() { # $1 = log name, rest = extra JVM options; sets PROXY_PID, PROXY
 
 # ---------------------------------------------------------------------------------------------------- (1) load
 if [[ " $PHASES " == *" load "* ]]; then
-  wait_quiet "load"
+  wait_phase "load"
   LOAD_PHASE_LOAD=$PHASE_LOAD
   start_proxy proxy-load
   MAX_CONNS=0
@@ -250,7 +167,7 @@ sessions_held() { # SseSession instances in the proxy's last class histogram $1 
 }
 
 if [[ " $PHASES " == *" memory "* ]]; then
-  wait_quiet "memory"
+  wait_phase "memory"
   MEMORY_PHASE_LOAD=$PHASE_LOAD
   start_proxy proxy-memory
   # Warm-up round: classes loaded, pools and session machinery exercised, then everything disconnects.

@@ -33,63 +33,15 @@ CONNS=${CONNS:-"1 64"}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/streamable
 WORK=$(mktemp -d /tmp/mcp-streamable-bench.XXXXXX)
-GROUPS_STARTED=()
 RESULTS=()
 RUN_NO=0
 
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-
-stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL after 10 s
-  local pg=$1 i
-  kill -TERM -- "-$pg" 2>/dev/null || return 0
-  for i in $(seq 100); do
-    kill -0 -- "-$pg" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL -- "-$pg" 2>/dev/null || true
-}
-
-cleanup() {
-  local pg
-  for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
-  GROUPS_STARTED=()
-  log "logs and raw output: $WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_group() { # $1 = log file, rest = command; runs it in a new session/process group, sets STARTED_PID
-  local out=$1; shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  CURRENT_GROUP=$STARTED_PID
-  GROUPS_STARTED+=("$STARTED_PID")
-}
+BENCH_NAME=bench
+# shellcheck source=../lib.sh
+source "$ROOT/benchmarks/lib.sh" # log, die, process groups (stopped on exit), free_port, wait_http, field
 
 stop_last() { # stop the group started last
-  local n=$((${#GROUPS_STARTED[@]} - 1))
-  stop_group "${GROUPS_STARTED[$n]}"
-  GROUPS_STARTED=("${GROUPS_STARTED[@]:0:$n}")
-}
-
-free_port() { # a loopback port nobody listens on
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port"
-}
-
-wait_http() { # $1 = URL, $2 = pid; waits up to 90 s for anything listening
-  local i
-  for i in $(seq 900); do
-    kill -0 "$2" 2>/dev/null || die "server for $1 exited; see logs in $WORK"
-    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
-    sleep 0.1
-  done
-  die "nothing answered at $1 within 90 s"
+  stop_pid_group "${GROUPS_STARTED[${#GROUPS_STARTED[@]} - 1]}"
 }
 
 # ---------------------------------------------------------------------------------------------------- installs
@@ -191,10 +143,6 @@ children_jiffies() { # CPU of this shell's waited-for children (wrk, via timeout
     t += m[1] * 60 + m[2] } print int(t * hz + 0.5) }'
 }
 
-field() { # $1 = key, $2 = RESULT line
-  printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
-}
-
 bench() { # $1 = label, $2 = URL, $3 = sessions file, $4 = connections, $5 = json|sse
   local label=$1 url=$2 sessions=$3 conns=$4 mode=$5 threads=1 out verify line sfile
   [ "$conns" -gt 1 ] && threads=2
@@ -211,11 +159,11 @@ bench() { # $1 = label, $2 = URL, $3 = sessions file, $4 = connections, $5 = jso
   RUN_NO=$((RUN_NO + 1))
   log "$label $mode c=$conns: measuring ${DURATION}s"
   local t0 b0 g0 c0 t1 b1 g1 c1 server_us other_pct
-  t0=$(date +%s%N); b0=$(busy_jiffies); g0=$(group_jiffies "$CURRENT_GROUP"); children_jiffies >"$WORK/cj0.txt"; c0=$(cat "$WORK/cj0.txt")
+  t0=$(date +%s%N); b0=$(busy_jiffies); g0=$(group_jiffies "$STARTED_PID"); children_jiffies >"$WORK/cj0.txt"; c0=$(cat "$WORK/cj0.txt")
   timeout $((DURATION + 60)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s --latency \
     -s "$HERE/mcp.lua" "$url" -- "$sfile" "$threads" "$mode" "$RUN_NO" >"$out.txt" 2>&1 \
     || die "wrk failed: $(cat "$out.txt")"
-  t1=$(date +%s%N); b1=$(busy_jiffies); g1=$(group_jiffies "$CURRENT_GROUP"); children_jiffies >"$WORK/cj1.txt"; c1=$(cat "$WORK/cj1.txt")
+  t1=$(date +%s%N); b1=$(busy_jiffies); g1=$(group_jiffies "$STARTED_PID"); children_jiffies >"$WORK/cj1.txt"; c1=$(cat "$WORK/cj1.txt")
   line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
   server_us=$(awk -v g=$((g1 - g0)) -v hz="$HZ" -v n="$(field requests "$line")" 'BEGIN { printf "%.0f", g / hz * 1e6 / n }')
   other_pct=$(awk -v b=$((b1 - b0)) -v g=$((g1 - g0)) -v c=$((c1 - c0)) -v hz="$HZ" -v ns=$((t1 - t0)) -v cpus="$NCPU" \

@@ -46,118 +46,17 @@ NGINX_PROXY_WORKERS=${NGINX_PROXY_WORKERS:-1}
 QUIET_MAX_WAIT=${QUIET_MAX_WAIT:-900}
 BUSY_PATTERN='wrk |mcp-streamable-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
 OTHERS_PATTERN='mcp-streamable-bench|mcp-sse-bench|surefire|failsafe|ci-fresh|plexus-classworlds'
-WATCHER=""
 SESSION_ID=bench-session-0001
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/transparent
 WORK=$(mktemp -d /tmp/mcp-transparent-bench.XXXXXX)
-GROUPS_STARTED=()
 RESULTS=()
 FE_RESULTS=()
 
-log() { printf '[transparent-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-
-stop_group() { # $1 = process-group id (the leader's pid); SIGTERM, then SIGKILL after 10 s
-  local pg=$1 i
-  kill -TERM -- "-$pg" 2>/dev/null || return 0
-  for i in $(seq 100); do
-    kill -0 -- "-$pg" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL -- "-$pg" 2>/dev/null || true
-}
-
-cleanup() {
-  local pg
-  [ -z "$WATCHER" ] || kill "$WATCHER" 2>/dev/null || true
-  for pg in "${GROUPS_STARTED[@]}"; do stop_group "$pg"; done
-  GROUPS_STARTED=()
-  log "logs and raw output: $WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_group() { # $1 = log file, rest = command; runs it in a new session/process group, sets STARTED_PID
-  local out=$1; shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  GROUPS_STARTED+=("$STARTED_PID")
-}
-
-free_port() { # a loopback port nobody listens on
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port"
-}
-
-wait_http() { # $1 = URL, $2 = pid; waits up to 90 s for anything listening
-  local i
-  for i in $(seq 900); do
-    kill -0 "$2" 2>/dev/null || die "server for $1 exited; see logs in $WORK"
-    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
-    sleep 0.1
-  done
-  die "nothing answered at $1 within 90 s"
-}
-
-wait_quiet() { # waits for load < 0.8 and no other benchmark/test process; sets LOAD_AT_START
-  local waited=0 load busy
-  while :; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    busy=$(pgrep -f "$BUSY_PATTERN" | tr '\n' ' ' || true)
-    if [ -z "$busy" ] && awk -v l="$load" 'BEGIN { exit !(l < 0.8) }'; then break; fi
-    if [ "$waited" -ge "$QUIET_MAX_WAIT" ]; then
-      log "WARNING: still busy after ${QUIET_MAX_WAIT}s (load $load, processes: ${busy:-none}); measuring anyway"
-      break
-    fi
-    log "waiting for a quiet machine (load $load, other processes: ${busy:-none})"
-    sleep 20
-    waited=$((waited + 20))
-  done
-  LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-  log "load average at start: $LOAD_AT_START"
-}
-
-others_busy() { # other heavy processes (tests, builds, benchmarks, a wrk that is not ours), as "pid name" words
-  local p cmd
-  for p in $(pgrep -f "$OTHERS_PATTERN" || true) $(pgrep -x wrk || true); do
-    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)
-    [ -n "$cmd" ] || continue
-    [[ "$cmd" == *"$HERE/post.lua"* ]] && continue
-    printf '%s:%s ' "$p" "$(basename "${cmd%% *}")"
-  done
-}
-
-wait_others() { # before a point: until no other heavy process runs (our own servers idle meanwhile)
-  local waited=0 busy
-  while busy=$(others_busy); [ -n "$busy" ]; do
-    [ "$waited" -ge "$QUIET_MAX_WAIT" ] && { log "WARNING: others still running: $busy"; return 0; }
-    log "  waiting: other processes run ($busy)"
-    sleep 20
-    waited=$((waited + 20))
-  done
-}
-
-start_watch() { # $1 = file: records, every second, other heavy processes that run during a measurement
-  : >"$1"
-  ( while :; do b=$(others_busy); [ -z "$b" ] || echo "$b" >>"$1"; sleep 1; done ) &
-  WATCHER=$!
-}
-
-stop_watch() { # returns 0 when the measurement ran undisturbed
-  kill "$WATCHER" 2>/dev/null || true
-  wait "$WATCHER" 2>/dev/null || true
-  WATCHER=""
-  [ ! -s "$1" ]
-}
-
-field() { # $1 = key, $2 = RESULT line
-  printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
-}
+BENCH_NAME=transparent-bench
+OWN_WRK_SCRIPT=$HERE/post.lua # another wrk (not running our script) disturbs a point too
+# shellcheck source=../lib.sh
+source "$ROOT/benchmarks/lib.sh" # log, die, process groups (stopped on exit), quiet/disturbance checks, field
 
 # ---------------------------------------------------------------------------------------------------- installs
 need=()
@@ -307,7 +206,7 @@ bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or "", $5 = proxy 
 }
 
 # Phase 1: direct and nginx as proxy, before our JVM exists (an idle JVM still compiling would take CPU from them).
-wait_quiet
+wait_quiet "all points"
 run_wrk "$WORK/server-warmup-nginx.txt" 5 64 "$NGXPROXY/mcp" ""
 for c in $CONNS; do
   bench direct "$DIRECT/mcp" "$c" "" ""
