@@ -117,14 +117,17 @@ public final class SseEvents implements AutoCloseable {
         return messages;
     }
 
-    /** True when no event arrives within {@code wait}. */
+    /**
+     * True when no event arrives within {@code wait} and the stream is still open: a stream that died receives
+     * nothing either, and must not pass for a quiet one.
+     */
     public boolean quietFor(Duration wait) throws InterruptedException {
         Event event = events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         if (event != null) {
             events.add(event); // keep it observable (order is lost only for assertions that already failed)
-            return event == END;
+            return false;
         }
-        return true;
+        return !ended;
     }
 
     public boolean ended() {
