@@ -81,10 +81,14 @@ public final class SessionRegistry<S> {
      */
     public void vanished(String sessionId, S session) {
         if (held.remove(sessionId, session)) {
-            LOG.info("session {} is gone from storage; ending it here too",
-                    sessionId.substring(0, Math.min(8, sessionId.length())));
+            LOG.info("session {} is gone from storage; ending it here too", abbreviate(sessionId));
             close.accept(session);
         }
+    }
+
+    /** A session id shortened for logs: enough to tell sessions apart, not enough to hijack one. */
+    public static String abbreviate(String sessionId) {
+        return sessionId.length() <= 6 ? sessionId : sessionId.substring(0, 6) + "…";
     }
 
     public void put(String sessionId, S session) {

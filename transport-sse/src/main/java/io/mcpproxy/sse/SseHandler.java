@@ -106,7 +106,7 @@ final class SseHandler extends Handler.Abstract {
             return;
         }
         SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
-                "SSE stream of session " + abbreviate(created.id()));
+                "SSE stream of session " + SessionRegistry.abbreviate(created.id()));
         session.attach(stream);
         local.put(created.id(), session);
         stream.onClose(() -> clientGone(session));
@@ -247,7 +247,7 @@ final class SseHandler extends Handler.Abstract {
                                 Map.of(Session.PROTOCOL_VERSION, negotiated)).isEmpty()) {
                             // The stream closed meanwhile; the session stays ended rather than being recreated.
                             LOG.debug("session {} ended before its protocol version was recorded",
-                                    abbreviate(session.id()));
+                                    SessionRegistry.abbreviate(session.id()));
                         }
                     } catch (SessionStorageException e) {
                         LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
@@ -309,9 +309,5 @@ final class SseHandler extends Handler.Abstract {
 
     private static String stripTrailingSlash(String text) {
         return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-    }
-
-    private static String abbreviate(String id) {
-        return id.length() <= 6 ? id : id.substring(0, 6) + "…";
     }
 }

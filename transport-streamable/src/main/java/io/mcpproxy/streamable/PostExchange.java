@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.Backend;
 import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.core.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -110,7 +111,7 @@ final class PostExchange {
         }
         streamNumber = session.nextStreamNumber();
         stream = SseStream.open(response, callback, streams.maxQueuedEvents(), streams.maxQueuedBytes(),
-                "POST stream of session " + session.id().substring(0, Math.min(6, session.id().length())));
+                "POST stream of session " + SessionRegistry.abbreviate(session.id()));
         if (ProtocolVersions.primesStreams(protocolVersion)) {
             stream.prime(session.nextEventId(streamNumber));
         }

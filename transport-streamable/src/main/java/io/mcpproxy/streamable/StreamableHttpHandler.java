@@ -240,7 +240,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             }
             long number = session.nextStreamNumber();
             SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(),
-                    context.maxQueuedBytes(), "GET stream of session " + abbreviate(sessionId));
+                    context.maxQueuedBytes(), "GET stream of session " + SessionRegistry.abbreviate(sessionId));
             ignoreIdleTimeouts(request);
             stream.abortOnFailureOf(request);
             if (ProtocolVersions.primesStreams(session.protocolVersion())) {
@@ -338,7 +338,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             SseStream stream = session.standalone();
             boolean streaming = stream != null && stream.isOpen();
             if (!streaming && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
-                LOG.debug("session {} expired", abbreviate(session.id()));
+                LOG.debug("session {} expired", SessionRegistry.abbreviate(session.id()));
                 endLocally(session);
             }
         }
@@ -361,9 +361,5 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     /** Responses may wait minutes for the server: the connector's idle timeout must not cut them. */
     private static void ignoreIdleTimeouts(Request request) {
         request.addIdleTimeoutListener(timeout -> false);
-    }
-
-    private static String abbreviate(String id) {
-        return id.length() <= 6 ? id : id.substring(0, 6) + "…";
     }
 }
