@@ -123,3 +123,28 @@ stop_watch() { # returns 0 when the measurement ran undisturbed
 field() { # $1 = key, $2 = RESULT line
   printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
 }
+
+install_load_tools() { # wrk, nginx-light, curl, setsid via apt-get (needs root) when missing; sets NGINX
+  local need=()
+  command -v wrk >/dev/null || need+=(wrk)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  command -v curl >/dev/null || need+=(curl)
+  command -v setsid >/dev/null || need+=(util-linux)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    timeout 300 apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need[@]}"
+  fi
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+}
+
+build_jars() { # builds runner + benchmarks unless SKIP_BUILD=1, then copies both jars into $WORK
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    log "building the runner and benchmarks jars"
+    (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
+  fi
+  [ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
+  [ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
+  # Private copies: a rebuild during the run must not swap a jar under a running JVM.
+  cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+}

@@ -71,14 +71,7 @@ done
 HARD_FDS=$(ulimit -Hn)
 [ "$HARD_FDS" = unlimited ] || [ "$HARD_FDS" -ge $((IDLE + 100)) ] || die "hard fd limit $HARD_FDS < IDLE+100"
 [ "$HARD_FDS" = unlimited ] || ulimit -n "$HARD_FDS" # the proxy JVM raises its own soft limit to the hard one anyway; Python does too
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building the runner and benchmarks jars"
-  (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
-fi
-[ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
-[ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
-# Private copies: a rebuild during the run must not swap a jar under a running JVM.
-cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+build_jars
 JAR_LIST=$(unzip -Z1 "$WORK/benchmarks.jar")
 grep -qx 'io/mcpproxy/benchmarks/SseLoad.class' <<<"$JAR_LIST" || die "SseLoad missing from benchmarks.jar"
 if grep -qx 'io/mcpproxy/benchmarks/EchoStdioServer.class' <<<"$JAR_LIST"; then

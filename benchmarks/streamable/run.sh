@@ -45,17 +45,7 @@ stop_last() { # stop the group started last
 }
 
 # ---------------------------------------------------------------------------------------------------- installs
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v curl >/dev/null || need+=(curl)
-command -v setsid >/dev/null || need+=(util-linux)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  timeout 300 apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need[@]}"
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+install_load_tools
 command -v java >/dev/null || die "java (17+) is needed"
 command -v npx >/dev/null || die "node/npx is needed for npm mcp-proxy"
 log "fetching npm mcp-proxy@$MCP_PROXY_NPM_VERSION (npx cache)"
@@ -63,14 +53,7 @@ timeout 300 npx -y "mcp-proxy@$MCP_PROXY_NPM_VERSION" --version >"$WORK/npx-inst
   || die "npx mcp-proxy@$MCP_PROXY_NPM_VERSION failed; see $WORK/npx-install.log"
 
 # ---------------------------------------------------------------------------------------------------- build
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building runner and benchmarks jars"
-  (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
-fi
-[ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
-[ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
-# Private copies: a rebuild during the run must not swap a jar under a running JVM.
-cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+build_jars
 ECHO_CMD=(java -XX:+UseSerialGC -Xmx128m -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.EchoStdioServer)
 
 # ---------------------------------------------------------------------------------------------------- helpers

@@ -59,27 +59,11 @@ OWN_WRK_SCRIPT=$HERE/post.lua # another wrk (not running our script) disturbs a 
 source "$ROOT/benchmarks/lib.sh" # log, die, process groups (stopped on exit), quiet/disturbance checks, field
 
 # ---------------------------------------------------------------------------------------------------- installs
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v curl >/dev/null || need+=(curl)
-command -v setsid >/dev/null || need+=(util-linux)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  timeout 300 apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need[@]}"
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+install_load_tools
 command -v java >/dev/null || die "java (17+) is needed"
 
 # ---------------------------------------------------------------------------------------------------- build
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building the runner and benchmarks jars"
-  (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
-fi
-[ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
-[ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
-cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+build_jars
 
 # ---------------------------------------------------------------------------------------------------- servers
 write_nginx_conf() { # $1 = dir, $2 = workers, $3 = http block body
