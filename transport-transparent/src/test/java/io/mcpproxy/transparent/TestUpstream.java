@@ -10,9 +10,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -34,6 +37,7 @@ final class TestUpstream implements AutoCloseable {
     final List<String> forwardedFor = new CopyOnWriteArrayList<>();
     final List<String> connectionHeaders = new CopyOnWriteArrayList<>();
     final List<org.eclipse.jetty.http.HttpFields> headersSeen = new CopyOnWriteArrayList<>();
+    final List<HttpVersion> versionsSeen = new CopyOnWriteArrayList<>();
     final AtomicLong streamClosedAtNanos = new AtomicLong();
     volatile int deleteStatus = 200;
     volatile long slowMillis;
@@ -41,6 +45,7 @@ final class TestUpstream implements AutoCloseable {
     private Server server;
     private ServerConnector connector;
     private int port;
+    private boolean http2;
 
     TestUpstream(String name) {
         this.name = name;
@@ -49,7 +54,9 @@ final class TestUpstream implements AutoCloseable {
     /** Starts on {@code port} (0 = any) with the given idle timeout for its connections. */
     TestUpstream start(int port, long idleTimeoutMillis) throws Exception {
         server = new Server();
-        connector = new ServerConnector(server, 1, 1);
+        connector = http2
+                ? new ServerConnector(server, 1, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()))
+                : new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.setIdleTimeout(idleTimeoutMillis);
@@ -74,6 +81,12 @@ final class TestUpstream implements AutoCloseable {
         });
         server.start();
         this.port = connector.getLocalPort();
+        return this;
+    }
+
+    /** Speaks only HTTP/2 over cleartext (h2c with prior knowledge), as an upstream that requires HTTP/2. */
+    TestUpstream http2Only() {
+        this.http2 = true;
         return this;
     }
 
@@ -105,6 +118,7 @@ final class TestUpstream implements AutoCloseable {
         forwardedFor.add(xff == null ? "" : xff);
         String connection = request.getHeaders().get("Connection");
         connectionHeaders.add(connection == null ? "" : connection);
+        versionsSeen.add(request.getConnectionMetaData().getHttpVersion());
         headersSeen.add(org.eclipse.jetty.http.HttpFields.build(request.getHeaders()).asImmutable());
         String path = Request.getPathInContext(request);
         switch (request.getMethod() + " " + path) {

@@ -1,9 +1,14 @@
 package io.mcpproxy.transparent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.session.Session;
+import java.io.InputStream;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +40,12 @@ class UpstreamConnectionsIT {
     }
 
     private ProxyClient start(long upstreamIdleMillis, TransparentProxy.Builder builder) throws Exception {
-        upstream = new TestUpstream("u").start(0, upstreamIdleMillis);
+        return start(new TestUpstream("u"), upstreamIdleMillis, builder);
+    }
+
+    private ProxyClient start(TestUpstream upstream, long upstreamIdleMillis, TransparentProxy.Builder builder)
+            throws Exception {
+        this.upstream = upstream.start(0, upstreamIdleMillis);
         proxy = builder.target(upstream.uri()).port(0).build();
         proxy.start();
         return new ProxyClient(http, proxy.uri("/mcp"));
@@ -129,5 +142,30 @@ class UpstreamConnectionsIT {
             }
         }
         assertEquals(0, failedAfter, "every request after the restart succeeded");
+    }
+
+    @Test
+    void http2ToTheUpstreamMultiplexesEverySessionAndStreamOnOneConnection() throws Exception {
+        ProxyClient client = start(new TestUpstream("h").http2Only(), 30_000, TransparentProxy.builder().http2(true));
+        String session = client.initialize(); // the first exchange opens the connection and learns its stream limit
+        assertEquals(upstream.uri().toString(),
+                proxy.sessions().get(session).orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
+        assertEquals("h", ProxyClient.servedBy(client.post(session, "tools/list")));
+
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                .header("Accept", "text/event-stream").header("Mcp-Session-Id", session).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (SseEvents events = new SseEvents(stream.body())) {
+            assertEquals("1", events.next(Duration.ofSeconds(5)).id(), "events stream through while it runs");
+            assertEquals(0, burst(client, 2_000, 32), "calls multiplexed beside the open stream");
+            assertEquals("2", events.next(Duration.ofSeconds(5)).id());
+        }
+
+        assertEquals(1, upstream.accepted.get(), "one multiplexed upstream connection");
+        assertTrue(upstream.versionsSeen.stream().allMatch(HttpVersion.HTTP_2::equals), "" + upstream.versionsSeen);
+        assertEquals(2_003, upstream.versionsSeen.size());
+        for (HttpFields headers : upstream.headersSeen) {
+            assertFalse(headers.contains(HttpHeader.CONNECTION), "no connection-specific header over HTTP/2");
+        }
     }
 }
