@@ -19,8 +19,12 @@
 # connections (JIT). An extra pair of rows measures our proxy with `Mcp-Session-Id` on every request (a session the
 # proxy learned from the upstream's response header, so each request pays the session lookup), against upstream
 # path /mcp-session, which sets that header.
+# The floor of our stack: io.mcpproxy.benchmarks.BareJettyForwarder (Jetty server + jetty-client configured like our
+# proxy, none of our logic), measured last (our proxy stopped first) at the highest connection count and for the
+# first event, so that the table shows how much of the gap to nginx is the stack and how much is ours.
 # SSE first-event latency: io.mcpproxy.benchmarks.FirstEventLatency, FE_WARMUP then FE_COUNT sequential GET /sse,
-# each on a new connection, time from connect to the first event: direct, through our proxy, through nginx.
+# each on a new connection, time from connect to the first event: direct, through our proxy, through nginx, through
+# the bare Jetty forwarder.
 #
 # Before measuring the script waits (polling every 20 s, at most QUIET_MAX_WAIT s) until the 1-minute load average
 # is below 0.8 and no other benchmark/test/build process (wrk, surefire, failsafe, maven, ...) runs, and prints the
@@ -229,9 +233,8 @@ for c in $CONNS; do
 done
 
 FE=(java -XX:+UseSerialGC -Xmx256m -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.FirstEventLatency)
-for pair in "direct|$DIRECT" "nginx-proxy|$NGXPROXY" "ours|$OURS"; do
-  label=${pair%%|*}; url=${pair#*|}
-  disturbed=yes
+first_event() { # $1 = label, $2 = base URL
+  local label=$1 url=$2 disturbed=yes attempt line
   for attempt in 1 2 3; do
     wait_others
     log "SSE first event, $label: $FE_WARMUP warm-up + $FE_COUNT measured sequential GET /sse"
@@ -244,7 +247,30 @@ for pair in "direct|$DIRECT" "nginx-proxy|$NGXPROXY" "ours|$OURS"; do
     log "  disturbed by $(tr ' ' '\n' <"$WORK/first-event-$label.others" | sort -u | xargs); attempt $attempt of 3"
   done
   FE_RESULTS+=("$line disturbed=$disturbed")
-done
+}
+first_event direct "$DIRECT"
+first_event nginx-proxy "$NGXPROXY"
+first_event ours "$OURS"
+
+# Phase 3: the floor of our stack, a bare Jetty server + jetty-client forwarder with none of our logic (see
+# BareJettyForwarder), at the highest connection count and for the first event; our proxy stopped first.
+stop_pid_group "$OURS_PID"
+BARE_PORT=$(free_port)
+start_group "$WORK/bare.log" java ${PROXY_JAVA_OPTS:-} -cp "$WORK/benchmarks.jar" \
+  io.mcpproxy.benchmarks.BareJettyForwarder "$BARE_PORT" "$DIRECT"
+BARE_PID=$STARTED_PID
+BARE=http://127.0.0.1:$BARE_PORT
+wait_http "$BARE/mcp" "$BARE_PID"
+check_server "$BARE"
+HI_CONNS=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
+if [ "$SERVER_WARMUP" -gt 0 ]; then
+  wait_others
+  log "server warm-up of the bare Jetty forwarder: ${SERVER_WARMUP}s at 64 connections (not measured)"
+  run_wrk "$WORK/server-warmup-bare.txt" "$SERVER_WARMUP" 64 "$BARE/mcp" ""
+  sleep 5
+fi
+bench bare "$BARE/mcp" "$HI_CONNS" "" "$BARE_PID"
+first_event bare "$BARE"
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------------- table
@@ -279,6 +305,7 @@ for r in "${RESULTS[@]}"; do
     ours) name="our transparent proxy" ;;
     nginx-proxy) name="nginx as reverse proxy" ;;
     ours-session) name="our transparent proxy, with Mcp-Session-Id (session lookup)" ;;
+    bare) name="bare Jetty forwarder (stack floor: Jetty server + jetty-client, none of our logic)" ;;
   esac
   printf '| %s | %s | %.0f | %.3f | %.3f | %s | %s | %s | %s |\n' "$name" "$c" "$rps" "$p50" "$p99" "$err" "$pcpu" \
     "$ucpu" "$dist"
@@ -299,10 +326,14 @@ awk -v o="$(get ours "$hi" 3)" -v n="$(get nginx-proxy "$hi" 3)" -v d="$(get dir
   -v os="$(get ours-session "$hi" 3)" -v c="$hi" 'BEGIN {
   printf "- %s connections: our proxy %.0f req/s = %.1f%% of nginx as proxy (target >= 80%%: %s); nginx as proxy = %.1f%% of direct; our proxy = %.1f%% of direct; with session lookup %.1f%% of nginx as proxy.\n",
     c, o, 100 * o / n, (o >= 0.8 * n ? "met" : "missed"), 100 * n / d, 100 * o / d, 100 * os / n }'
+awk -v o="$(get ours "$hi" 3)" -v b="$(get bare "$hi" 3)" -v n="$(get nginx-proxy "$hi" 3)" -v c="$hi" 'BEGIN {
+  printf "- %s connections, the stack floor: the bare Jetty forwarder reaches %.1f%% of nginx as proxy; our proxy does %.1f%% of the bare forwarder'"'"'s req/s.\n",
+    c, 100 * b / n, 100 * o / b }'
 awk -v o="$(get ours "$lo" 4)" -v d="$(get direct "$lo" 4)" -v n="$(get nginx-proxy "$lo" 4)" -v c="$lo" 'BEGIN {
   printf "- %s connection: p50 added over direct: ours %.3f ms (target < 0.15 ms: %s), nginx as proxy %.3f ms.\n",
     c, o - d, (o - d < 0.15 ? "met" : "missed"), n - d }'
 awk -v o50="$(fe ours p50_ms)" -v d50="$(fe direct p50_ms)" -v o99="$(fe ours p99_ms)" -v d99="$(fe direct p99_ms)" \
-  -v n50="$(fe nginx-proxy p50_ms)" -v n99="$(fe nginx-proxy p99_ms)" 'BEGIN {
-  printf "- SSE first event added over direct: ours p50 %.3f ms, p99 %.3f ms (target < 1 ms: %s); nginx as proxy p50 %.3f ms, p99 %.3f ms.\n",
-    o50 - d50, o99 - d99, (o50 - d50 < 1 && o99 - d99 < 1 ? "met" : "missed"), n50 - d50, n99 - d99 }'
+  -v n50="$(fe nginx-proxy p50_ms)" -v n99="$(fe nginx-proxy p99_ms)" -v b50="$(fe bare p50_ms)" \
+  -v b99="$(fe bare p99_ms)" 'BEGIN {
+  printf "- SSE first event added over direct: ours p50 %.3f ms, p99 %.3f ms (target < 1 ms: %s); nginx as proxy p50 %.3f ms, p99 %.3f ms; bare Jetty forwarder p50 %.3f ms, p99 %.3f ms.\n",
+    o50 - d50, o99 - d99, (o50 - d50 < 1 && o99 - d99 < 1 ? "met" : "missed"), n50 - d50, n99 - d99, b50 - d50, b99 - d99 }'

@@ -57,6 +57,10 @@ final class TransparentCommand implements Callable<Integer> {
             description = "Most connections per upstream (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--upstream-io-threads",
+            description = "Selector threads for upstream connections (default: 2, or half the processors up to 4).")
+    Integer upstreamIoThreads;
+
     @Option(names = "--max-queued", defaultValue = "1024",
             description = "Most requests waiting for an upstream connection (default: ${DEFAULT-VALUE}).")
     int maxQueued;
@@ -111,6 +115,9 @@ final class TransparentCommand implements Callable<Integer> {
                 .poolIdleTimeout(poolIdleTimeout).connectTimeout(connectTimeout)
                 .responseIdleTimeout(responseIdleTimeout).http2(http2).poolingRate(poolingRate)
                 .allowedOrigins(allowedOrigins).allowedHosts(allowedHosts).drainTimeout(drainTimeout);
+        if (upstreamIoThreads != null) {
+            builder.upstreamIoThreads(upstreamIoThreads);
+        }
         if (noIdlePooling) {
             builder.maxIdleConnections(0);
         }

@@ -22,6 +22,7 @@ import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
@@ -50,6 +51,9 @@ import org.slf4j.LoggerFactory;
 public final class TransparentProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransparentProxy.class);
+    /** Default of {@link Builder#upstreamIoThreads(int)}. */
+    public static final int DEFAULT_UPSTREAM_IO_THREADS =
+            Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
 
     /** Validated options used per request. */
     record Settings(String pathPrefix, long maxBodyBytes, int unknownSessionStatus, Duration responseIdleTimeout,
@@ -94,8 +98,10 @@ public final class TransparentProxy implements AutoCloseable {
     }
 
     private static HttpClient newClient(Builder builder, boolean inProcessStorage) {
-        HttpClientTransport transport = builder.http2 ? new HttpClientTransportOverHTTP2(new HTTP2Client())
-                : new HttpClientTransportOverHTTP();
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(builder.upstreamIoThreads);
+        HttpClientTransport transport = builder.http2 ? new HttpClientTransportOverHTTP2(new HTTP2Client(connector))
+                : new HttpClientTransportOverHTTP(connector);
         if (inProcessStorage) {
             // Our response listeners never block when sessions live in-process: they may run on the selector
             // thread that read the response, saving a thread hand-off per response.
@@ -225,6 +231,7 @@ public final class TransparentProxy implements AutoCloseable {
         private int port = 8080;
         private String pathPrefix = "";
         private int maxConnectionsPerUpstream = 64;
+        private int upstreamIoThreads = DEFAULT_UPSTREAM_IO_THREADS;
         private int maxQueuedRequests = 1024;
         private Duration poolIdleTimeout = Duration.ofSeconds(4);
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -314,6 +321,16 @@ public final class TransparentProxy implements AutoCloseable {
         /** Most connections to one upstream. Default 64. */
         public Builder maxConnectionsPerUpstream(int max) {
             this.maxConnectionsPerUpstream = requirePositive(max, "maxConnectionsPerUpstream");
+            return this;
+        }
+
+        /**
+         * Selector threads reading upstream responses (each also writes them on to the clients). Default 2, or half
+         * the processors up to 4 on larger machines: with a single one, that thread is the proxy's bottleneck under
+         * load (measured in BENCHMARKS.md).
+         */
+        public Builder upstreamIoThreads(int threads) {
+            this.upstreamIoThreads = requirePositive(threads, "upstreamIoThreads");
             return this;
         }
 

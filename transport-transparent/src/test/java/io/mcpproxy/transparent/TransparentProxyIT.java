@@ -287,4 +287,22 @@ class TransparentProxyIT {
     static ObjectNode json(HttpResponse<String> response) {
         return (ObjectNode) JsonRpc.parse(response.body().getBytes());
     }
+
+    @Test
+    void upstreamIoThreadsSizeTheUpstreamSelectors() throws Exception {
+        TransparentProxy sized = proxy(TransparentProxy.builder().target(a.uri()).upstreamIoThreads(3));
+        TransparentProxy byDefault = proxy(TransparentProxy.builder().target(a.uri()));
+        assertEquals(3, selectorsOf(sized));
+        assertEquals(TransparentProxy.DEFAULT_UPSTREAM_IO_THREADS, selectorsOf(byDefault));
+        assertTrue(TransparentProxy.DEFAULT_UPSTREAM_IO_THREADS >= 2);
+        assertEquals(200, new ProxyClient(http, sized.uri("/mcp")).post(null, "tools/list").statusCode());
+        IllegalArgumentException zero = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TransparentProxy.builder().upstreamIoThreads(0));
+        assertEquals("upstreamIoThreads must be >= 1, got 0", zero.getMessage());
+    }
+
+    private static int selectorsOf(TransparentProxy proxy) {
+        return ((org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP) proxy.client().getTransport())
+                .getClientConnector().getSelectors();
+    }
 }
