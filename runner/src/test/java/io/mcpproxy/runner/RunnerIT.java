@@ -141,7 +141,8 @@ class RunnerIT {
                 .command(serverCommand).port(0).build()) {
             upstream.start();
             runner = new ProcessBuilder(java(Main.class.getName(), "transparent", "--port", "0",
-                    "--target", upstream.uri().toString())).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    "--target", upstream.uri().toString(), "--upstream-io-threads", "3"))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             BufferedReader stdout = new BufferedReader(new InputStreamReader(runner.getInputStream(),
                     StandardCharsets.UTF_8));
             CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
