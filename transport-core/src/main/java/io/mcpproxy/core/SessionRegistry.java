@@ -86,6 +86,23 @@ public final class SessionRegistry<S> {
         }
     }
 
+    /**
+     * After a keep-alive reached a held session's client: restarts the session's TTL in storage on a worker thread
+     * (a client that only listens keeps its session), and ends the held state if the storage no longer has it.
+     */
+    public void refreshLater(String sessionId, S session) {
+        context.runLater(() -> {
+            try {
+                if (held.get(sessionId) == session && context.sessions().get(sessionId).isEmpty()) {
+                    vanished(sessionId, session); // ended elsewhere: close its stream
+                }
+            } catch (SessionStorageException e) {
+                LOG.debug("keep-alive could not refresh the TTL of session {}: {}", abbreviate(sessionId),
+                        e.getMessage());
+            }
+        });
+    }
+
     /** A session id shortened for logs: enough to tell sessions apart, not enough to hijack one. */
     public static String abbreviate(String sessionId) {
         return sessionId.length() <= 6 ? sessionId : sessionId.substring(0, 6) + "…";

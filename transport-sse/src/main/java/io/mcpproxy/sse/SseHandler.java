@@ -281,15 +281,7 @@ final class SseHandler extends Handler.Abstract {
             if (stream == null || !stream.comment("keep-alive")) {
                 continue;
             }
-            context.runLater(() -> {
-                try {
-                    if (local.get(session.id()) == session && context.sessions().get(session.id()).isEmpty()) {
-                        local.vanished(session.id(), session); // ended elsewhere: close its stream
-                    }
-                } catch (SessionStorageException e) {
-                    LOG.debug("keep-alive could not refresh session TTL: {}", e.getMessage());
-                }
-            });
+            local.refreshLater(session.id(), session);
         }
     }
 

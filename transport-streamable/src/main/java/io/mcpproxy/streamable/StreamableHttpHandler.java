@@ -316,18 +316,10 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private void keepAlive() {
         for (LocalSession session : local.all()) {
             SseStream stream = session.standalone();
-            if (stream == null || !stream.isOpen() || !stream.comment("keep-alive")) {
+            if (stream == null || !stream.comment("keep-alive")) { // false once the stream has ended
                 continue;
             }
-            context.runLater(() -> {
-                try {
-                    if (local.get(session.id()) == session && sessions.get(session.id()).isEmpty()) {
-                        local.vanished(session.id(), session);
-                    }
-                } catch (SessionStorageException e) {
-                    LOG.debug("keep-alive could not refresh the session TTL: {}", e.getMessage());
-                }
-            });
+            local.refreshLater(session.id(), session);
         }
     }
 
