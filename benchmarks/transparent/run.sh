@@ -56,6 +56,8 @@ HERE=$ROOT/benchmarks/transparent
 WORK=$(mktemp -d /tmp/mcp-transparent-bench.XXXXXX)
 RESULTS=()
 FE_RESULTS=()
+lo=$(for c in $CONNS; do echo "$c"; done | sort -n | sed -n 1p) # lowest connection count (1 by default)
+hi=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)  # highest (64 by default)
 
 BENCH_NAME=transparent-bench
 OWN_WRK_SCRIPT=$HERE/post.lua # another wrk (not running our script) disturbs a point too
@@ -262,14 +264,13 @@ BARE_PID=$STARTED_PID
 BARE=http://127.0.0.1:$BARE_PORT
 wait_http "$BARE/mcp" "$BARE_PID"
 check_server "$BARE"
-HI_CONNS=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
 if [ "$SERVER_WARMUP" -gt 0 ]; then
   wait_others
   log "server warm-up of the bare Jetty forwarder: ${SERVER_WARMUP}s at 64 connections (not measured)"
   run_wrk "$WORK/server-warmup-bare.txt" "$SERVER_WARMUP" 64 "$BARE/mcp" ""
   sleep 5
 fi
-bench bare "$BARE/mcp" "$HI_CONNS" "" "$BARE_PID"
+bench bare "$BARE/mcp" "$hi" "" "$BARE_PID"
 first_event bare "$BARE"
 LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -319,8 +320,6 @@ for r in "${FE_RESULTS[@]}"; do
   printf '| %s | %.3f | %.3f | %.3f | %.3f | %s | %s |\n' "$(field label "$r")" "$(field p50_ms "$r")" \
     "$(field p90_ms "$r")" "$(field p99_ms "$r")" "$(field mean_ms "$r")" "$(field errors "$r")" "$(field disturbed "$r")"
 done
-lo=$(for c in $CONNS; do echo "$c"; done | sort -n | sed -n 1p)
-hi=$(for c in $CONNS; do echo "$c"; done | sort -n | tail -1)
 echo
 awk -v o="$(get ours "$hi" 3)" -v n="$(get nginx-proxy "$hi" 3)" -v d="$(get direct "$hi" 3)" \
   -v os="$(get ours-session "$hi" 3)" -v c="$hi" 'BEGIN {

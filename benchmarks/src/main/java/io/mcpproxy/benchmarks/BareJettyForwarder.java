@@ -1,5 +1,6 @@
 package io.mcpproxy.benchmarks;
 
+import io.mcpproxy.transparent.TransparentProxy;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.client.BufferingResponseListener;
@@ -27,7 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * server that forwards every request with jetty-client and nothing else: no sessions, no header rules, no
  * forwarding headers, no streaming (each response is buffered whole, which the benchmark's one-chunk answers
  * allow). Configured as the transparent proxy is: one acceptor, one server selector, non-blocking handling on the
- * selector threads, {@code UPSTREAM_IO_THREADS} client selectors, a pool of 64 upstream connections.
+ * selector threads, {@code UPSTREAM_IO_THREADS} client selectors (default: the proxy's default), a pool of 64
+ * upstream connections.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.mcpproxy.benchmarks.BareJettyForwarder PORT TARGET [UPSTREAM_IO_THREADS]
@@ -45,7 +47,8 @@ public final class BareJettyForwarder {
         int port = Integer.parseInt(args[0]);
         URI target = URI.create(args[1]);
         ClientConnector connector = new ClientConnector();
-        connector.setSelectors(args.length > 2 ? Integer.parseInt(args[2]) : 2);
+        connector.setSelectors(args.length > 2 ? Integer.parseInt(args[2])
+                : TransparentProxy.DEFAULT_UPSTREAM_IO_THREADS);
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
         transport.setInvocationType(InvocationType.NON_BLOCKING);
         HttpClient client = new HttpClient(transport);
