@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -296,7 +297,7 @@ class TransparentProxyIT {
         assertEquals(TransparentProxy.DEFAULT_UPSTREAM_IO_THREADS, selectorsOf(byDefault));
         assertTrue(TransparentProxy.DEFAULT_UPSTREAM_IO_THREADS >= 2);
         assertEquals(200, new ProxyClient(http, sized.uri("/mcp")).post(null, "tools/list").statusCode());
-        IllegalArgumentException zero = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
                 () -> TransparentProxy.builder().upstreamIoThreads(0));
         assertEquals("upstreamIoThreads must be >= 1, got 0", zero.getMessage());
     }
