@@ -49,10 +49,13 @@ stop_pid_group() { # stops one group we started and forgets it
   GROUPS_STARTED=("${kept[@]}")
 }
 
-free_port() { # a loopback port nobody listens on
-  local p
+free_port() { # a loopback port nobody listens on, below the kernel's ephemeral range (where outgoing
+  # connections, e.g. wrk's or a proxy's, take their local ports: a listener there can fail with "address in use")
+  local p lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$lo" -gt 12000 ] || die "the ephemeral port range starts at $lo: no room for our listeners below it"
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (lo - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   die "no free port"
@@ -118,6 +121,15 @@ stop_watch() { # returns 0 when the measurement ran undisturbed
   wait "$WATCHER" 2>/dev/null || true
   WATCHER=""
   [ ! -s "$1" ]
+}
+
+group_ticks() { # CPU time (clock ticks, user + system) of every process in process group $1; 0 for ""
+  local p t=0
+  [ -n "$1" ] || { echo 0; return; }
+  for p in $(pgrep -g "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
 }
 
 field() { # $1 = key, $2 = RESULT line

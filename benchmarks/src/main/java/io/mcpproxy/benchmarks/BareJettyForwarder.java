@@ -13,15 +13,11 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The floor of the transparent proxy's stack (benchmarks/transparent/run.sh; results in BENCHMARKS.md): a Jetty
@@ -55,17 +51,8 @@ public final class BareJettyForwarder {
         client.setMaxConnectionsPerDestination(64);
         client.start();
 
-        Server server = new Server(new QueuedThreadPool(200, 4));
-        server.setDynamic(false);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(false);
-        ServerConnector listener = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        listener.setHost("127.0.0.1");
-        listener.setPort(port);
-        server.addConnector(listener);
-        server.setHandler(new Forward(client, target.getScheme() + "://" + target.getRawAuthority()));
-        server.start();
+        Server server = ProxyLikeJettyServer.start(port,
+                new Forward(client, target.getScheme() + "://" + target.getRawAuthority()));
         System.out.println("bare Jetty forwarder on 127.0.0.1:" + port + " -> " + target);
         server.join();
     }
