@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -173,10 +172,7 @@ class LocalStorageTest {
         storage = LocalStorage.builder().clock(clock).sweepInterval(Duration.ofMillis(10)).build();
         storage.createIfAbsent(session("a"), TTL);
         clock.advance(TTL);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (storage.size() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until(() -> storage.size() == 0, Duration.ofSeconds(5));
         assertEquals(0, storage.size());
     }
 
@@ -193,13 +189,8 @@ class LocalStorageTest {
     }
 
     private static long awaitSweeperThreads(java.util.function.LongPredicate done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        long count = sweeperThreads();
-        while (!done.test(count) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            count = sweeperThreads();
-        }
-        return count;
+        Await.until(() -> done.test(sweeperThreads()), Duration.ofSeconds(5));
+        return sweeperThreads();
     }
 
     private static long sweeperThreads() {

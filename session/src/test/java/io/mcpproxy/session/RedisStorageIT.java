@@ -123,10 +123,7 @@ class RedisStorageIT {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
         raw.pexpire(storage.key(id), 1);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (raw.exists(storage.key(id)) && System.nanoTime() < deadline) { // EXISTS also expires a due key
-            Thread.sleep(5);
-        }
+        Await.until(() -> !raw.exists(storage.key(id)), Duration.ofSeconds(5)); // EXISTS also expires a due key
         assertFalse(raw.exists(storage.key(id)), "Redis expired the key");
         assertFalse(storage.replace(session(id, Map.of("who", "late")), TTL));
         assertFalse(raw.exists(storage.key(id)));
@@ -146,10 +143,7 @@ class RedisStorageIT {
         String id = freshId();
         storage.createIfAbsent(session(id), Duration.ofSeconds(1));
         assertTrue(raw.exists(storage.key(id)));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (raw.exists(storage.key(id)) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.until(() -> !raw.exists(storage.key(id)), Duration.ofSeconds(5));
         assertFalse(raw.exists(storage.key(id)), "Redis expired the key");
         assertEquals(Optional.empty(), storage.load(id, TTL));
     }

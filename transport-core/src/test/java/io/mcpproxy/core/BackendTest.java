@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.stdio.StdioServer;
+import io.mcpproxy.session.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -306,10 +307,8 @@ class BackendTest {
         ObjectNode failed = a.response();
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1_000);
         assertEquals(JsonRpc.PROXY_ERROR, failed.path("error").path("code").asInt());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (a.ended.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5); // the channel ends right after its in-flight requests are failed, on the reader thread
-        }
+        // the channel ends right after its in-flight requests are failed, on the reader thread
+        Await.until(() -> !a.ended.isEmpty(), Duration.ofSeconds(2));
         assertEquals(1, a.ended.size());
         assertTrue(channel.isEnded());
         Thread.sleep(300);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.session.Await;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
@@ -60,10 +61,8 @@ class SseOfficialSdkClientIT {
                 .arguments(Map.of("text", "via sse")).build())));
         assertEquals("done 2 steps", text(client.callTool(CallToolRequest.builder("progress")
                 .arguments(Map.of("steps", 2, "delayMs", 1)).progressToken("sse-token").build())));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (progress.size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(10); // the SDK hands notifications to the consumer asynchronously, after the result
-        }
+        // the SDK hands notifications to the consumer asynchronously, after the result
+        Await.until(() -> progress.size() >= 2, Duration.ofSeconds(5));
         assertEquals(2, progress.size());
         assertTrue(progress.stream().allMatch(p -> "sse-token".equals(p.progressToken())));
         assertEquals("sampled: sdk over sse", text(client.callTool(CallToolRequest.builder("sample")

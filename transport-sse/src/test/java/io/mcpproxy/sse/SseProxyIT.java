@@ -13,6 +13,7 @@ import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.ExampleServerCommand;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.session.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,14 +46,6 @@ class SseProxyIT {
         proxy = builder.command(serverCommand).port(0).build();
         proxy.start();
         return proxy;
-    }
-
-    /** Waits (bounded, generous for a loaded CI machine) until {@code done}; the caller asserts afterwards. */
-    private static void await(BooleanSupplier done, Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
     }
 
     @AfterEach
@@ -305,7 +297,7 @@ class SseProxyIT {
             ids.add(client.sessionId());
             client.close();
         }
-        await(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(20));
+        Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(20));
         assertEquals(0, proxy.localSessionCount(), "in-memory sessions");
         assertEquals(0, proxy.backends().shared().channelCount(), "backend channels");
         assertEquals(0, proxy.backends().inFlight(), "requests in flight");
@@ -316,7 +308,7 @@ class SseProxyIT {
 
     /** Storage is cleaned on a worker thread just after the in-memory map: wait for it, bounded. */
     private boolean awaitRemovedFromStorage(String sessionId) throws InterruptedException {
-        await(() -> !inStorage(sessionId), Duration.ofSeconds(10));
+        Await.until(() -> !inStorage(sessionId), Duration.ofSeconds(10));
         return inStorage(sessionId);
     }
 
@@ -338,7 +330,7 @@ class SseProxyIT {
             assertEquals("warm", text(warmUp.call(warmUp.request("tools/call", toolCall("echo",
                     Map.of("text", "warm"))))));
         }
-        await(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(20));
+        Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(20));
         ThreadCounts baseline = ThreadCounts.now();
         long lateBefore = proxy.stats().lateResponses();
 
@@ -348,22 +340,22 @@ class SseProxyIT {
         // Long enough that the drop below is noticed first even on a loaded machine (asserted, not assumed).
         assertEquals(202, client.post(client.request("tools/call", toolCall("slow", Map.of("ms", 8_000))))
                 .statusCode());
-        await(() -> proxy.backends().inFlight() == 1, Duration.ofSeconds(10));
+        Await.until(() -> proxy.backends().inFlight() == 1, Duration.ofSeconds(10));
         assertEquals(1, proxy.backends().inFlight(), "the slow call is in flight");
         client.close();
 
-        await(() -> proxy.localSessionCount() == 0 && proxy.backends().inFlight() == 0, Duration.ofSeconds(20));
+        Await.until(() -> proxy.localSessionCount() == 0 && proxy.backends().inFlight() == 0, Duration.ofSeconds(20));
         assertEquals(0, proxy.localSessionCount(), "the stream's session is gone from memory");
         assertEquals(0, proxy.backends().inFlight(), "the abandoned call is no longer in flight");
         assertEquals(lateBefore, proxy.stats().lateResponses(), "the session ended before the server answered");
         assertEquals(0, proxy.backends().shared().channelCount(), "backend channels");
         assertFalse(awaitRemovedFromStorage(sessionId), "the session is gone from storage");
 
-        await(() -> proxy.stats().lateResponses() > lateBefore, Duration.ofSeconds(30));
+        Await.until(() -> proxy.stats().lateResponses() > lateBefore, Duration.ofSeconds(30));
         assertEquals(lateBefore + 1, proxy.stats().lateResponses(), "the server's late answer was dropped, counted");
         assertEquals(0, proxy.stats().undeliverable(), "and not mistaken for a message without a session");
 
-        await(() -> ThreadCounts.now().within(baseline), Duration.ofSeconds(20));
+        Await.until(() -> ThreadCounts.now().within(baseline), Duration.ofSeconds(20));
         ThreadCounts after = ThreadCounts.now();
         assertTrue(after.within(baseline), "threads before " + baseline + ", after " + after);
 
@@ -438,7 +430,7 @@ class SseProxyIT {
         assertEquals(202, accepted.statusCode());
         // The test never reads again: 200,000 events (progress + log per step, ~40 MB) are far more than the socket
         // buffers hold, so the proxy must cut the stream instead of buffering them.
-        await(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(30));
+        Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(30));
         assertEquals(0, proxy.localSessionCount(), "the slow consumer's stream was closed");
         assertFalse(stream.isOpen());
         // The heap did not grow with the backlog: the queue never held more than the bound, and it reached the

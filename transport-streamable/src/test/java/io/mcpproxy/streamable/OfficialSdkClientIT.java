@@ -1,6 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.session.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,10 +81,8 @@ class OfficialSdkClientIT {
         CallToolResult withProgress = client.callTool(CallToolRequest.builder("progress")
                 .arguments(Map.of("steps", 3, "delayMs", 5)).progressToken("sdk-token").build());
         assertEquals("done 3 steps", text(withProgress));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (progress.size() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(10); // the SDK hands notifications to the consumer asynchronously, after the result
-        }
+        // the SDK hands notifications to the consumer asynchronously, after the result
+        Await.until(() -> progress.size() >= 3, Duration.ofSeconds(5));
         assertEquals(3, progress.size(), progress.toString());
         assertTrue(progress.stream().allMatch(p -> "sdk-token".equals(p.progressToken())));
 

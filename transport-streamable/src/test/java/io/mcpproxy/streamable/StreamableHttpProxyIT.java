@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.session.Await;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,14 +196,9 @@ class StreamableHttpProxyIT {
         try (SseEvents events = new SseEvents(get.body())) {
             // as if it expired in storage, or was deleted through another replica
             assertTrue(proxy.sessions().delete(client.sessionId));
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!events.ended() && System.nanoTime() < deadline) {
-                Thread.sleep(20); // the next keep-alive (every 200 ms) finds the session gone
-            }
+            Await.until(events::ended, WAIT); // the next keep-alive (every 200 ms) finds the session gone
             assertTrue(events.ended(), "the GET stream of a session gone from storage ends");
-            while (proxy.backends().shared().channelCount() != channelsBefore && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(() -> proxy.backends().shared().channelCount() == channelsBefore, WAIT);
             assertEquals(channelsBefore, proxy.backends().shared().channelCount(), "its server channel is closed");
             assertEquals(404, client.post(client.request("ping", null)).status());
         }
@@ -313,16 +310,10 @@ class StreamableHttpProxyIT {
         ObjectNode initialized = client.initialize("2099-01-01"); // unknown to the server: it offers its latest
         String negotiated = initialized.path("result").path("protocolVersion").asText();
         assertEquals("2025-11-25", negotiated);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String stored = null;
-        while (System.nanoTime() < deadline) { // recorded off the reader thread, so it may trail the answer
-            stored = proxy.sessions().get(client.sessionId).orElseThrow().metadata("protocol_version").orElse(null);
-            if (negotiated.equals(stored)) {
-                break;
-            }
-            Thread.sleep(20);
-        }
-        assertEquals(negotiated, stored);
+        Supplier<String> stored = () -> proxy.sessions().get(client.sessionId).orElseThrow()
+                .metadata("protocol_version").orElse(null);
+        Await.until(() -> negotiated.equals(stored.get()), WAIT); // recorded off the reader thread: may trail
+        assertEquals(negotiated, stored.get());
     }
 
     @Test

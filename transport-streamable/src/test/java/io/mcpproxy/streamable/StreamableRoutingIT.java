@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.BackendMode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.session.Await;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -128,10 +129,7 @@ class StreamableRoutingIT {
 
         assertEquals(404, victim.post(victim.request("tools/list", null)).status(), "sessions on the dead server end");
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!proxy.backends().shared().isUp() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.until(() -> proxy.backends().shared().isUp(), Duration.ofSeconds(10));
         assertNotEquals(firstPid, proxy.backends().shared().pid(), "a new process");
         victim.initialize();
         assertEquals("alive", text(victim.callTool("echo", Map.of("text", "alive"))));
@@ -210,10 +208,7 @@ class StreamableRoutingIT {
         assertTrue(refused.header("Retry-After") != null);
 
         assertEquals(204, a.delete().status());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (proxy.backends().perSessionCount() > 1 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(() -> proxy.backends().perSessionCount() <= 1, Duration.ofSeconds(5));
         assertEquals(1, proxy.backends().perSessionCount(), "the ended session's process stopped");
         c.initialize();
         assertEquals("ok", text(c.callTool("echo", Map.of("text", "ok"))));

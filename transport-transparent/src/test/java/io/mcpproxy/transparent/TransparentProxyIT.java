@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.session.Await;
 import io.mcpproxy.session.Session;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -186,10 +187,7 @@ class TransparentProxyIT {
 
         long closedAt = System.nanoTime();
         events.close(); // the client goes away mid-stream
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (a.streamClosedAtNanos.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until(() -> a.streamClosedAtNanos.get() != 0, Duration.ofSeconds(3));
         assertTrue(a.streamClosedAtNanos.get() != 0, "the upstream saw its stream end");
         long millis = Duration.ofNanos(a.streamClosedAtNanos.get() - closedAt).toMillis();
         assertTrue(millis < 1_000, "upstream connection released after " + millis + " ms");
@@ -223,10 +221,7 @@ class TransparentProxyIT {
         URI dead = URI.create("http://127.0.0.1:" + closedPort + "/mcp");
         TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(dead, a.uri()))
                 .healthCheckInterval(Duration.ofMillis(100)));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (proxy.isHealthy(dead) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(() -> !proxy.isHealthy(dead), Duration.ofSeconds(5));
         assertFalse(proxy.isHealthy(dead));
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
         for (int i = 0; i < 6; i++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.session.Await;
 import io.mcpproxy.session.Session;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -111,10 +112,7 @@ class UpstreamConnectionsIT {
     void maxIdleZeroKeepsNoConnectionOpenAfterTheBurst() throws Exception {
         ProxyClient client = start(30_000, TransparentProxy.builder().maxIdleConnections(0));
         assertEquals(0, burst(client, 200, 8));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (upstream.open.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(() -> upstream.open.get() == 0, Duration.ofSeconds(5));
         assertEquals(0, upstream.open.get(), "no idle upstream connection left open");
     }
 
