@@ -1,6 +1,7 @@
-# Shared shell helpers of the benchmark scripts (benchmarks/*/run.sh); sourced, never run on its own.
+# Shared shell helpers of the benchmark scripts (benchmarks/*/run.sh, benchmarks/transparent/ceiling.sh);
+# sourced, never run on its own.
 #
-# The sourcing script sets, before sourcing:
+# The sourcing script sets (before sourcing, or at least before calling what uses them):
 #   BENCH_NAME      prefix of log lines
 #   WORK            its work directory (named in the final log line)
 #   BUSY_PATTERN    pgrep -f pattern of processes that make the machine not quiet (wait_quiet)

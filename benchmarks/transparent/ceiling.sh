@@ -3,8 +3,8 @@
 # connections at least 80% of nginx as a reverse proxy; results in BENCHMARKS.md, "Where the ceiling is").
 # run.sh measures each path once, one after the other; on a noisy shared VM that makes ratios between paths
 # shaky. This script compares them side by side instead: every server runs at once, and each round loads each of
-# them in turn for SECS seconds, the starting point rotating from round to round so that no path always follows
-# the same one. Per round it records req/s, the server's CPU time per request (from /proc) and the ratio to nginx
+# them in turn for SECS seconds, the starting point rotating from round to round and the order reversed every
+# other round, so that no path always follows the same one. Per round it records req/s, the server's CPU time per request (from /proc) and the ratio to nginx
 # as proxy of that same round; it prints the median of each over the rounds.
 #
 # Paths, all in front of (or instead of) the same upstream nginx as run.sh's, all on 127.0.0.1:
@@ -20,14 +20,14 @@
 #                 sockets alike (nginx's architecture), bytes forwarded as they are: what Java can do without Jetty.
 #
 # Usage (from anywhere):   bash benchmarks/transparent/ceiling.sh
-# Environment knobs:       ROUNDS=5 SECS=5 CONNS=64 SERVER_WARMUP=20 NGINX_PROXY_WORKERS=1 QUIET_MAX_WAIT=900
+# Environment knobs:       ROUNDS=7 SECS=5 CONNS=64 SERVER_WARMUP=20 NGINX_PROXY_WORKERS=1 QUIET_MAX_WAIT=900
 #                          SKIP_BUILD=1 (use the jars already built)
 # Installs when missing:   wrk, nginx-light, curl (apt-get, needs root).
 # Bounded: ROUNDS x 6 paths x SECS seconds of load plus the warm-ups; every process it starts runs in its own
 # process group and is stopped by the EXIT trap.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-7}
 SECS=${SECS:-5}
 CONNS=${CONNS:-64}
 SERVER_WARMUP=${SERVER_WARMUP:-20}
@@ -88,7 +88,9 @@ for round in $(seq "$ROUNDS"); do
   wait_others
   start_watch "$WORK/round-$round.others"
   for i in $(seq 0 $((${#PATHS[@]} - 1))); do
-    label=${PATHS[$(((i + round - 1) % ${#PATHS[@]}))]}
+    n=${#PATHS[@]}
+    [ $((round % 2)) = 1 ] || i=$((n - 1 - i)) # every other round backwards
+    label=${PATHS[$(((i + round - 1) % n))]}
     t0=$(group_ticks "${PG[$label]}")
     run_wrk "$WORK/round-$round-$label.txt" "$SECS" "$CONNS" "${URL[$label]}/mcp" ""
     t1=$(group_ticks "${PG[$label]}")

@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -122,13 +123,17 @@ public final class SharedSelectorForwarder {
                     callback.failed(failure);
                     return;
                 }
-                var exchange = new Exchange(requestBytes(clientToProxyRequest, body), proxyToClientResponse, callback,
-                        false);
-                UpstreamConnection idle = idleUpstreams.poll();
-                if (idle != null) {
-                    idle.send(exchange);
-                } else {
-                    connector.open(exchange);
+                try {
+                    var exchange = new Exchange(requestBytes(clientToProxyRequest, body), proxyToClientResponse,
+                            callback, false);
+                    UpstreamConnection idle = idleUpstreams.poll();
+                    if (idle != null) {
+                        idle.send(exchange);
+                    } else {
+                        connector.open(exchange);
+                    }
+                } catch (RuntimeException unexpected) { // the future would swallow it, leaving the client hanging
+                    callback.failed(unexpected);
                 }
             });
             return true;
@@ -157,7 +162,8 @@ public final class SharedSelectorForwarder {
      */
     private final class UpstreamConnection extends AbstractConnection.NonBlocking {
         private final ByteBuffer received = BufferUtil.allocate(BUFFER_BYTES);
-        private volatile Exchange inFlight;
+        /** Taken (set to null) exactly once per exchange: by its answer or by a failure, never both. */
+        private final AtomicReference<Exchange> inFlight = new AtomicReference<>();
         private final Callback fillable = Callback.from(InvocationType.NON_BLOCKING, this::onFillable, this::fail);
 
         UpstreamConnection(EndPoint endPoint, Executor executor) {
@@ -165,7 +171,7 @@ public final class SharedSelectorForwarder {
         }
 
         void send(Exchange exchange) {
-            inFlight = exchange;
+            inFlight.set(exchange);
             getEndPoint().write(Callback.from(() -> { }, this::fail), ByteBuffer.wrap(exchange.proxyToServerRequest()));
             tryFillInterested(fillable);
         }
@@ -181,7 +187,7 @@ public final class SharedSelectorForwarder {
                     fail(new IOException("upstream closed the connection"));
                     return;
                 }
-                if (inFlight == null || !answerComplete()) {
+                if (inFlight.get() == null || !answerComplete()) {
                     tryFillInterested(fillable);
                 }
             } catch (IOException | RuntimeException failure) {
@@ -206,8 +212,10 @@ public final class SharedSelectorForwarder {
             if (received.remaining() < headLength + 4 + contentLength) {
                 return false;
             }
-            Exchange exchange = inFlight;
-            inFlight = null;
+            Exchange exchange = inFlight.getAndSet(null);
+            if (exchange == null) { // failed meanwhile
+                return true;
+            }
             Response proxyToClientResponse = exchange.proxyToClientResponse();
             proxyToClientResponse.setStatus(Integer.parseInt(lines[0].substring(9, 12)));
             for (int i = 1; i < lines.length; i++) {
@@ -227,11 +235,12 @@ public final class SharedSelectorForwarder {
         }
 
         private void fail(Throwable failure) {
-            Exchange exchange = inFlight;
-            inFlight = null;
+            // Out of the pool first: a handler that took this connection just before sends on a closed endpoint,
+            // and that write's failure brings its exchange back here, to the getAndSet below.
             idleUpstreams.remove(this);
             boolean nothingReceived = !received.hasRemaining();
             close();
+            Exchange exchange = inFlight.getAndSet(null);
             if (exchange == null) {
                 return;
             }
@@ -309,8 +318,8 @@ public final class SharedSelectorForwarder {
                 }
 
                 @Override
-                protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
-                    super.connectionFailed(channel, failure, attachment);
+                protected void onAcceptFailed(SelectableChannel channel, Throwable failure, Object attachment) {
+                    super.onAcceptFailed(channel, failure, attachment);
                     if (attachment instanceof Exchange first) {
                         first.callback().failed(failure);
                     }

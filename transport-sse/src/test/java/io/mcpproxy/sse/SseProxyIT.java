@@ -331,6 +331,7 @@ class SseProxyIT {
                     Map.of("text", "warm"))))));
         }
         Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(20));
+        assertEquals(0, proxy.localSessionCount(), "the warm-up session ended before the baseline");
         ThreadCounts baseline = ThreadCounts.now();
         long lateBefore = proxy.stats().lateResponses();
 

@@ -130,6 +130,7 @@ class StreamableRoutingIT {
         assertEquals(404, victim.post(victim.request("tools/list", null)).status(), "sessions on the dead server end");
 
         Await.until(() -> proxy.backends().shared().isUp(), Duration.ofSeconds(10));
+        assertTrue(proxy.backends().shared().isUp(), "the shared server was restarted");
         assertNotEquals(firstPid, proxy.backends().shared().pid(), "a new process");
         victim.initialize();
         assertEquals("alive", text(victim.callTool("echo", Map.of("text", "alive"))));
