@@ -171,14 +171,8 @@ public final class EventLoopForwarder {
 
     /** True when {@code buffer} holds a whole message: a head and {@code Content-Length} bytes of body. */
     static boolean isCompleteMessage(ByteBuffer buffer) {
-        int end = buffer.position();
-        for (int i = 3; i < end; i++) {
-            if (buffer.get(i) == '\n' && buffer.get(i - 1) == '\r' && buffer.get(i - 2) == '\n'
-                    && buffer.get(i - 3) == '\r') {
-                return end >= i + 1 + contentLength(buffer, i - 3);
-            }
-        }
-        return false;
+        int headLength = Http1Heads.headLength(buffer, 0, buffer.position());
+        return headLength >= 0 && buffer.position() >= headLength + 4 + contentLength(buffer, headLength);
     }
 
     private static final byte[] CONTENT_LENGTH = "\ncontent-length:".getBytes();

@@ -197,7 +197,7 @@ public final class SharedSelectorForwarder {
 
         /** Forwards the answer when it is all there; false while it is not. */
         private boolean answerComplete() {
-            int headLength = headLength(received);
+            int headLength = Http1Heads.headLength(received, received.position(), received.limit());
             if (headLength < 0) {
                 return false;
             }
@@ -256,18 +256,6 @@ public final class SharedSelectorForwarder {
         return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("connection")
                 || name.equalsIgnoreCase("keep-alive") || name.equalsIgnoreCase("server")
                 || name.equalsIgnoreCase("date");
-    }
-
-    /** Length of the head (without its closing blank line) in {@code buffer} (flush mode), or -1. */
-    private static int headLength(ByteBuffer buffer) {
-        int start = buffer.position();
-        for (int i = start + 3; i < buffer.limit(); i++) {
-            if (buffer.get(i) == '\n' && buffer.get(i - 1) == '\r' && buffer.get(i - 2) == '\n'
-                    && buffer.get(i - 3) == '\r') {
-                return i - 3 - start;
-            }
-        }
-        return -1;
     }
 
     /** The server connector, whose selector manager also hosts the upstream connections. */
