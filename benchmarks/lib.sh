@@ -133,6 +133,11 @@ group_ticks() { # CPU time (clock ticks, user + system) of every process in proc
   echo "$t"
 }
 
+CLK_TCK=$(getconf CLK_TCK)
+us_per_request() { # $1 = CPU clock ticks used, $2 = requests, $3 = decimals (default 0): CPU microseconds per request
+  awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" -v d="${3:-0}" 'BEGIN { fmt = "%." d "f"; printf fmt, t / hz * 1e6 / n }'
+}
+
 field() { # $1 = key, $2 = RESULT line
   printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'
 }

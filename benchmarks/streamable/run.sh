@@ -148,7 +148,7 @@ bench() { # $1 = label, $2 = URL, $3 = sessions file, $4 = connections, $5 = jso
     || die "wrk failed: $(cat "$out.txt")"
   t1=$(date +%s%N); b1=$(busy_jiffies); g1=$(group_jiffies "$STARTED_PID"); children_jiffies >"$WORK/cj1.txt"; c1=$(cat "$WORK/cj1.txt")
   line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
-  server_us=$(awk -v g=$((g1 - g0)) -v hz="$HZ" -v n="$(field requests "$line")" 'BEGIN { printf "%.0f", g / hz * 1e6 / n }')
+  server_us=$(us_per_request $((g1 - g0)) "$(field requests "$line")")
   other_pct=$(awk -v b=$((b1 - b0)) -v g=$((g1 - g0)) -v c=$((c1 - c0)) -v hz="$HZ" -v ns=$((t1 - t0)) -v cpus="$NCPU" \
     'BEGIN { o = (b - g - c) / hz / (ns / 1e9 * cpus) * 100; printf "%.0f", o < 0 ? 0 : o }')
   log "  $line server_cpu_us_per_req=$server_us other_cpu_pct=$other_pct"

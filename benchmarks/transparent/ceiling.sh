@@ -4,8 +4,9 @@
 # run.sh measures each path once, one after the other; on a noisy shared VM that makes ratios between paths
 # shaky. This script compares them side by side instead: every server runs at once, and each round loads each of
 # them in turn for SECS seconds, the starting point rotating from round to round and the order reversed every
-# other round, so that no path always follows the same one. Per round it records req/s, the server's CPU time per request (from /proc) and the ratio to nginx
-# as proxy of that same round; it prints the median of each over the rounds.
+# other round, so that no path always follows the same one. Per round it records req/s, the server's CPU time per
+# request (from /proc) and the ratio to nginx as proxy of that same round; it prints the median of each over the
+# rounds.
 #
 # Paths, all in front of (or instead of) the same upstream nginx as run.sh's, all on 127.0.0.1:
 #   nginx-proxy   nginx as a reverse proxy (the target's reference, configured as in run.sh);
@@ -64,22 +65,17 @@ start_java jetty-own-client -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.Sh
 start_java jetty-alone -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.JettyFixedAnswer PORT
 start_java event-loop -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.EventLoopForwarder PORT "$DIRECT"
 for label in "${PATHS[@]}"; do
-  body=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1}' \
-    "${URL[$label]}/mcp")
-  [ "$body" = '{"jsonrpc":"2.0","id":1,"result":{}}' ] || die "$label answered: $body"
+  check_answer "${URL[$label]}"
   log "$label at ${URL[$label]}"
 done
 
 wait_quiet "all paths"
 for label in "${PATHS[@]:1}"; do
   log "warm-up of $label: ${SERVER_WARMUP}s at $CONNS connections, responses verified (not measured)"
-  WRK_VERIFY=1 run_wrk "$WORK/warmup-$label.txt" "$SERVER_WARMUP" "$CONNS" "${URL[$label]}/mcp" ""
-  verify=$(grep -m1 '^VERIFY' "$WORK/warmup-$label.txt" || echo "VERIFY missing")
-  [ "$(field bad "$verify")" = 0 ] || die "$label: bad responses in the warm-up: $verify"
+  run_wrk_verified "$WORK/warmup-$label.txt" "$SERVER_WARMUP" "$CONNS" "${URL[$label]}/mcp" ""
 done
 sleep 5 # let the compiler threads finish what the warm-ups queued
 
-HZ=$(getconf CLK_TCK)
 ROWS=() # "round label rps cpu_us_per_request disturbed"
 # No second wait for a quiet machine: the load average now is the warm-ups' own, and an idle JVM left for minutes
 # measured slower again in its first rounds.
@@ -96,8 +92,7 @@ for round in $(seq "$ROUNDS"); do
     t1=$(group_ticks "${PG[$label]}")
     line=$(grep -m1 '^RESULT' "$WORK/round-$round-$label.txt") || die "no RESULT for $label in round $round"
     [ "$(field errors "$line")" = 0 ] || die "$label: wrk errors in round $round: $line"
-    cpu=$(awk -v a="$t0" -v b="$t1" -v n="$(field requests "$line")" -v hz="$HZ" \
-      'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+    cpu=$(us_per_request $((t1 - t0)) "$(field requests "$line")" 1)
     ROWS+=("$round $label $(field rps "$line") $cpu")
     log "round $round $label: $(field rps "$line") req/s, $cpu µs CPU per request"
   done

@@ -1,6 +1,7 @@
 # Sourced by benchmarks/transparent/run.sh and ceiling.sh after benchmarks/lib.sh and install_load_tools: starts
 # the upstream nginx and nginx as a reverse proxy in front of it (both described in run.sh's header), checks both,
-# sets DIRECT, NGXPROXY (base URLs), UP_PG, NGX_PG (their process groups), and defines check_server and run_wrk.
+# sets DIRECT, NGXPROXY (base URLs), UP_PG, NGX_PG (their process groups), and defines check_answer, check_server,
+# run_wrk and run_wrk_verified.
 # Uses WORK, HERE and NGINX from the sourcing script; sets the settings both scripts share (below).
 
 # Shared settings (NGINX_PROXY_WORKERS and QUIET_MAX_WAIT are environment knobs of both scripts).
@@ -76,10 +77,15 @@ wait_http "$NGXPROXY/mcp" "$NGX_PG"
 log "upstream nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) at $DIRECT; nginx proxy at $NGXPROXY" \
   "(worker_processes $NGINX_PROXY_WORKERS)"
 
-check_server() { # $1 = base URL: the JSON answer and the SSE answer arrive as sent by the upstream
-  local body sse
+check_answer() { # $1 = base URL: a POST to /mcp gets the upstream's JSON-RPC answer as the upstream sent it
+  local body
   body=$(curl -sS --max-time 5 -X POST -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1}' "$1/mcp")
   [ "$body" = '{"jsonrpc":"2.0","id":1,"result":{}}' ] || die "$1/mcp answered: $body"
+}
+
+check_server() { # $1 = base URL: the JSON answer and the SSE answer arrive as sent by the upstream
+  local sse
+  check_answer "$1"
   sse=$(curl -sS --max-time 5 -H 'Accept: text/event-stream' -D - "$1/sse" | tr -d '\r')
   grep -qi '^content-type: text/event-stream' <<<"$sse" && grep -q '^data: hello$' <<<"$sse" \
     || die "$1/sse answered: $sse"
@@ -93,4 +99,12 @@ run_wrk() { # $1 = out file, $2 = seconds, $3 = conns, $4 = URL, $5 = session id
   [ "$conns" -gt 1 ] && threads=2
   timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s "$@" -s "$HERE/post.lua" "$url" \
     -- "$sid" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+}
+
+run_wrk_verified() { # run_wrk's arguments; checks every answer and dies on a bad one (costs load-generator CPU:
+  # warm-ups only)
+  local verify
+  WRK_VERIFY=1 run_wrk "$@"
+  verify=$(grep -m1 '^VERIFY' "$1" || echo "VERIFY missing")
+  [ "$(field bad "$verify")" = 0 ] || die "$4: bad responses in the warm-up: $verify"
 }

@@ -72,17 +72,14 @@ build_jars
 source "$HERE/common.sh"
 
 # ---------------------------------------------------------------------------------------------------- measure
-HZ=$(getconf CLK_TCK)
 bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or "", $5 = proxy process group or ""
   # A point disturbed by other processes is redone (up to 3 attempts).
-  local label=$1 url=$2 conns=$3 sid=$4 pg=$5 out verify line attempt disturbed=yes p0 p1 u0 u1 n pcpu ucpu
+  local label=$1 url=$2 conns=$3 sid=$4 pg=$5 out line attempt disturbed=yes p0 p1 u0 u1 n pcpu ucpu
   out="$WORK/wrk-$label-$conns"
   for attempt in 1 2 3; do
     wait_others
     log "$label c=$conns: warm-up ${WARMUP}s (verifying responses)"
-    WRK_VERIFY=1 run_wrk "$out.warmup" "$WARMUP" "$conns" "$url" "$sid"
-    verify=$(grep -m1 '^VERIFY' "$out.warmup" || echo "VERIFY missing")
-    [ "$(field bad "$verify")" = 0 ] || die "$label: bad responses in the warm-up: $verify"
+    run_wrk_verified "$out.warmup" "$WARMUP" "$conns" "$url" "$sid"
     log "$label c=$conns: measuring ${DURATION}s"
     start_watch "$out.others"
     p0=$(group_ticks "$pg"); u0=$(group_ticks "$UP_PG")
@@ -90,8 +87,8 @@ bench() { # $1 = label, $2 = URL, $3 = conns, $4 = session id or "", $5 = proxy 
     p1=$(group_ticks "$pg"); u1=$(group_ticks "$UP_PG")
     line=$(grep -m1 '^RESULT' "$out.txt") || die "no RESULT in $out.txt"
     n=$(field requests "$line")
-    pcpu=$(awk -v a="$p0" -v b="$p1" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
-    ucpu=$(awk -v a="$u0" -v b="$u1" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
+    pcpu=$(us_per_request $((p1 - p0)) "$n")
+    ucpu=$(us_per_request $((u1 - u0)) "$n")
     [ -n "$pg" ] || pcpu=-
     log "  $line proxy_cpu_us_per_req=$pcpu upstream_cpu_us_per_req=$ucpu"
     if stop_watch "$out.others"; then disturbed=no; break; fi
