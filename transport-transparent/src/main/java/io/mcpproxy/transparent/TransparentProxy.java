@@ -18,6 +18,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -44,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Upstream connections: one pooled Jetty {@link HttpClient} per proxy, started and stopped with it (or one the
- * caller hands in, used as is). No cookie store, no transparent decoding of compressed bodies, hop-by-hop headers
- * removed, {@code X-Forwarded-*} and {@code Forwarded} added. Every option, its default and its unit is on
- * {@link Builder}.
+ * caller hands in, used as is). No cookie store, no transparent decoding of compressed bodies, no authentication or
+ * redirect handling (a 401 reaches the client as the upstream sent it), hop-by-hop headers removed,
+ * {@code X-Forwarded-*} and {@code Forwarded} added. Every option, its default and its unit is on {@link Builder}.
  */
 public final class TransparentProxy implements AutoCloseable {
 
@@ -145,6 +148,12 @@ public final class TransparentProxy implements AutoCloseable {
             // HttpClient installs gzip decoding when it starts with no decoders; compressed bodies and their
             // Content-Encoding must pass untouched, so the decoders go after start.
             client.getContentDecoderFactories().clear();
+            // So do its protocol handlers. A proxy must pass a 401 (407) and its challenge through as the upstream
+            // sent it: the authentication handlers would buffer the body instead, failing one over 16 KiB, and
+            // retry with credentials of their own. The 1xx handlers stay: they reset the exchange for the answer.
+            client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+            client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+            client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         }
         try {
             listener.start();
@@ -283,7 +292,10 @@ public final class TransparentProxy implements AutoCloseable {
 
         /**
          * A Jetty client of your own, used as is: the pool options below do not apply and nothing of it is
-         * changed. It is started if needed and never stopped by the proxy.
+         * changed. It is started if needed and never stopped by the proxy. Its cookie store, content decoders and
+         * protocol handlers act on the proxied traffic as they are; the proxy's own client has no cookie store, no
+         * decoders and no authentication or redirect handlers (a 401 and its body, a compressed body, a
+         * {@code Set-Cookie} all pass through untouched).
          */
         public Builder httpClient(HttpClient client) {
             this.client = Objects.requireNonNull(client, "httpClient");

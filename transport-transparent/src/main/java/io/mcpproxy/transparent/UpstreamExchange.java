@@ -226,8 +226,10 @@ final class UpstreamExchange {
         Set<String> connectionScoped = connectionTokens(clientHeaders);
         for (HttpField field : clientHeaders) {
             String name = field.getLowerCaseName();
+            // Expect: the body is already read whole (Jetty sent the client its 100 Continue); forwarded, it would
+            // make the upstream client wait for a 100 before sending a body that is ready.
             if (HOP_BY_HOP.contains(name) || connectionScoped.contains(name) || field.getHeader() == HttpHeader.HOST
-                    || field.getHeader() == HttpHeader.CONTENT_LENGTH) {
+                    || field.getHeader() == HttpHeader.CONTENT_LENGTH || field.getHeader() == HttpHeader.EXPECT) {
                 continue;
             }
             proxyToServerHeaders.add(field);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Connection;
@@ -36,9 +37,13 @@ final class TestUpstream implements AutoCloseable {
     final List<String> cookiesSeen = new CopyOnWriteArrayList<>();
     final List<String> forwardedFor = new CopyOnWriteArrayList<>();
     final List<String> connectionHeaders = new CopyOnWriteArrayList<>();
-    final List<org.eclipse.jetty.http.HttpFields> headersSeen = new CopyOnWriteArrayList<>();
+    final List<HttpFields> headersSeen = new CopyOnWriteArrayList<>();
     final List<HttpVersion> versionsSeen = new CopyOnWriteArrayList<>();
     final AtomicLong streamClosedAtNanos = new AtomicLong();
+    /** What {@code POST /auth} answers with its 401: an OAuth challenge, and a body over 16 KiB. */
+    static final String UNAUTHORIZED_CHALLENGE =
+            "Bearer resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource\"";
+    static final String UNAUTHORIZED_BODY = "{\"error\":\"invalid_token\",\"detail\":\"" + "x".repeat(64 * 1024) + "\"}";
     volatile int deleteStatus = 200;
     volatile long slowMillis;
     private final AtomicInteger sessions = new AtomicInteger();
@@ -119,7 +124,7 @@ final class TestUpstream implements AutoCloseable {
         String connection = request.getHeaders().get("Connection");
         connectionHeaders.add(connection == null ? "" : connection);
         versionsSeen.add(request.getConnectionMetaData().getHttpVersion());
-        headersSeen.add(org.eclipse.jetty.http.HttpFields.build(request.getHeaders()).asImmutable());
+        headersSeen.add(HttpFields.build(request.getHeaders()).asImmutable());
         String path = Request.getPathInContext(request);
         switch (request.getMethod() + " " + path) {
             case "POST /mcp" -> post(request, response, callback);
@@ -129,6 +134,17 @@ final class TestUpstream implements AutoCloseable {
             case "DELETE /mcp" -> {
                 response.setStatus(deleteStatus);
                 response.write(true, null, callback);
+            }
+            case "POST /auth" -> {
+                response.setStatus(401);
+                response.getHeaders().put("WWW-Authenticate", UNAUTHORIZED_CHALLENGE);
+                response.getHeaders().put("Content-Type", "application/json");
+                response.write(true, ByteBuffer.wrap(UNAUTHORIZED_BODY.getBytes(StandardCharsets.UTF_8)), callback);
+            }
+            case "POST /early-hints" -> {
+                response.writeInterim(103, HttpFields.build().put("Link", "</style.css>; rel=preload")).get();
+                response.getHeaders().put("X-Answer", "final");
+                post(request, response, callback);
             }
             case "GET /gzip" -> {
                 response.getHeaders().put("Content-Encoding", "gzip");

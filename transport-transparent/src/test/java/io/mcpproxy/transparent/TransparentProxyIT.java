@@ -161,6 +161,39 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aLarge401AndItsChallengeReachTheClientAsTheUpstreamSentThem() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        HttpResponse<String> unauthorized = new ProxyClient(http, proxy.uri("/auth")).post(null, "tools/list");
+        assertEquals(401, unauthorized.statusCode());
+        assertEquals(List.of(TestUpstream.UNAUTHORIZED_CHALLENGE), unauthorized.headers().allValues("WWW-Authenticate"));
+        assertEquals(TestUpstream.UNAUTHORIZED_BODY, unauthorized.body());
+    }
+
+    @Test
+    void anInterimResponseBeforeTheAnswerLeavesOnlyTheAnswer() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        HttpResponse<String> answer = new ProxyClient(http, proxy.uri("/early-hints")).post(null, "tools/list");
+        assertEquals(200, answer.statusCode());
+        assertEquals(List.of("final"), answer.headers().allValues("X-Answer"));
+        assertEquals(List.of("application/json"), answer.headers().allValues("Content-Type"));
+        assertEquals("a", ProxyClient.servedBy(answer));
+    }
+
+    @Test
+    void aClientsExpectContinueIsAnsweredByTheProxyAndNotForwarded() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> answer = http11.send(HttpRequest.newBuilder(proxy.uri("/mcp")).expectContinue(true)
+                .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("ping", JsonRpc.parse(answer.body().getBytes()).path("result").path("method").asText());
+        assertEquals(1, a.headersSeen.size());
+        assertFalse(a.headersSeen.get(0).contains("Expect"), a.headersSeen.get(0).toString());
+    }
+
+    @Test
     void compressedBodiesPassThroughUntouched() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(proxy.uri("/gzip")).GET().build(),
