@@ -98,6 +98,8 @@ class SseProxyIT {
             assertError(client.post("{\"jsonrpc\":\"2.0\"}"), 400, -32600);
             assertError(client.post("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"x\":\""
                     + "y".repeat(2000) + "\"}}"), 413, -32600);
+            assertError(client.postChunked("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"x\":\""
+                    + "y".repeat(2000) + "\"}}"), 413, -32600); // unsized: the limit shows only while reading
             URI messages = proxy.uri().resolve("/messages");
             assertError(http.send(HttpRequest.newBuilder(messages).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()),

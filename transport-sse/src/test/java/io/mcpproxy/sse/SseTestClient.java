@@ -69,6 +69,15 @@ final class SseTestClient implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs a body without Content-Length ({@code Transfer-Encoding: chunked}). */
+    HttpResponse<String> postChunked(String body) throws IOException, InterruptedException {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return http.send(HttpRequest.newBuilder(base.resolve(endpoint)).timeout(WAIT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** POSTs a request (expects 202) and returns its response from the stream, skipping other messages. */
     ObjectNode call(ObjectNode request) throws Exception {
         HttpResponse<String> accepted = post(request);

@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Await;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -265,6 +267,10 @@ class StreamableHttpProxyIT {
                 .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32600);
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
                 + "x".repeat(70_000) + "\"}}").build(), 413, -32600);
+        byte[] unsized = ("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
+                + "x".repeat(70_000) + "\"}}").getBytes(StandardCharsets.UTF_8);
+        assertError(client.newPost("").POST(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new ByteArrayInputStream(unsized))).build(), 413, -32600); // chunked: no Content-Length
         assertError(HttpRequest.newBuilder(proxy.uri()).PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
                 405, -32600);
         assertError(HttpRequest.newBuilder(proxy.uri().resolve("/elsewhere")).GET().build(), 404, -32601);

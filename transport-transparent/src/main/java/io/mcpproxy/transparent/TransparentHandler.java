@@ -10,17 +10,19 @@ import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,12 @@ final class TransparentHandler extends Handler.Abstract {
                     "Forbidden: " + forbidden);
             return true;
         }
+        if (hasMalformedEscape(request.getHttpURI().getPathQuery())) {
+            // Jetty's server lets "%zz" through, its client cannot send it on: answered here, not as a 502
+            JsonRpcPost.rejectUnread(request, response, callback, 400, JsonRpc.INVALID_REQUEST,
+                    "Bad Request: malformed percent-encoding in the request target");
+            return true;
+        }
         if (hasBody(request)) {
             if (request.getLength() > settings.maxBodyBytes()) {
                 JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
@@ -72,7 +80,7 @@ final class TransparentHandler extends Handler.Abstract {
             Content.Source.asByteArrayAsync(request, (int) settings.maxBodyBytes()).whenComplete((body, failure) -> {
                 if (failure == null) {
                     route(request, response, callback, body);
-                } else if (unwrap(failure) instanceof IllegalArgumentException) {
+                } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
                     JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
                 } else {
                     callback.failed(unwrap(failure));
@@ -103,6 +111,17 @@ final class TransparentHandler extends Handler.Abstract {
         } catch (SessionStorageException e) {
             LOG.warn("session storage unavailable: {}", e.getMessage());
             JsonResponses.storageUnavailable(response, callback, idOf(body));
+        } catch (BadMessageException e) { // say, a query string that does not decode
+            JsonResponses.error(response, callback, e.getCode(), idOf(body), JsonRpc.INVALID_REQUEST,
+                    "Bad Request: " + e.getReason());
+        } catch (RuntimeException e) {
+            // Every request gets an answer: this may run in the body reader's completion, where a throw is lost.
+            LOG.warn("could not forward {} {}", request.getMethod(), request.getHttpURI(), e);
+            if (response.isCommitted()) {
+                callback.failed(e);
+            } else {
+                JsonResponses.error(response, callback, 500, idOf(body), JsonRpc.INTERNAL_ERROR, "Internal error");
+            }
         }
     }
 
@@ -164,12 +183,42 @@ final class TransparentHandler extends Handler.Abstract {
         if (header != null) {
             return header;
         }
-        if (request.getHttpURI().getQuery() == null) {
+        String query = request.getHttpURI().getQuery();
+        if (query == null) {
             return null;
         }
-        Fields query = Request.extractQueryParameters(request);
-        String legacy = query.getValue("session_id");
-        return legacy != null ? legacy : query.getValue("sessionId");
+        String legacy = queryParameter(query, "session_id");
+        return legacy != null ? legacy : queryParameter(query, "sessionId");
+    }
+
+    /**
+     * The first value of {@code name} in a raw query string; lenient, because the request is forwarded as it is
+     * (a value that does not percent-decode is taken verbatim, a malformed neighbour does not matter).
+     */
+    private static String queryParameter(String query, String name) {
+        for (String pair : query.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals == name.length() && pair.startsWith(name)) {
+                String value = pair.substring(equals + 1);
+                try {
+                    return URLDecoder.decode(value, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    return value;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code target} has a '%' not followed by two hex digits (RFC 3986 section 2.1). */
+    static boolean hasMalformedEscape(String target) {
+        for (int i = target.indexOf('%'); i >= 0; i = target.indexOf('%', i + 1)) {
+            if (i + 2 >= target.length() || Character.digit(target.charAt(i + 1), 16) < 0
+                    || Character.digit(target.charAt(i + 2), 16) < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasBody(Request request) {

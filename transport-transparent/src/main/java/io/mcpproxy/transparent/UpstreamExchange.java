@@ -18,11 +18,13 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +66,8 @@ final class UpstreamExchange {
 
     void send() {
         TransparentProxy.Settings settings = handler.settings();
-        org.eclipse.jetty.client.Request proxyToServerRequest = handler.client().newRequest(upstreamUri())
+        org.eclipse.jetty.client.Request proxyToServerRequest = handler.client().newRequest(origin())
+                .path(upstreamPathAndQuery())
                 .method(clientToProxyRequest.getMethod())
                 .idleTimeout(settings.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         proxyToServerRequest.headers(this::copyRequestHeaders);
@@ -200,19 +203,31 @@ final class UpstreamExchange {
         return false;
     }
 
-    /** The upstream URI: the target's scheme, host and port; the client's path (prefix removed) and query. */
-    private URI upstreamUri() {
-        String path = Request.getPathInContext(clientToProxyRequest);
+    /** The target's scheme, host and port. */
+    private URI origin() {
+        return URI.create(target.getScheme() + "://" + target.getRawAuthority());
+    }
+
+    /**
+     * The client's request target as it sent it, path prefix removed: forwarded byte for byte (percent-encoding,
+     * path parameters and all), never decoded and re-encoded; jetty-client writes a target that is not a valid
+     * {@code java.net.URI} (say, {@code ?q=a|b}) as it is.
+     */
+    private String upstreamPathAndQuery() {
+        HttpURI uri = clientToProxyRequest.getHttpURI();
+        String path = uri.getPath();
         String prefix = handler.settings().pathPrefix();
         if (!prefix.isEmpty()) {
-            path = path.substring(prefix.length());
+            // The handler checked the prefix on the decoded path; a client that percent-encoded the prefix itself
+            // gets the decoded remainder, encoded again.
+            path = path.startsWith(prefix) ? path.substring(prefix.length())
+                    : URIUtil.encodePath(Request.getPathInContext(clientToProxyRequest).substring(prefix.length()));
             if (path.isEmpty()) {
                 path = "/";
             }
         }
-        String query = clientToProxyRequest.getHttpURI().getQuery();
-        return URI.create(target.getScheme() + "://" + target.getRawAuthority() + path
-                + (query == null ? "" : "?" + query));
+        String query = uri.getQuery();
+        return query == null ? path : path + "?" + query;
     }
 
     /** What is recorded as the session's {@code backend_url}: the upstream actually used, with its path. */

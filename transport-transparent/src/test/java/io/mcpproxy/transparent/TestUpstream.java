@@ -39,6 +39,8 @@ final class TestUpstream implements AutoCloseable {
     final List<String> connectionHeaders = new CopyOnWriteArrayList<>();
     final List<HttpFields> headersSeen = new CopyOnWriteArrayList<>();
     final List<HttpVersion> versionsSeen = new CopyOnWriteArrayList<>();
+    /** Each request's target (path and query) as it came over the wire. */
+    final List<String> targetsSeen = new CopyOnWriteArrayList<>();
     final AtomicLong streamClosedAtNanos = new AtomicLong();
     /** What {@code POST /auth} answers with its 401: an OAuth challenge, and a body over 16 KiB. */
     static final String UNAUTHORIZED_CHALLENGE =
@@ -124,6 +126,7 @@ final class TestUpstream implements AutoCloseable {
         String connection = request.getHeaders().get("Connection");
         connectionHeaders.add(connection == null ? "" : connection);
         versionsSeen.add(request.getConnectionMetaData().getHttpVersion());
+        targetsSeen.add(request.getHttpURI().getPathQuery());
         headersSeen.add(HttpFields.build(request.getHeaders()).asImmutable());
         String path = Request.getPathInContext(request);
         switch (request.getMethod() + " " + path) {

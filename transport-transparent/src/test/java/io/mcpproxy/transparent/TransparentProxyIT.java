@@ -194,6 +194,51 @@ class TransparentProxyIT {
     }
 
     @Test
+    void theRequestTargetReachesTheUpstreamByteForByte() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
+        // Non-ASCII escapes, path parameters, and a query java.net.URI rejects (a POST with it once hung).
+        for (String target : List.of("/mcp/%E2%82%AC", "/mcp/%C3%A9", "/mcp/a;b=c", "/mcp?b=%26%20+x&c",
+                "/mcp?q=a|b")) {
+            String status = RawHttp.exchange(proxy.port(), "GET " + target + " HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").statusLine();
+            assertEquals("GET " + target, "GET " + a.targetsSeen.get(a.targetsSeen.size() - 1), status);
+        }
+        RawHttp.Answer answer = post(proxy, "/mcp?q=a|b", body);
+        assertEquals("HTTP/1.1 200 OK", answer.statusLine(), answer.text());
+        assertEquals("/mcp?q=a|b", a.targetsSeen.get(a.targetsSeen.size() - 1));
+
+        int seen = a.requests.get();
+        RawHttp.Answer malformed = post(proxy, "/mcp?x=%zz&q=%", body);
+        assertEquals("HTTP/1.1 400 Bad Request", malformed.statusLine(), malformed.text());
+        assertTrue(malformed.text().endsWith("\"code\":-32600,\"message\":\"Bad Request: malformed percent-encoding"
+                + " in the request target\"},\"id\":null}"), malformed.text());
+        assertEquals(seen, a.requests.get(), "a target the upstream client cannot send is answered here");
+    }
+
+    private static RawHttp.Answer post(TransparentProxy proxy, String target, String body) throws Exception {
+        return RawHttp.exchange(proxy.port(), "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"
+                + body);
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413EvenWithoutContentLength() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).maxBodySize(1024));
+        byte[] large = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\""
+                + "x".repeat(4096) + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (HttpRequest.BodyPublisher publisher : List.of(HttpRequest.BodyPublishers.ofByteArray(large),
+                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(large)))) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                    .header("Content-Type", "application/json").POST(publisher).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(413, answer.statusCode(), answer.body());
+            assertEquals(-32600, JsonRpc.parse(answer.body().getBytes()).path("error").path("code").asInt());
+        }
+        assertEquals(0, a.requests.get(), "nothing reached the upstream");
+    }
+
+    @Test
     void compressedBodiesPassThroughUntouched() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(proxy.uri("/gzip")).GET().build(),

@@ -51,7 +51,7 @@ public final class JsonRpcPost {
         Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-                if (cause instanceof IllegalArgumentException) {
+                if (exceededLimit(cause)) {
                     tooLarge(request, response, callback, maxBytes);
                 } else {
                     callback.failed(cause); // the client went away mid-body
@@ -111,6 +111,16 @@ public final class JsonRpcPost {
     public static void tooLarge(Request request, Response response, Callback callback, long maxBytes) {
         rejectUnread(request, response, callback, 413, JsonRpc.INVALID_REQUEST,
                 "Payload Too Large: the body exceeds " + maxBytes + " bytes");
+    }
+
+    /**
+     * Whether reading a body with {@code Content.Source.asByteArrayAsync(source, max)} failed because the body
+     * passed {@code max}: Jetty 12.1 fails it with an {@link IllegalStateException} ("Max size exceeded"; 12.0 used
+     * an {@link IllegalArgumentException}), only known once an unsized (chunked) body has gone past the limit. A
+     * client that goes away mid-body fails it with an I/O exception instead.
+     */
+    public static boolean exceededLimit(Throwable failure) {
+        return failure instanceof IllegalStateException || failure instanceof IllegalArgumentException;
     }
 
     /**
