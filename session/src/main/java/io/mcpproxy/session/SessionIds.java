@@ -8,7 +8,12 @@ final class SessionIds {
 
     /** 192 random bits, well above the 122 of a random UUID; 32 characters of base64url. */
     private static final int RANDOM_BYTES = 24;
-    static final int MAX_LENGTH = 128;
+    /**
+     * The longest id tracked. Ids we mint are 32 characters, but the transparent proxy learns the ids its upstreams
+     * issue, and MCP suggests a JWT as one: those run to a few hundred or thousand characters. Jetty bounds a whole
+     * request header block at 8 KiB anyway.
+     */
+    static final int MAX_LENGTH = 4096;
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
@@ -22,7 +27,7 @@ final class SessionIds {
         return ENCODER.encodeToString(bytes);
     }
 
-    /** Visible ASCII (0x21-0x7E), 1 to 128 characters: anything else can never name one of our sessions. */
+    /** Visible ASCII (0x21-0x7E), 1 to 4096 characters: anything else can never name one of our sessions. */
     static boolean isValid(String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
             return false;

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *         .build();
  * }</pre>
  *
- * <p>Client-supplied ids that are not 1-128 visible ASCII characters (0x21-0x7E) cannot name a session this layer
+ * <p>Client-supplied ids that are not 1-4096 visible ASCII characters (0x21-0x7E) cannot name a session this layer
  * minted: they are answered as unknown without touching the storage.
  *
  * <p>{@link Session#lastAccess()} of a session returned by {@link #get} is the time of that access; storages
@@ -135,7 +135,7 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Whether {@code id} has the shape of a session id: 1-128 characters, each visible ASCII (0x21-0x7E).
+     * Whether {@code id} has the shape of a session id: 1-4096 characters, each visible ASCII (0x21-0x7E).
      * Transports use it to reject a malformed {@code Mcp-Session-Id} before any storage call.
      */
     public static boolean isValidId(String id) {

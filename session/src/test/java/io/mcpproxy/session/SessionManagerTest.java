@@ -112,14 +112,14 @@ class SessionManagerTest {
     }
 
     @Test
-    void idsLongerThan128CharactersAreUnknownWithoutTouchingStorage() {
+    void idsLongerThan4096CharactersAreUnknownWithoutTouchingStorage() {
         SessionStorage storage = mock(SessionStorage.class);
         try (SessionManager guarded = SessionManager.builder().storage(storage).build()) {
-            assertEquals(Optional.empty(), guarded.get("x".repeat(129)));
+            assertEquals(Optional.empty(), guarded.get("x".repeat(4097)));
             assertEquals(Optional.empty(), guarded.get(null));
         }
         verifyNoInteractions(storage);
-        assertTrue(SessionManager.isValidId("x".repeat(128)));
+        assertTrue(SessionManager.isValidId("x".repeat(4096)));
         assertTrue(SessionManager.isValidId("!~"));
     }
 

@@ -1,9 +1,16 @@
 package io.mcpproxy.transparent;
 
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.util.BufferUtil;
 
 /**
  * Watches the start of a legacy SSE stream from an upstream for its {@code endpoint} event: learns the session id
@@ -14,10 +21,13 @@ final class EndpointEventRewriter {
 
     /** Longest stream head buffered while looking for the endpoint event. */
     private static final int MAX_HEAD = 16 * 1024;
+    /** SSE ends a line with CR LF, LF or CR. */
+    private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
 
     private final String pathPrefix;
     private final Consumer<String> sessionLearned;
-    private final StringBuilder head = new StringBuilder();
+    /** The stream's bytes so far, held as bytes: a chunk may end inside a UTF-8 sequence. */
+    private ByteBuffer head = ByteBuffer.allocate(1024);
     private boolean done;
 
     /**
@@ -38,59 +48,82 @@ final class EndpointEventRewriter {
         if (done) {
             return chunk;
         }
-        head.append(StandardCharsets.UTF_8.decode(chunk.slice()));
+        append(chunk.slice());
         int end = eventEnd(head);
         if (end < 0) {
-            if (head.length() > MAX_HEAD) { // not an SSE stream we understand: stop looking
-                return release(head.toString());
-            }
-            return ByteBuffer.allocate(0);
+            return head.position() > MAX_HEAD ? release() : BufferUtil.EMPTY_BUFFER; // too long: stop looking
         }
-        String first = head.substring(0, end);
-        String rest = head.substring(end);
-        return release(rewrite(first) + rest);
+        // The blank line is ASCII, so the first event is whole UTF-8; it is decoded only to read it, and its
+        // bytes pass as they came unless its URI is rewritten.
+        String first = new String(head.array(), 0, end, StandardCharsets.UTF_8);
+        String rewritten = rewrite(first);
+        if (rewritten.equals(first)) {
+            return release();
+        }
+        byte[] event = rewritten.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(event.length + head.position() - end);
+        out.put(event).put(head.array(), end, head.position() - end).flip();
+        done = true;
+        head = null;
+        return out;
     }
 
     /** Whatever is still held, at the end of the stream. */
     ByteBuffer flush() {
-        return done ? ByteBuffer.allocate(0) : release(head.toString());
+        return done ? BufferUtil.EMPTY_BUFFER : release();
     }
 
-    private ByteBuffer release(String text) {
-        done = true;
-        head.setLength(0);
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private String rewrite(String event) {
-        String[] lines = event.split("\r?\n", -1);
-        boolean endpoint = false;
-        for (String line : lines) {
-            if (line.startsWith("event:") && line.substring(6).trim().equals("endpoint")) {
-                endpoint = true;
-            }
+    private void append(ByteBuffer chunk) {
+        if (head.remaining() < chunk.remaining()) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.max(head.capacity() * 2, head.position() + chunk.remaining()));
+            head.flip();
+            larger.put(head);
+            head = larger;
         }
-        if (!endpoint) {
+        head.put(chunk);
+    }
+
+    private ByteBuffer release() {
+        done = true;
+        ByteBuffer held = head.flip();
+        head = null;
+        return held;
+    }
+
+    /** The first event, its endpoint URI (if it is the endpoint event) learned and put under the prefix. */
+    private String rewrite(String event) {
+        List<String> lines = new ArrayList<>();
+        List<String> breaks = new ArrayList<>(); // each line's own line break, kept as the upstream wrote it
+        Matcher lineBreak = LINE_BREAK.matcher(event);
+        int start = 0;
+        while (lineBreak.find()) {
+            lines.add(event.substring(start, lineBreak.start()));
+            breaks.add(lineBreak.group());
+            start = lineBreak.end();
+        }
+        lines.add(event.substring(start));
+        breaks.add("");
+        if (lines.stream().noneMatch(line -> line.startsWith("event:") && line.substring(6).trim().equals("endpoint"))) {
             return event;
         }
         StringBuilder out = new StringBuilder(event.length() + pathPrefix.length());
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.startsWith("data:")) {
                 String uri = line.substring(5).trim();
                 learn(uri);
-                line = "data: " + throughProxy(uri);
+                if (!pathPrefix.isEmpty()) {
+                    line = "data: " + throughProxy(uri);
+                }
             }
-            out.append(line);
-            if (i < lines.length - 1) {
-                out.append('\n');
-            }
+            out.append(line).append(breaks.get(i));
         }
         return out.toString();
     }
 
     private void learn(String uri) {
-        String query = URI.create(uri).getRawQuery();
+        URI parsed = parse(uri);
+        String query = parsed == null ? null : parsed.getRawQuery();
         if (query == null) {
             return;
         }
@@ -98,7 +131,13 @@ final class EndpointEventRewriter {
             int equals = pair.indexOf('=');
             String name = equals < 0 ? pair : pair.substring(0, equals);
             if ((name.equals("session_id") || name.equals("sessionId")) && equals > 0) {
-                sessionLearned.accept(java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                String id = pair.substring(equals + 1);
+                try {
+                    id = URLDecoder.decode(id, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    // taken as it is: clients will echo it as it is
+                }
+                sessionLearned.accept(id);
                 return;
             }
         }
@@ -106,25 +145,38 @@ final class EndpointEventRewriter {
 
     /** The upstream's POST URI as the client must use it: path (and query) under the proxy's prefix. */
     private String throughProxy(String uri) {
-        if (pathPrefix.isEmpty()) {
+        URI parsed = parse(uri);
+        if (parsed == null || parsed.getRawPath() == null) {
             return uri;
         }
-        URI parsed = URI.create(uri);
         String pathAndQuery = parsed.getRawPath() + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
         return pathPrefix + pathAndQuery;
     }
 
-    /** Index just past the blank line that ends the first event, or -1. */
-    private static int eventEnd(CharSequence text) {
-        String string = text.toString();
-        int lf = string.indexOf("\n\n");
-        int crlf = string.indexOf("\r\n\r\n");
-        if (lf < 0 && crlf < 0) {
-            return -1;
+    /** An endpoint URI, or null for one java.net.URI cannot read: that one is left alone, nothing learned. */
+    private static URI parse(String uri) {
+        try {
+            return new URI(uri);
+        } catch (URISyntaxException malformed) {
+            return null;
         }
-        if (crlf >= 0 && (lf < 0 || crlf < lf)) {
-            return crlf + 4;
+    }
+
+    /** Index just past the blank line (LF LF, CR LF CR LF or CR CR) that ends the first event, or -1. */
+    private static int eventEnd(ByteBuffer head) {
+        byte[] bytes = head.array();
+        for (int i = 0, end = head.position(); i + 1 < end; i++) {
+            if (bytes[i] == '\n' && bytes[i + 1] == '\n') {
+                return i + 2;
+            }
+            if (bytes[i] == '\r' && bytes[i + 1] == '\r') {
+                return i + 2;
+            }
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n' && i + 3 < end && bytes[i + 2] == '\r'
+                    && bytes[i + 3] == '\n') {
+                return i + 4;
+            }
         }
-        return lf + 2;
+        return -1;
     }
 }

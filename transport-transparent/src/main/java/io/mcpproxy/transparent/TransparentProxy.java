@@ -119,6 +119,7 @@ public final class TransparentProxy implements AutoCloseable {
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // nothing of one client may reach another
         client.setUserAgentField(null);                          // the client's own User-Agent is forwarded
+        client.setDefaultRequestContentType(null);               // a body without Content-Type stays without
         return client;
     }
 

@@ -9,9 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
@@ -82,6 +84,7 @@ final class UpstreamExchange {
         EndpointEventRewriter[] rewriter = {null};
         long[] unread = {-1}; // bytes of a sized body still to come
         Tail tail = new Tail();
+        HeadersAhead headersAhead = new HeadersAhead();
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
             int status = serverToProxyResponse.getStatus();
             String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
@@ -92,14 +95,16 @@ final class UpstreamExchange {
                 handler.deleted(knownSession, status);
             }
             String type = serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            if (type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
-                    && "GET".equals(clientToProxyRequest.getMethod())) {
+            if (isEventStream(type) && "GET".equals(clientToProxyRequest.getMethod())) {
                 rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> handler.learned(id, servedBy()));
             }
             proxyToClientResponse.setStatus(status);
             copyResponseHeaders(serverToProxyResponse.getHeaders());
             if (rewriter[0] == null) {
                 unread[0] = serverToProxyResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            }
+            if (isEventStream(type)) {
+                headersAhead.send(proxyToClientResponse); // the client sees its stream open before any event
             }
         });
         proxyToServerRequest.onResponseContentAsync((serverToProxyResponse, chunk, demander) -> {
@@ -117,15 +122,52 @@ final class UpstreamExchange {
                 demander.run();
                 return;
             }
-            proxyToClientResponse.write(false, data, Callback.from(() -> {
-                chunk.release();
-                demander.run(); // backpressure: the next upstream chunk only once the client took this one
-            }, failure -> {
+            ByteBuffer bytes = data;
+            Consumer<Throwable> clientFailed = failure -> {
                 chunk.release();
                 proxyToServerRequest.abort(failure); // the client went away mid-stream: release the upstream
-            }));
+            };
+            headersAhead.then(() -> proxyToClientResponse.write(false, bytes, Callback.from(() -> {
+                chunk.release();
+                demander.run(); // backpressure: the next upstream chunk only once the client took this one
+            }, clientFailed)), clientFailed);
         });
-        proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0], tail));
+        proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0], tail, headersAhead));
+    }
+
+    private static boolean isEventStream(String contentType) {
+        return contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
+    }
+
+    /**
+     * The response head of an event stream, sent on its own as soon as the upstream's arrives: a stream may stay
+     * silent for long before its first event, and the client must not wait that long to learn it is open. Every
+     * body write waits for it (Jetty allows one write in flight); other responses keep head and body together.
+     */
+    private static final class HeadersAhead {
+        private CompletableFuture<Void> sent; // null: the head goes out with the first body bytes
+
+        void send(Response response) {
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            sent = written;
+            response.write(false, BufferUtil.EMPTY_BUFFER, Callback.from(() -> written.complete(null),
+                    written::completeExceptionally));
+        }
+
+        /** Runs {@code write} once the head is out, or {@code failed} if sending it failed. */
+        void then(Runnable write, Consumer<Throwable> failed) {
+            if (sent == null) {
+                write.run();
+                return;
+            }
+            sent.whenComplete((ignored, failure) -> {
+                if (failure == null) {
+                    write.run();
+                } else {
+                    failed.accept(failure);
+                }
+            });
+        }
     }
 
     /** The last chunk of a sized body, held until the upstream exchange has completed. */
@@ -146,16 +188,18 @@ final class UpstreamExchange {
         }
     }
 
-    private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter, Tail tail) {
+    private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter, Tail tail,
+                           HeadersAhead headersAhead) {
         if (result.isSucceeded()) {
             ByteBuffer rest = rewriter != null ? rewriter.flush() : tail.data;
-            proxyToClientResponse.write(true, rest, Callback.from(() -> {
-                tail.release();
-                callback.succeeded();
-            }, failure -> {
+            Consumer<Throwable> clientFailed = failure -> {
                 tail.release();
                 callback.failed(failure);
-            }));
+            };
+            headersAhead.then(() -> proxyToClientResponse.write(true, rest, Callback.from(() -> {
+                tail.release();
+                callback.succeeded();
+            }, clientFailed)), clientFailed);
             return;
         }
         tail.release();

@@ -47,6 +47,10 @@ final class TestUpstream implements AutoCloseable {
             "Bearer resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource\"";
     static final String UNAUTHORIZED_BODY = "{\"error\":\"invalid_token\",\"detail\":\"" + "x".repeat(64 * 1024) + "\"}";
     volatile int deleteStatus = 200;
+    /** Opened by a test to let {@code /held-stream} send its event. */
+    final java.util.concurrent.CountDownLatch releaseHeldEvent = new java.util.concurrent.CountDownLatch(1);
+    /** Appended to every session id this upstream issues (a JWT-sized id, say). */
+    volatile String sessionIdSuffix = "";
     volatile long slowMillis;
     private final AtomicInteger sessions = new AtomicInteger();
     private Server server;
@@ -149,6 +153,7 @@ final class TestUpstream implements AutoCloseable {
                 response.getHeaders().put("X-Answer", "final");
                 post(request, response, callback);
             }
+            case "GET /held-stream", "POST /held-stream" -> held(response, callback);
             case "GET /gzip" -> {
                 response.getHeaders().put("Content-Encoding", "gzip");
                 response.getHeaders().put("Content-Type", "application/octet-stream");
@@ -170,7 +175,7 @@ final class TestUpstream implements AutoCloseable {
         String method = body.path("method").asText();
         ObjectNode result = JsonRpc.objectNode().put("servedBy", name).put("method", method);
         if ("initialize".equals(method)) {
-            String sessionId = name + "-session-" + sessions.incrementAndGet();
+            String sessionId = name + "-session-" + sessions.incrementAndGet() + sessionIdSuffix;
             response.getHeaders().put("Mcp-Session-Id", sessionId);
             result.put("protocolVersion", "2025-06-18");
         }
@@ -211,6 +216,24 @@ final class TestUpstream implements AutoCloseable {
         });
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** An event stream whose head goes out at once and whose only event waits for {@link #releaseHeldEvent}. */
+    private void held(Response response, Callback callback) {
+        response.getHeaders().put("Content-Type", "text/event-stream");
+        response.write(false, null, Callback.from(() -> {
+            Thread writer = new Thread(() -> {
+                try {
+                    releaseHeldEvent.await();
+                    response.write(true, ByteBuffer.wrap("data: released\n\n".getBytes(StandardCharsets.UTF_8)),
+                            callback);
+                } catch (InterruptedException e) {
+                    callback.failed(e);
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+        }, callback::failed));
     }
 
     private void legacy(Response response, Callback callback) {

@@ -78,6 +78,20 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aJwtSizedSessionIdIsLearnedAndRouted() throws Exception {
+        b.sessionIdSuffix = "." + "J".repeat(2000); // MCP names a JWT as a session id; JWTs run past 1,000 chars
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        String first = client.initialize(); // round robin: one of the two comes from b
+        String fromB = first.startsWith("b-") ? first : client.initialize();
+        assertTrue(fromB.startsWith("b-session-") && fromB.length() > 2000, fromB);
+        assertTrue(proxy.sessions().get(fromB).isPresent(), "learned");
+        HttpResponse<String> answer = client.post(fromB, "tools/list");
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("b", ProxyClient.servedBy(answer));
+    }
+
+    @Test
     void unknownSessionsAreAnsweredWithoutAnyUpstream() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
@@ -236,6 +250,39 @@ class TransparentProxyIT {
             assertEquals(-32600, JsonRpc.parse(answer.body().getBytes()).path("error").path("code").asInt());
         }
         assertEquals(0, a.requests.get(), "nothing reached the upstream");
+    }
+
+    @Test
+    void anEventStreamsHeadReachesTheClientBeforeItsFirstEvent() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        for (String method : List.of("GET", "POST")) {
+            HttpRequest request = HttpRequest.newBuilder(proxy.uri("/held-stream")).timeout(Duration.ofSeconds(20))
+                    .header("Accept", "text/event-stream").header("Content-Type", "application/json")
+                    .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}"))
+                    .build();
+            // send returns with the head; the upstream's event is still held back (a later method releases it)
+            HttpResponse<InputStream> stream = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, stream.statusCode(), method);
+            assertEquals(List.of("text/event-stream"), stream.headers().allValues("Content-Type"), method);
+            if (method.equals("POST")) {
+                a.releaseHeldEvent.countDown();
+                try (InputStream body = stream.body()) {
+                    assertEquals("data: released\n\n", new String(body.readAllBytes()));
+                }
+            } else {
+                stream.body().close();
+            }
+        }
+    }
+
+    @Test
+    void aBodyWithoutContentTypeReachesTheUpstreamWithoutOne() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        RawHttp.Answer answer = RawHttp.exchange(proxy.port(), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: 37\r\nConnection: close\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}");
+        assertEquals("HTTP/1.1 200 OK", answer.statusLine(), answer.text());
+        assertFalse(a.headersSeen.get(0).contains("Content-Type"), a.headersSeen.get(0).toString());
     }
 
     @Test
