@@ -5,8 +5,6 @@ import io.mcpproxy.core.Backend;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -73,21 +71,13 @@ final class LocalSession implements Backend.Listener {
     }
 
     /**
-     * Makes {@code stream} the session's standalone stream and flushes waiting messages onto it.
-     *
-     * @return false when another standalone stream is open (HTTP 409)
+     * Makes {@code stream} the session's standalone stream. A GET stream still registered is ended cleanly and its
+     * unwritten events move to {@code stream}: a client that reconnects is usually one whose old connection is
+     * already dead but not yet noticed (that takes a failed write, up to two keep-alive intervals), so refusing the
+     * newcomer would leave the client deaf and pour messages into the dead connection meanwhile. Messages that
+     * waited for a stream are flushed onto it.
      */
-    boolean openStandalone(SseStream stream, long streamNumber) {
-        List<ObjectNode> flush;
-        synchronized (this) {
-            if (standalone != null && standalone.isOpen()) {
-                return false;
-            }
-            standalone = stream;
-            standaloneNumber = streamNumber;
-            flush = new ArrayList<>(waiting);
-            waiting.clear();
-        }
+    void openStandalone(SseStream stream, long streamNumber) {
         stream.onClose(() -> {
             synchronized (this) {
                 if (standalone == stream) {
@@ -95,33 +85,42 @@ final class LocalSession implements Backend.Listener {
                 }
             }
         });
-        for (ObjectNode message : flush) {
-            stream.send(nextEventId(streamNumber), "message", JsonRpc.toJson(message));
+        synchronized (this) { // deliver() sends under this lock too: nothing slips past the hand-over
+            SseStream previous = standalone;
+            standalone = stream;
+            standaloneNumber = streamNumber;
+            if (previous != null) {
+                previous.handOverTo(stream); // false when it had ended already (nothing to move) or this one overflowed
+            }
+            while (!waiting.isEmpty() && stream.send(nextEventId(streamNumber), "message",
+                    JsonRpc.toJson(waiting.peek()))) {
+                waiting.poll();
+            }
         }
-        return true;
     }
 
     synchronized SseStream standalone() {
         return standalone;
     }
 
-    /** Server message for this session outside any request: onto the GET stream, or kept until one opens. */
+    /**
+     * Server message for this session outside any request: onto the GET stream, or kept until one opens (also when
+     * the stream ends while this message is being queued on it).
+     */
     @Override
-    public boolean deliver(ObjectNode message) {
-        SseStream stream;
-        long streamNumber;
-        synchronized (this) {
-            stream = standalone;
-            streamNumber = standaloneNumber;
-            if (stream == null || !stream.isOpen()) {
-                if (waiting.size() >= maxWaiting) {
-                    return false;
-                }
-                waiting.add(message);
-                return true;
-            }
+    public synchronized boolean deliver(ObjectNode message) {
+        // Sent under the session lock, so that a GET taking over the stream never finds a message half delivered.
+        // SseStream.send only queues, it never blocks on the client.
+        SseStream stream = standalone;
+        if (stream != null && stream.isOpen()
+                && stream.send(nextEventId(standaloneNumber), "message", JsonRpc.toJson(message))) {
+            return true;
         }
-        return stream.send(nextEventId(streamNumber), "message", JsonRpc.toJson(message));
+        if (waiting.size() >= maxWaiting) {
+            return false;
+        }
+        waiting.add(message);
+        return true;
     }
 
     @Override

@@ -231,13 +231,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (session == null) {
             return;
         }
+        // A GET for a session that has a GET stream takes over from it (see LocalSession.openStandalone); that
+        // includes a resumption with Last-Event-ID, whose events are not replayed: nothing is kept once written.
         synchronized (session) {
-            SseStream existing = session.standalone();
-            if (existing != null && existing.isOpen()) {
-                JsonResponses.error(response, callback, 409, null, JsonRpc.INVALID_REQUEST,
-                        "Conflict: this session already has an open GET stream");
-                return;
-            }
             long number = session.nextStreamNumber();
             SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(),
                     context.maxQueuedBytes(), "GET stream of session " + SessionRegistry.abbreviate(sessionId));

@@ -168,23 +168,26 @@ class StreamableHttpProxyIT {
     }
 
     @Test
-    void getStreamCarriesListChangedAndASecondGetConflicts() throws Exception {
+    void getStreamCarriesListChangedAndASecondGetTakesOver() throws Exception {
         client.initialize();
         HttpResponse<InputStream> get = client.openGet();
         assertEquals(200, get.statusCode());
         assertTrue(get.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
-        try (SseEvents events = new SseEvents(get.body())) {
+        try (SseEvents first = new SseEvents(get.body())) {
             HttpResponse<InputStream> second = client.openGet();
-            assertEquals(409, second.statusCode());
-            assertJsonRpcError(new String(second.body().readAllBytes()), -32600);
+            assertEquals(200, second.statusCode(), "the newest GET stream takes over; it is never refused");
+            try (SseEvents events = new SseEvents(second.body())) {
+                Await.until(first::ended, WAIT);
+                assertTrue(first.ended(), "the replaced stream is ended");
 
-            assertEquals("sent", text(client.callTool("notify_list_changed", Map.of("kind", "tools"))));
-            ObjectNode changed = events.nextMessage(WAIT);
-            assertEquals("notifications/tools/list_changed", JsonRpc.method(changed));
+                assertEquals("sent", text(client.callTool("notify_list_changed", Map.of("kind", "tools"))));
+                ObjectNode changed = events.nextMessage(WAIT);
+                assertEquals("notifications/tools/list_changed", JsonRpc.method(changed));
 
-            Thread.sleep(600);
-            assertTrue(events.comments().stream().anyMatch(comment -> comment.contains("keep-alive")),
-                    "keep-alive comments every 200 ms: " + events.comments());
+                Thread.sleep(600);
+                assertTrue(events.comments().stream().anyMatch(comment -> comment.contains("keep-alive")),
+                        "keep-alive comments every 200 ms: " + events.comments());
+            }
         }
     }
 

@@ -98,7 +98,10 @@ public final class SseStream {
     }
 
     private boolean enqueue(String text) {
-        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        return enqueue(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private boolean enqueue(ByteBuffer bytes) {
         synchronized (lock) {
             if (!open || closing) {
                 return false;
@@ -133,6 +136,34 @@ public final class SseStream {
             closing = true;
         }
         flusher.iterate();
+    }
+
+    /**
+     * Ends this stream cleanly in favour of {@code successor}: the events queued here and not yet written move, in
+     * order, to the successor's queue instead of going out on this (probably abandoned) connection. Only the one
+     * write already handed to Jetty stays with this stream. Used when a client reconnects and its new stream
+     * takes over from the old one.
+     *
+     * @return false when this stream had already ended, or the successor refused an event (it is closed, or the
+     *         moved events overflow its bound and cut it off)
+     */
+    public boolean handOverTo(SseStream successor) {
+        java.util.List<ByteBuffer> unwritten;
+        synchronized (lock) {
+            if (!open || closing) {
+                return false;
+            }
+            closing = true;
+            unwritten = new java.util.ArrayList<>(queue);
+            queue.clear();
+            queuedBytes = 0;
+        }
+        flusher.iterate(); // nothing left but the end of the response
+        boolean moved = true;
+        for (ByteBuffer event : unwritten) {
+            moved &= successor.enqueue(event);
+        }
+        return moved;
     }
 
     /**
