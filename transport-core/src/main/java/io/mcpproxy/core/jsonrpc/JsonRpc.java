@@ -1,6 +1,10 @@
 package io.mcpproxy.core.jsonrpc;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +23,24 @@ public final class JsonRpc {
 
     /** The one mapper of the transports. Compact output never contains a raw newline (stdio rule). */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    /**
+     * Reads what the MCP server writes on stdout. Its messages are not client input: a tool result may legitimately
+     * hold a text far longer than Jackson's default limit of 20,000,000 characters, and a line the proxy already
+     * holds in memory (the stdio reader bounds a line only by the largest byte array) gains nothing from a smaller
+     * string or name limit. Nesting (1,000 levels) and number length (1,000 digits) keep Jackson's defaults: no
+     * real message comes near them, and they keep a broken server from costing stack or quadratic number parsing.
+     * Client bodies keep {@link #MAPPER} with its default limits, behind the max body size.
+     */
+    private static final ObjectMapper SERVER_MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE)
+                            .maxNameLength(Integer.MAX_VALUE)
+                            .maxNestingDepth(StreamReadConstraints.DEFAULT_MAX_DEPTH)
+                            .build())
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
@@ -87,8 +109,56 @@ public final class JsonRpc {
      * @throws JsonRpcException with {@link #PARSE_ERROR} when it is not JSON
      */
     public static JsonNode parse(byte[] json, int offset, int length) {
+        return parse(MAPPER, json, offset, length);
+    }
+
+    /**
+     * Parses one line the MCP server wrote: like {@link #parse(byte[], int, int)}, but strings are bounded only by
+     * the line itself, not by Jackson's default of 20,000,000 characters; nesting stays bounded at 1,000 levels.
+     *
+     * @throws JsonRpcException with {@link #PARSE_ERROR} when it is not JSON
+     */
+    public static JsonNode parseServerMessage(byte[] json, int offset, int length) {
+        return parse(SERVER_MAPPER, json, offset, length);
+    }
+
+    /**
+     * The id of a line that cannot be parsed but is recognizably a response: a top-level object whose {@code id}
+     * (a number or string) and {@code result} or {@code error} member come before the point where it breaks, and
+     * that has no {@code method} up to there. Null for anything else. Values are skipped, never materialized, so
+     * this also works on a line too large or too deep to parse. Lets the proxy answer the waiting client with an
+     * error instead of leaving it to its request timeout.
+     */
+    public static JsonNode responseIdIn(byte[] json, int offset, int length) {
+        JsonNode id = null;
+        boolean answer = false;
+        try (JsonParser parser = SERVER_MAPPER.getFactory().createParser(json, offset, length)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("method".equals(field)) {
+                    return null; // a request or notification, however broken
+                }
+                if ("id".equals(field) && (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_STRING)) {
+                    id = value == JsonToken.VALUE_STRING ? NODES.textNode(parser.getText())
+                            : NODES.numberNode(parser.getLongValue()); // proxy ids are longs
+                } else if ("result".equals(field) || "error".equals(field)) {
+                    answer = true;
+                }
+                parser.skipChildren();
+            }
+        } catch (IOException | RuntimeException brokenHere) {
+            // expected: the line is broken somewhere; what was read before that point decides
+        }
+        return answer ? id : null;
+    }
+
+    private static JsonNode parse(ObjectMapper mapper, byte[] json, int offset, int length) {
         try {
-            JsonNode node = MAPPER.readTree(json, offset, length);
+            JsonNode node = mapper.readTree(json, offset, length);
             if (node == null || node.isMissingNode()) {
                 throw new JsonRpcException(PARSE_ERROR, "Parse error: empty body");
             }

@@ -200,10 +200,9 @@ public final class StdioConnection implements AutoCloseable {
         }
         JsonNode node;
         try {
-            node = JsonRpc.parse(bytes, offset, length);
+            node = JsonRpc.parseServerMessage(bytes, offset, length);
         } catch (JsonRpcException e) {
-            // stdio rule: stdout carries only MCP messages. Tolerate the violation without losing the stream.
-            LOG.warn("[{}] skipped a stdout line that is not JSON: {}", name, abbreviate(bytes, offset, length));
+            unparseable(bytes, offset, length, e);
             return;
         }
         if (node.isArray()) { // a 2025-03-26 server may batch
@@ -211,6 +210,24 @@ public final class StdioConnection implements AutoCloseable {
         } else {
             deliver(node, bytes, offset, length);
         }
+    }
+
+    /**
+     * stdio rule: stdout carries only MCP messages. The violation is tolerated without losing the stream. A line
+     * that is recognizably the answer to a request is replaced by an error answer to that id, so its client hears
+     * at once instead of at its request timeout; an id nobody waits for is dropped further on like any late answer.
+     */
+    private void unparseable(byte[] bytes, int offset, int length, JsonRpcException e) {
+        JsonNode id = JsonRpc.responseIdIn(bytes, offset, length);
+        if (id == null) {
+            LOG.warn("[{}] skipped a stdout line of {} bytes that is not JSON ({}): {}", name, length,
+                    e.getMessage(), abbreviate(bytes, offset, length));
+            return;
+        }
+        LOG.warn("[{}] the answer to request {} is a line of {} bytes that cannot be parsed ({}); the client gets an"
+                + " error instead: {}", name, id, length, e.getMessage(), abbreviate(bytes, offset, length));
+        deliver(JsonRpc.proxyError(id, "unparseable_response", "The MCP server's answer (" + length
+                + " bytes) could not be parsed: " + e.getMessage()), bytes, offset, length);
     }
 
     private void deliver(JsonNode node, byte[] bytes, int offset, int length) {
