@@ -69,6 +69,19 @@ class SseProxyIT {
     }
 
     @Test
+    void anAnswerLargerThanTheStreamBufferReachesAClientThatReads() throws Exception {
+        start(SseProxy.builder().streamBuffer(100, 65_536));
+        try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
+            client.initialize();
+            String large = "z".repeat(200_000); // one event three times the buffer's byte bound
+            assertEquals(large, text(client.call(client.request("tools/call", toolCall("echo",
+                    Map.of("text", large))))));
+            assertEquals("after", text(client.call(client.request("tools/call", toolCall("echo",
+                    Map.of("text", "after"))))), "the stream is still open");
+        }
+    }
+
+    @Test
     void twoClientsEachSeeOnlyTheirOwnReplies() throws Exception {
         start(SseProxy.builder());
         try (SseTestClient a = SseTestClient.connect(http, proxy.uri());

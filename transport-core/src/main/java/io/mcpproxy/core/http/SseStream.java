@@ -106,7 +106,10 @@ public final class SseStream {
             if (!open || closing) {
                 return false;
             }
-            if (queue.size() >= maxQueuedEvents || queuedBytes + bytes.remaining() > maxQueuedBytes) {
+            // The bytes bound is for backlog: an event larger than the bound alone (a big tool result) is admitted
+            // when nothing waits before it, or a client that keeps up could never receive it.
+            if (queue.size() >= maxQueuedEvents
+                    || queuedBytes > 0 && queuedBytes + bytes.remaining() > maxQueuedBytes) {
                 LOG.warn("{}: client is not reading ({} events, {} bytes queued); closing the stream",
                         description, queue.size(), queuedBytes);
                 open = false;
