@@ -105,6 +105,11 @@ final class TransparentCommand implements Callable<Integer> {
             description = "On SIGTERM, how long in-flight requests may take (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--max-body-size", defaultValue = "4194304",
+            description = "Largest request body in bytes (read whole before forwarding); larger gets 413 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long maxBodySize;
+
     @Override
     public Integer call() throws Exception {
         RedisStorage storage = redisUrl == null ? null
@@ -114,7 +119,8 @@ final class TransparentCommand implements Callable<Integer> {
                 .maxConnectionsPerUpstream(maxConnections).maxQueuedRequests(maxQueued)
                 .poolIdleTimeout(poolIdleTimeout).connectTimeout(connectTimeout)
                 .responseIdleTimeout(responseIdleTimeout).http2(http2).poolingRate(poolingRate)
-                .allowedOrigins(allowedOrigins).allowedHosts(allowedHosts).drainTimeout(drainTimeout);
+                .allowedOrigins(allowedOrigins).allowedHosts(allowedHosts).drainTimeout(drainTimeout)
+                .maxBodySize(maxBodySize);
         if (upstreamIoThreads != null) {
             builder.upstreamIoThreads(upstreamIoThreads);
         }
