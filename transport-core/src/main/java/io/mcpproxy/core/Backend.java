@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,8 @@ public final class Backend implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final BackendStats stats;
     private final boolean closeWhenUnused;
+    private final Consumer<Backend> whenGone;
+    private final AtomicBoolean gone = new AtomicBoolean();
 
     private final Object lifecycle = new Object();
     private volatile Generation generation;
@@ -115,7 +118,8 @@ public final class Backend implements AutoCloseable {
     private final Set<Long> internalRequests = ConcurrentHashMap.newKeySet();
 
     Backend(StdioServer server, Duration requestTimeout, Duration restartInitialDelay, Duration restartMaxDelay,
-            boolean restart, ScheduledExecutorService scheduler, BackendStats stats, boolean closeWhenUnused) {
+            boolean restart, ScheduledExecutorService scheduler, BackendStats stats, boolean closeWhenUnused,
+            Consumer<Backend> whenGone) {
         this.server = server;
         this.requestTimeout = requestTimeout;
         this.restartInitialDelay = restartInitialDelay;
@@ -124,6 +128,7 @@ public final class Backend implements AutoCloseable {
         this.scheduler = scheduler;
         this.stats = stats;
         this.closeWhenUnused = closeWhenUnused;
+        this.whenGone = whenGone;
     }
 
     /** Starts the server process (or attaches the handed-in streams). */
@@ -203,9 +208,28 @@ public final class Backend implements AutoCloseable {
             public void onClosed(String reason) {
                 serverExited(holder[0], reason);
             }
+
+            @Override
+            public void onTerminated() {
+                processGone();
+            }
         });
         holder[0] = new Generation(connection);
         return holder[0];
+    }
+
+    /**
+     * A server process has been reaped. When no restart follows (stopped, or never restarted), the backend is over:
+     * its owner learns it once, only now, so a limit on live processes never counts one that still runs.
+     */
+    private void processGone() {
+        boolean over;
+        synchronized (lifecycle) {
+            over = stopped || !restart;
+        }
+        if (over && gone.compareAndSet(false, true)) {
+            whenGone.accept(this);
+        }
     }
 
     private void serverToProxy(ObjectNode message) {

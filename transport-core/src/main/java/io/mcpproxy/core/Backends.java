@@ -34,6 +34,7 @@ public final class Backends implements AutoCloseable {
     private final boolean restart;
     private final ScheduledExecutorService scheduler;
     private final BackendStats stats = new BackendStats();
+    /** Per-session backends whose process is starting or alive: the slots {@code maxBackends} bounds. */
     private final Set<Backend> perSession = ConcurrentHashMap.newKeySet();
     private volatile Backend shared;
 
@@ -101,37 +102,42 @@ public final class Backends implements AutoCloseable {
 
     private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
         Backend backend = newBackend(false, true);
-        perSession.add(backend);
-        if (perSession.size() > maxBackends) {
-            perSession.remove(backend);
+        if (!reserveSlot(backend)) {
             throw new BackendUnavailableException("all " + maxBackends + " per-session MCP server processes are in use");
         }
         try {
             backend.start();
-            return backend.open(sessionId, new Backend.Listener() {
-                @Override
-                public boolean deliver(com.fasterxml.jackson.databind.node.ObjectNode message) {
-                    return listener.deliver(message);
-                }
-
-                @Override
-                public void onEnded(String reason) {
-                    perSession.remove(backend);
-                    listener.onEnded(reason);
-                }
-            });
+            // The channel's end (DELETE, expiry, stream closed, process exit) stops the process; its reaping then
+            // frees the slot through the backend's whenGone.
+            return backend.open(sessionId, listener);
         } catch (IOException | RuntimeException e) {
-            perSession.remove(backend);
             backend.close();
+            freeSlot(backend); // a process that never started is never reaped: free the slot here
             throw new BackendUnavailableException("cannot start an MCP server process: " + e.getMessage());
-        } finally {
-            perSession.removeIf(candidate -> !candidate.isUp());
         }
+    }
+
+    /**
+     * Takes one of the {@code maxBackends} slots for a process about to start. Only slots of live processes are
+     * held: each is freed exactly once, when its process is gone ({@link #freeSlot}).
+     */
+    private boolean reserveSlot(Backend backend) {
+        synchronized (perSession) {
+            if (perSession.size() >= maxBackends) {
+                return false;
+            }
+            perSession.add(backend);
+            return true;
+        }
+    }
+
+    private void freeSlot(Backend backend) {
+        perSession.remove(backend);
     }
 
     private Backend newBackend(boolean restartable, boolean closeWhenUnused) {
         return new Backend(server, requestTimeout, restartInitialDelay, restartMaxDelay, restartable, scheduler, stats,
-                closeWhenUnused);
+                closeWhenUnused, closeWhenUnused ? this::freeSlot : gone -> { });
     }
 
     public BackendMode mode() {
@@ -143,9 +149,8 @@ public final class Backends implements AutoCloseable {
         return shared;
     }
 
-    /** Live per-session processes. */
+    /** Live per-session processes (starting ones included), the count {@code maxBackends} limits. */
     public int perSessionCount() {
-        perSession.removeIf(candidate -> !candidate.isUp());
         return perSession.size();
     }
 

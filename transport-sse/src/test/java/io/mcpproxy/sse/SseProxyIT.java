@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.BackendMode;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.ExampleServerCommand;
@@ -319,6 +320,49 @@ class SseProxyIT {
         for (String id : ids) {
             assertFalse(awaitRemovedFromStorage(id), "storage still holds " + id);
         }
+    }
+
+    @Test
+    void aClosedStreamGivesItsPerSessionSlotToTheNextClient() throws Exception {
+        // A closed connection shows when the next write fails: keep-alives bound that.
+        start(SseProxy.builder().backendMode(BackendMode.PER_SESSION).maxBackends(1)
+                .keepAliveInterval(Duration.ofMillis(100)));
+        for (int round = 1; round <= 3; round++) { // the one slot used and freed several times over
+            long pid;
+            try (SseTestClient client = awaitPerSessionSlot()) {
+                client.initialize();
+                pid = Long.parseLong(text(client.call(client.request("tools/call", toolCall("pid", Map.of())))));
+            }
+            Await.until(() -> !alive(pid), Duration.ofSeconds(10));
+            assertFalse(alive(pid), "round " + round + ": the closed stream's process stopped");
+        }
+        try (SseTestClient client = awaitPerSessionSlot()) {
+            client.initialize();
+            assertEquals("ok", text(client.call(client.request("tools/call", toolCall("echo", Map.of("text", "ok"))))));
+        }
+    }
+
+    /**
+     * A stream, once the proxy has reaped the previous session's process (moments after it is seen dead). With the
+     * slot never given back, this stays 503 and fails.
+     */
+    private SseTestClient awaitPerSessionSlot() throws Exception {
+        SseTestClient[] connected = new SseTestClient[1];
+        Await.until(() -> {
+            try {
+                connected[0] = SseTestClient.connect(http, proxy.uri());
+                return true;
+            } catch (AssertionError refused) { // 503
+                return false;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Duration.ofSeconds(10));
+        return connected[0] != null ? connected[0] : SseTestClient.connect(http, proxy.uri());
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** Storage is cleaned on a worker thread just after the in-memory map: wait for it, bounded. */

@@ -32,6 +32,13 @@ public final class StdioConnection implements AutoCloseable {
 
         /** The conversation ended: EOF, read error, or {@link #close()}. Called once. */
         void onClosed(String reason);
+
+        /**
+         * After {@link #onClosed}: the spawned process has been reaped (or killed), so it no longer counts against
+         * any limit of live processes. Called once, last.
+         */
+        default void onTerminated() {
+        }
     }
 
     private final String name;
@@ -276,6 +283,7 @@ public final class StdioConnection implements AutoCloseable {
                 }
             }
             closeQuietly(serverStdout);
+            listener.onTerminated();
         }
     }
 
