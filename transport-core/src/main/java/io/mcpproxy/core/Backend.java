@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *       in {@link BackendStats#undeliverable()}, and a server request is answered with an error so the server
  *       does not wait forever. Servers that call back into clients while several sessions are busy belong in
  *       per-session mode;</li>
+ *   <li>a request the proxy answered on its own (cancelled, timed out, its session ended) still counts as its
+ *       session's request in flight until the server answers it (that answer is dropped), the server exits, or
+ *       the request timeout (5 min without one) passes again: the server may still be working on it. So its
+ *       session stays busy, and once that session has ended, messages that could be its are dropped as above,
+ *       never handed to another session;</li>
  *   <li>server {@code ping}: answered by the proxy.</li>
  * </ul>
  *
@@ -114,6 +119,19 @@ public final class Backend implements AutoCloseable {
     private final ConcurrentHashMap<String, Pending> progressTokens = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Channel> serverRequests = new ConcurrentHashMap<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    /**
+     * Requests the proxy answered on its own (cancelled, timed out, session ended) that the server has not answered
+     * yet, by proxy id. The server may still be working on them and sending their messages, so each stays its
+     * session's until the server answers it, the server exits, or {@link #orphanPatience} has passed.
+     */
+    private final ConcurrentHashMap<Long, Pending> orphans = new ConcurrentHashMap<>();
+    /**
+     * How long an orphan keeps its claim on the server's unattributable messages. Servers that honour
+     * {@code notifications/cancelled} never answer (the specification asks them not to), so without a bound one
+     * cancellation would make every later unattributable message undeliverable. The request timeout is how long the
+     * proxy waits for any answer; without one, five minutes.
+     */
+    private final Duration orphanPatience;
     /** Ids of requests the proxy sends on its own behalf; their responses are expected and dropped. */
     private final Set<Long> internalRequests = ConcurrentHashMap.newKeySet();
 
@@ -122,6 +140,7 @@ public final class Backend implements AutoCloseable {
             Consumer<Backend> whenGone) {
         this.server = server;
         this.requestTimeout = requestTimeout;
+        this.orphanPatience = requestTimeout.isZero() ? Duration.ofMinutes(5) : requestTimeout;
         this.restartInitialDelay = restartInitialDelay;
         this.restartMaxDelay = restartMaxDelay;
         this.restart = restart && server.restartable();
@@ -244,16 +263,25 @@ public final class Backend implements AutoCloseable {
     private void serverResponse(ObjectNode response) {
         JsonNode id = response.get("id");
         Pending request = id.canConvertToLong() ? pending.get(id.asLong()) : null;
-        if (request == null) {
-            if (id.canConvertToLong() && internalRequests.remove(id.asLong())) {
+        if (request != null) {
+            request.onServerResponse(response);
+            if (complete(request, response)) {
                 return;
-            }
+            } // else the proxy answered it meanwhile: it is an orphan now
+        }
+        if (id.canConvertToLong() && orphans.remove(id.asLong()) != null) {
+            // The server finished a request the proxy had already answered: its session no longer claims the
+            // server's unattributable messages; the answer itself has nowhere to go.
             stats.lateResponses.incrementAndGet();
-            LOG.debug("[{}] dropped a response to id {} that nobody waits for", server.name(), id);
+            LOG.debug("[{}] dropped the late answer to id {} (cancelled, timed out or its session ended)",
+                    server.name(), id);
             return;
         }
-        request.onServerResponse(response);
-        complete(request, response);
+        if (id.canConvertToLong() && internalRequests.remove(id.asLong())) {
+            return;
+        }
+        stats.lateResponses.incrementAndGet();
+        LOG.debug("[{}] dropped a response to id {} that nobody waits for", server.name(), id);
     }
 
     private void serverRequest(ObjectNode request) {
@@ -263,11 +291,10 @@ public final class Backend implements AutoCloseable {
             return;
         }
         Target target = unambiguousTarget();
-        if (target == null) {
+        if (target.channel() == null) {
             stats.undeliverable.incrementAndGet();
-            LOG.warn("[{}] cannot tell which client session '{}' (id {}) is for: {} sessions busy; answered with an"
-                    + " error (per-session mode avoids this)", server.name(), method, request.get("id"),
-                    busyChannelCount());
+            LOG.warn("[{}] cannot tell which client session '{}' (id {}) is for: {}; answered with an error"
+                    + " (per-session mode avoids this)", server.name(), method, request.get("id"), target.refusal());
             sendToServer(JsonRpc.error(request.get("id"), JsonRpc.INTERNAL_ERROR,
                     "The proxy cannot tell which client this request is for"));
             return;
@@ -331,8 +358,10 @@ public final class Backend implements AutoCloseable {
             return;
         }
         Target target = unambiguousTarget();
-        if (target == null || !target.deliver(notification)) {
-            undeliverable(notification, target == null ? "ambiguous target" : "session stream unavailable");
+        if (target.channel() == null) {
+            undeliverable(notification, target.refusal());
+        } else if (!target.deliver(notification)) {
+            undeliverable(notification, "session stream unavailable");
         }
     }
 
@@ -341,8 +370,13 @@ public final class Backend implements AutoCloseable {
         LOG.info("[{}] undeliverable {} ({}): {}", server.name(), JsonRpc.method(message), why, abbreviate(message));
     }
 
-    /** Where a message tied to "whoever is busy" goes, or null when that is not one session. */
+    /**
+     * Where a message tied to "whoever is busy" goes: the one session with requests at the server (answered ones
+     * the server still works on included), else the only open session. Anything else is refused with the reason:
+     * a guess could reach the wrong client.
+     */
     private Target unambiguousTarget() {
+        forgetStaleOrphans();
         Channel busy = null;
         Pending only = null;
         for (Pending request : pending.values()) {
@@ -350,27 +384,55 @@ public final class Backend implements AutoCloseable {
                 busy = request.channel;
                 only = request;
             } else if (busy != request.channel) {
-                return null;
+                return Target.refused("requests of several sessions are in flight");
             } else {
                 only = null;
             }
         }
+        for (Pending orphan : orphans.values()) {
+            if (busy == null) {
+                busy = orphan.channel;
+            } else if (busy != orphan.channel) {
+                return Target.refused("requests of several sessions are in flight (the proxy answered some already,"
+                        + " the server has not)");
+            }
+            only = null; // the message may be the orphan's, whose exchange is answered: the session's stream
+        }
         if (busy != null) {
-            return new Target(busy, only);
+            return busy.isEnded()
+                    ? Target.refused("the session of the request the server works on has ended")
+                    : new Target(busy, only, null);
         }
         if (channels.size() == 1) {
             for (Channel channel : channels) {
-                return new Target(channel, null);
+                return new Target(channel, null, null);
             }
         }
-        return null;
+        return Target.refused(channels.isEmpty() ? "no session is open" : "several sessions are open, none busy");
     }
 
-    private int busyChannelCount() {
-        return (int) pending.values().stream().map(p -> p.channel).distinct().count();
+    /** Orphans past {@link #orphanPatience} count as dropped by the server (as it does when it honours a cancel). */
+    private void forgetStaleOrphans() {
+        if (orphans.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        orphans.values().removeIf(orphan -> {
+            if (now - orphan.orphanedAt < orphanPatience.toNanos()) {
+                return false;
+            }
+            LOG.info("[{}] the server never answered id {} ({}) after the proxy did; no longer waiting for it",
+                    server.name(), orphan.proxyId, orphan.method);
+            return true;
+        });
     }
 
-    private record Target(Channel channel, Pending request) {
+    /** A session to deliver to (on {@code request}'s exchange when not null), or a refusal when channel is null. */
+    private record Target(Channel channel, Pending request, String refusal) {
+        static Target refused(String why) {
+            return new Target(null, null, why);
+        }
+
         boolean deliver(ObjectNode message) {
             if (request != null) {
                 return request.exchange.onMessage(message);
@@ -401,6 +463,7 @@ public final class Backend implements AutoCloseable {
             }
         }
         serverRequests.values().removeIf(channel -> channel.generation == dead);
+        orphans.values().removeIf(orphan -> orphan.generation == dead); // a dead server sends nothing more
         if (!stopped) {
             LOG.warn("[{}] MCP server exited ({}): {} requests failed, sessions on it ended", server.name(), reason,
                     failed);
@@ -471,8 +534,24 @@ public final class Backend implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Completes a request with the proxy's own answer while the server may still be working on it: it becomes an
+     * orphan, still its session's, until the server answers it.
+     *
+     * @return false when something else (the server's answer, another local answer) completed it first
+     */
+    private boolean answerLocally(Pending request, ObjectNode answer) {
+        request.orphanedAt = System.nanoTime();
+        orphans.put(request.proxyId, request); // before completing: no moment where the request is unclaimed
+        if (complete(request, answer)) {
+            return true;
+        }
+        orphans.remove(request.proxyId, request);
+        return false;
+    }
+
     private void timedOut(Pending request) {
-        if (complete(request, JsonRpc.proxyError(request.clientId, "timeout",
+        if (answerLocally(request, JsonRpc.proxyError(request.clientId, "timeout",
                 "The MCP server did not answer within " + requestTimeout.toMillis() + " ms"))) {
             stats.timeouts.incrementAndGet();
             sendToServer(cancelled(request.proxyId, "Request timed out in the proxy"));
@@ -524,6 +603,7 @@ public final class Backend implements AutoCloseable {
         JsonNode clientProgressToken;
         String proxyProgressToken;
         volatile ScheduledFuture<?> timeout;
+        volatile long orphanedAt;
 
         Pending(long proxyId, JsonNode clientId, Channel channel, Generation generation, Exchange exchange,
                 String method, JsonNode params) {
@@ -711,7 +791,7 @@ public final class Backend implements AutoCloseable {
                 ObjectNode mapped = notification.deepCopy();
                 ((ObjectNode) mapped.get("params")).set("requestId", LongNode.valueOf(request.proxyId));
                 send(mapped);
-                complete(request, JsonRpc.error(request.clientId, JsonRpc.REQUEST_CANCELLED,
+                answerLocally(request, JsonRpc.error(request.clientId, JsonRpc.REQUEST_CANCELLED,
                         "Request cancelled by the client"));
                 return;
             }
@@ -750,7 +830,8 @@ public final class Backend implements AutoCloseable {
             }
             channels.remove(this);
             for (Pending request : List.copyOf(inFlight.values())) {
-                if (complete(request, JsonRpc.error(request.clientId, JsonRpc.SESSION_NOT_FOUND, "Session ended"))) {
+                if (answerLocally(request, JsonRpc.error(request.clientId, JsonRpc.SESSION_NOT_FOUND,
+                        "Session ended"))) {
                     send(cancelled(request.proxyId, "Client session ended"));
                 }
             }
