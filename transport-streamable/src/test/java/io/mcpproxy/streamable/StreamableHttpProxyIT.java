@@ -267,6 +267,8 @@ class StreamableHttpProxyIT {
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
                 .setHeader("Accept", "*/*").build(), 406, -32600); // both types must be named
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
+                .setHeader("Accept", "application/json;q=0, text/event-stream").build(), 406, -32600); // refused
+        assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
                 .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32600);
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
                 + "x".repeat(70_000) + "\"}}").build(), 413, -32600);

@@ -161,13 +161,29 @@ public final class JsonRpcPost {
         return accepts(request, type, false);
     }
 
+    /** Whether media-type parameters carry {@code q=0} (RFC 9110 12.4.2: "not acceptable"). */
+    private static boolean weighsZero(String parameters) {
+        for (String parameter : parameters.split(";")) {
+            String trimmed = parameter.trim();
+            if (trimmed.length() > 2 && trimmed.regionMatches(true, 0, "q=", 0, 2)) {
+                try {
+                    return Double.parseDouble(trimmed.substring(2)) == 0;
+                } catch (NumberFormatException malformed) {
+                    return false; // a weight we cannot read does not refuse anything
+                }
+            }
+        }
+        return false;
+    }
+
     private static boolean accepts(Request request, String type, boolean wildcards) {
         String major = type.substring(0, type.indexOf('/'));
         for (String header : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
             for (String part : header.split(",")) {
                 int semicolon = part.indexOf(';');
                 String mime = (semicolon < 0 ? part : part.substring(0, semicolon)).trim().toLowerCase();
-                if (mime.equals(type) || wildcards && (mime.equals("*/*") || mime.equals(major + "/*"))) {
+                if ((mime.equals(type) || wildcards && (mime.equals("*/*") || mime.equals(major + "/*")))
+                        && !(semicolon >= 0 && weighsZero(part.substring(semicolon + 1)))) {
                     return true;
                 }
             }
