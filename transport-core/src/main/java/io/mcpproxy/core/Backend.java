@@ -124,7 +124,7 @@ public final class Backend implements AutoCloseable {
      * yet, by proxy id. The server may still be working on them and sending their messages, so each stays its
      * session's until the server answers it, the server exits, or {@link #orphanPatience} has passed.
      */
-    private final ConcurrentHashMap<Long, Pending> orphans = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Orphan> orphans = new ConcurrentHashMap<>();
     /**
      * How long an orphan keeps its claim on the server's unattributable messages. Servers that honour
      * {@code notifications/cancelled} never answer (the specification asks them not to), so without a bound one
@@ -389,14 +389,15 @@ public final class Backend implements AutoCloseable {
                 only = null;
             }
         }
-        for (Pending orphan : orphans.values()) {
+        for (Orphan orphan : orphans.values()) {
             if (busy == null) {
-                busy = orphan.channel;
-            } else if (busy != orphan.channel) {
+                busy = orphan.channel(); // no live request: the session's own stream
+            } else if (busy != orphan.channel()) {
                 return Target.refused("requests of several sessions are in flight (the proxy answered some already,"
                         + " the server has not)");
             }
-            only = null; // the message may be the orphan's, whose exchange is answered: the session's stream
+            // One live request of the same session besides: the message goes on its stream, which that client
+            // reads now (a GET stream is optional), and it is that client's message whichever request it is about.
         }
         if (busy != null) {
             return busy.isEnded()
@@ -418,11 +419,11 @@ public final class Backend implements AutoCloseable {
         }
         long now = System.nanoTime();
         orphans.values().removeIf(orphan -> {
-            if (now - orphan.orphanedAt < orphanPatience.toNanos()) {
+            if (now - orphan.orphanedAt() < orphanPatience.toNanos()) {
                 return false;
             }
             LOG.info("[{}] the server never answered id {} ({}) after the proxy did; no longer waiting for it",
-                    server.name(), orphan.proxyId, orphan.method);
+                    server.name(), orphan.proxyId(), orphan.method());
             return true;
         });
     }
@@ -463,7 +464,7 @@ public final class Backend implements AutoCloseable {
             }
         }
         serverRequests.values().removeIf(channel -> channel.generation == dead);
-        orphans.values().removeIf(orphan -> orphan.generation == dead); // a dead server sends nothing more
+        orphans.values().removeIf(orphan -> orphan.generation() == dead); // a dead server sends nothing more
         if (!stopped) {
             LOG.warn("[{}] MCP server exited ({}): {} requests failed, sessions on it ended", server.name(), reason,
                     failed);
@@ -541,12 +542,13 @@ public final class Backend implements AutoCloseable {
      * @return false when something else (the server's answer, another local answer) completed it first
      */
     private boolean answerLocally(Pending request, ObjectNode answer) {
-        request.orphanedAt = System.nanoTime();
-        orphans.put(request.proxyId, request); // before completing: no moment where the request is unclaimed
+        Orphan orphan = new Orphan(request.proxyId, request.channel, request.generation, request.method,
+                System.nanoTime()); // not the request: its exchange and arguments are done with
+        orphans.put(request.proxyId, orphan); // before completing: no moment where the request is unclaimed
         if (complete(request, answer)) {
             return true;
         }
-        orphans.remove(request.proxyId, request);
+        orphans.remove(request.proxyId, orphan);
         return false;
     }
 
@@ -590,6 +592,10 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /** A request the proxy answered on its own and the server may still work on; see {@link #orphans}. */
+    private record Orphan(long proxyId, Channel channel, Generation generation, String method, long orphanedAt) {
+    }
+
     /** A client request in flight at the server. */
     private final class Pending {
         final long proxyId;
@@ -603,7 +609,6 @@ public final class Backend implements AutoCloseable {
         JsonNode clientProgressToken;
         String proxyProgressToken;
         volatile ScheduledFuture<?> timeout;
-        volatile long orphanedAt;
 
         Pending(long proxyId, JsonNode clientId, Channel channel, Generation generation, Exchange exchange,
                 String method, JsonNode params) {
@@ -687,6 +692,7 @@ public final class Backend implements AutoCloseable {
         }
 
         private void forward(ObjectNode request, Exchange exchange) {
+            forgetStaleOrphans(); // also here: a server that never sends an unattributable message must not keep them
             JsonNode clientId = request.get("id");
             long proxyId = nextId.getAndIncrement();
             Pending entry = new Pending(proxyId, clientId, this, generation, exchange, JsonRpc.method(request),

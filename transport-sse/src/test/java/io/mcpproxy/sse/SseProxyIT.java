@@ -130,6 +130,8 @@ class SseProxyIT {
                     HttpResponse.BodyHandlers.ofString()), 415, -32600);
             assertError(http.send(HttpRequest.newBuilder(proxy.uri()).header("Accept", "application/json").GET()
                     .build(), HttpResponse.BodyHandlers.ofString()), 406, -32600);
+            assertError(http.send(HttpRequest.newBuilder(proxy.uri()).header("Accept", "*/*, text/event-stream;q=0")
+                    .GET().build(), HttpResponse.BodyHandlers.ofString()), 406, -32600); // named and refused
             assertError(http.send(HttpRequest.newBuilder(messages).GET().build(),
                     HttpResponse.BodyHandlers.ofString()), 405, -32600);
             assertError(http.send(HttpRequest.newBuilder(proxy.uri()).header("Accept", "text/event-stream")

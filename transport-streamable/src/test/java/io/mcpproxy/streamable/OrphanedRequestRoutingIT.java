@@ -127,6 +127,37 @@ class OrphanedRequestRoutingIT {
         awaitLateAnswerDropped();
     }
 
+    @Test
+    void withAnOrphanBehindItALiveRequestStillGetsItsMessagesOnItsOwnStream() throws Exception {
+        start();
+        McpTestClient a = initialized(); // idle; only asks the server how far it is
+        McpTestClient b = initialized(); // no GET stream: a client's POST streams are all it reads
+        ObjectNode cancelledCall = b.request("tools/call", toolCall("stubborn", Map.of("tag", "X")));
+        CompletableFuture<HttpResponse<String>> xCall = http.sendAsync(
+                b.newPost(JsonRpc.toJson(cancelledCall)).build(), HttpResponse.BodyHandlers.ofString());
+        awaitStubbornCalls(a, 1);
+        assertEquals(202, b.post(cancel(cancelledCall)).status());
+        xCall.get(WAIT.toSeconds(), TimeUnit.SECONDS); // X is an orphan now: answered by the proxy, still running
+        CompletableFuture<McpTestClient.Reply> yCall = CompletableFuture.supplyAsync(() -> {
+            try {
+                return b.post(b.request("tools/call", toolCall("stubborn", Map.of("tag", "Y"))));
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        awaitStubbornCalls(a, 2);
+        assertEquals(202, a.post(trigger()).status());
+
+        McpTestClient.Reply y = yCall.get(WAIT.toSeconds() + 15, TimeUnit.SECONDS); // two unanswered samplings: 2x5 s
+        assertEquals("done Y", text(y.response()));
+        List<String> onYsStream = otherThanTheResponse(y).stream().map(message -> JsonRpc.method(message) + " "
+                + message.path("params").path("data").asText(message.path("params").toString())).toList();
+        assertTrue(onYsStream.contains("notifications/message log for Y"), onYsStream.toString());
+        assertTrue(onYsStream.stream().anyMatch(line -> line.startsWith("sampling/createMessage")
+                && line.contains("private prompt of Y")), onYsStream.toString());
+        assertEquals(0, proxy.stats().undeliverable(), "all of it was B's, and B got it");
+    }
+
     private McpTestClient initialized() throws Exception {
         McpTestClient client = new McpTestClient(http, proxy.uri());
         client.initialize();

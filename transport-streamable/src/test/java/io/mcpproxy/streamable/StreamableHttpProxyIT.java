@@ -184,7 +184,8 @@ class StreamableHttpProxyIT {
                 ObjectNode changed = events.nextMessage(WAIT);
                 assertEquals("notifications/tools/list_changed", JsonRpc.method(changed));
 
-                Thread.sleep(600);
+                Await.until(() -> events.comments().stream().anyMatch(comment -> comment.contains("keep-alive")),
+                        WAIT);
                 assertTrue(events.comments().stream().anyMatch(comment -> comment.contains("keep-alive")),
                         "keep-alive comments every 200 ms: " + events.comments());
             }

@@ -2,7 +2,6 @@ package io.mcpproxy.transparent;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -123,23 +122,10 @@ final class EndpointEventRewriter {
 
     private void learn(String uri) {
         URI parsed = parse(uri);
-        String query = parsed == null ? null : parsed.getRawQuery();
-        if (query == null) {
-            return;
-        }
-        for (String pair : query.split("&")) {
-            int equals = pair.indexOf('=');
-            String name = equals < 0 ? pair : pair.substring(0, equals);
-            if ((name.equals("session_id") || name.equals("sessionId")) && equals > 0) {
-                String id = pair.substring(equals + 1);
-                try {
-                    id = URLDecoder.decode(id, StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException malformed) {
-                    // taken as it is: clients will echo it as it is
-                }
-                sessionLearned.accept(id);
-                return;
-            }
+        String id = parsed == null || parsed.getRawQuery() == null ? null
+                : TransparentHandler.sessionIdInQuery(parsed.getRawQuery());
+        if (id != null) {
+            sessionLearned.accept(id);
         }
     }
 

@@ -184,9 +184,14 @@ final class TransparentHandler extends Handler.Abstract {
             return header;
         }
         String query = request.getHttpURI().getQuery();
-        if (query == null) {
-            return null;
-        }
+        return query == null ? null : sessionIdInQuery(query);
+    }
+
+    /**
+     * The session a legacy SSE POST URI's raw query names ({@code session_id}, or {@code sessionId} as some servers
+     * spell it), or null. One reading for both ends: the id learned from an endpoint event is the id looked up.
+     */
+    static String sessionIdInQuery(String query) {
         String legacy = queryParameter(query, "session_id");
         return legacy != null ? legacy : queryParameter(query, "sessionId");
     }

@@ -260,6 +260,10 @@ final class UpstreamExchange {
     private String upstreamPathAndQuery() {
         HttpURI uri = clientToProxyRequest.getHttpURI();
         String path = uri.getPath();
+        if (hasDotSegment(path)) {
+            // Routing read the normalized path; the upstream gets that one too, not "/../x" once a prefix is cut
+            path = URIUtil.encodePath(Request.getPathInContext(clientToProxyRequest));
+        }
         String prefix = handler.settings().pathPrefix();
         if (!prefix.isEmpty()) {
             // The handler checked the prefix on the decoded path; a client that percent-encoded the prefix itself
@@ -272,6 +276,15 @@ final class UpstreamExchange {
         }
         String query = uri.getQuery();
         return query == null ? path : path + "?" + query;
+    }
+
+    private static boolean hasDotSegment(String rawPath) {
+        for (String segment : rawPath.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What is recorded as the session's {@code backend_url}: the upstream actually used, with its path. */

@@ -230,6 +230,15 @@ class TransparentProxyIT {
         assertEquals(seen, a.requests.get(), "a target the upstream client cannot send is answered here");
     }
 
+    @Test
+    void underAPrefixDotSegmentsReachTheUpstreamResolved() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/p"));
+        String status = RawHttp.exchange(proxy.port(), "GET /p/a/../mcp/%E2%82%AC?q=1 HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").statusLine();
+        assertEquals("HTTP/1.1 404 Not Found", status); // the upstream's answer to a path it does not serve
+        assertEquals("/mcp/%E2%82%AC?q=1", a.targetsSeen.get(a.targetsSeen.size() - 1), "routed and sent alike");
+    }
+
     private static RawHttp.Answer post(TransparentProxy proxy, String target, String body) throws Exception {
         return RawHttp.exchange(proxy.port(), "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"

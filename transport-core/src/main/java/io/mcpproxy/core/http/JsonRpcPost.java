@@ -6,6 +6,7 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.jsonrpc.JsonRpcException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -120,7 +121,8 @@ public final class JsonRpcPost {
      * client that goes away mid-body fails it with an I/O exception instead.
      */
     public static boolean exceededLimit(Throwable failure) {
-        return failure instanceof IllegalStateException || failure instanceof IllegalArgumentException;
+        return failure instanceof IllegalArgumentException || failure instanceof IllegalStateException
+                && String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT).contains("max size");
     }
 
     /**
@@ -178,16 +180,20 @@ public final class JsonRpcPost {
 
     private static boolean accepts(Request request, String type, boolean wildcards) {
         String major = type.substring(0, type.indexOf('/'));
+        boolean coveredByWildcard = false;
         for (String header : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
             for (String part : header.split(",")) {
                 int semicolon = part.indexOf(';');
-                String mime = (semicolon < 0 ? part : part.substring(0, semicolon)).trim().toLowerCase();
-                if ((mime.equals(type) || wildcards && (mime.equals("*/*") || mime.equals(major + "/*")))
-                        && !(semicolon >= 0 && weighsZero(part.substring(semicolon + 1)))) {
-                    return true;
+                String mime = (semicolon < 0 ? part : part.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+                boolean refused = semicolon >= 0 && weighsZero(part.substring(semicolon + 1));
+                if (mime.equals(type)) {
+                    return !refused; // the type named itself wins over any wildcard (RFC 9110 12.5.1)
+                }
+                if (wildcards && !refused && (mime.equals("*/*") || mime.equals(major + "/*"))) {
+                    coveredByWildcard = true;
                 }
             }
         }
-        return false;
+        return coveredByWildcard;
     }
 }

@@ -102,14 +102,19 @@ public final class SseStream {
     }
 
     private boolean enqueue(ByteBuffer bytes) {
+        return enqueue(bytes, true);
+    }
+
+    /** @param bounded false for events handed over from a predecessor: that backlog was within its own bound */
+    private boolean enqueue(ByteBuffer bytes, boolean bounded) {
         synchronized (lock) {
             if (!open || closing) {
                 return false;
             }
             // The bytes bound is for backlog: an event larger than the bound alone (a big tool result) is admitted
             // when nothing waits before it, or a client that keeps up could never receive it.
-            if (queue.size() >= maxQueuedEvents
-                    || queuedBytes > 0 && queuedBytes + bytes.remaining() > maxQueuedBytes) {
+            if (bounded && (queue.size() >= maxQueuedEvents
+                    || queuedBytes > 0 && queuedBytes + bytes.remaining() > maxQueuedBytes)) {
                 LOG.warn("{}: client is not reading ({} events, {} bytes queued); closing the stream",
                         description, queue.size(), queuedBytes);
                 open = false;
@@ -147,11 +152,15 @@ public final class SseStream {
      * write already handed to Jetty stays with this stream. Used when a client reconnects and its new stream
      * takes over from the old one.
      *
-     * @return false when this stream had already ended, or the successor refused an event (it is closed, or the
-     *         moved events overflow its bound and cut it off)
+     * @return false when this stream had already ended, or the successor is closed (this stream is then left as it
+     *         was) or closed while the events moved. Moved events are not held to the successor's bound: they were
+     *         within this stream's.
      */
     public boolean handOverTo(SseStream successor) {
         java.util.List<ByteBuffer> unwritten;
+        if (!successor.isOpen()) {
+            return false; // this stream stays as it is: the events are not thrown at a stream that is already gone
+        }
         synchronized (lock) {
             if (!open || closing) {
                 return false;
@@ -164,7 +173,7 @@ public final class SseStream {
         flusher.iterate(); // nothing left but the end of the response
         boolean moved = true;
         for (ByteBuffer event : unwritten) {
-            moved &= successor.enqueue(event);
+            moved &= successor.enqueue(event, false);
         }
         return moved;
     }
