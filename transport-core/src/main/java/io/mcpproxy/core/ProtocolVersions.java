@@ -16,9 +16,6 @@ public final class ProtocolVersions {
     /** Revisions the session-based transports accept, oldest first. */
     public static final List<String> SUPPORTED = List.of(V2024_11_05, V2025_03_26, V2025_06_18, V2025_11_25);
 
-    /** Assumed when a request carries no {@code MCP-Protocol-Version} header (spec: "SHOULD assume 2025-03-26"). */
-    public static final String ASSUMED_WHEN_MISSING = V2025_03_26;
-
     public static final String LATEST = V2025_11_25;
 
     private ProtocolVersions() {

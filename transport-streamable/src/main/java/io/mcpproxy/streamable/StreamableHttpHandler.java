@@ -89,10 +89,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                             + ProtocolVersions.SUPPORTED);
             return true;
         }
-        String effectiveVersion = version == null ? ProtocolVersions.ASSUMED_WHEN_MISSING : version;
         try {
             switch (request.getMethod()) {
-                case "POST" -> post(request, response, callback, effectiveVersion);
+                case "POST" -> post(request, response, callback, version);
                 case "GET" -> get(request, response, callback);
                 case "DELETE" -> delete(request, response, callback);
                 default -> {
@@ -107,19 +106,23 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return true;
     }
 
+    private static final String BATCH_ERROR =
+            "Invalid Request: JSON-RPC batches are only supported in protocol version 2025-03-26";
+
     // ---- POST -------------------------------------------------------------------------------------------------
 
+    /** @param version the request's {@code MCP-Protocol-Version}, or null: then the session's negotiated one */
     private void post(Request request, Response response, Callback callback, String version) {
         if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {
             JsonRpcPost.rejectUnread(request, response, callback, 406, JsonRpc.INVALID_REQUEST,
                     "Not Acceptable: Accept must list both application/json and text/event-stream");
             return;
         }
-        String batchError = ProtocolVersions.allowsBatches(version) ? null
-                : "Invalid Request: JSON-RPC batches are only supported in protocol version 2025-03-26";
+        // Without the header the session's version decides, known only once the body names the session
+        String batchError = version == null || ProtocolVersions.allowsBatches(version) ? null : BATCH_ERROR;
         JsonRpcPost.read(request, response, callback, context.maxBodyBytes(), batchError, body -> {
             try {
-                postMessages(request, response, callback, body.messages(), body.batch());
+                postMessages(request, response, callback, body.messages(), body.batch(), version);
             } catch (SessionStorageException e) {
                 storageUnavailable(response, callback, e);
             }
@@ -127,11 +130,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     }
 
     private void postMessages(Request request, Response response, Callback callback, List<ObjectNode> messages,
-                              boolean batch) {
+                              boolean batch, String version) {
         ObjectNode initialize = messages.stream().filter(m -> "initialize".equals(JsonRpc.method(m))).findFirst()
                 .orElse(null);
         if (initialize != null) {
-            if (messages.size() > 1) {
+            if (batch) { // even a batch of one: 2025-03-26 forbids initialize in a batch
                 JsonResponses.error(response, callback, 400, initialize.get("id"), JsonRpc.INVALID_REQUEST,
                         "Invalid Request: initialize must be sent alone");
                 return;
@@ -151,6 +154,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         LocalSession session = resolve(sessionId, response, callback, firstId);
         if (session == null) {
+            return;
+        }
+        if (batch && version == null && !ProtocolVersions.allowsBatches(session.protocolVersion())) {
+            // The spec's "assume 2025-03-26" is for a server with no other way to know: this one negotiated it
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, BATCH_ERROR);
             return;
         }
         Backend.Channel channel = session.channel();

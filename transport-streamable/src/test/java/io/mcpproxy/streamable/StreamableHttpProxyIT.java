@@ -350,19 +350,29 @@ class StreamableHttpProxyIT {
     }
 
     @Test
-    void missingVersionHeaderIsAssumedToBe20250326() throws Exception {
-        client.initialize();
+    void withoutAVersionHeaderTheSessionsNegotiatedVersionApplies() throws Exception {
+        client.initialize(); // negotiates 2025-06-18
         client.protocolVersion = null;
         assertEquals("no header", text(client.callTool("echo", Map.of("text", "no header"))));
-        // 2025-03-26 is the one version with JSON-RPC batches: without the header a batch is taken, with a later
-        // version named it is refused
+        // 2025-03-26 is the one version with JSON-RPC batches. The spec's "assume 2025-03-26" without the header is
+        // for a server with no other way to know; this session negotiated 2025-06-18, so its batch is refused.
         String batch = "[" + JsonRpc.toJson(client.request("ping", null)) + ","
                 + JsonRpc.toJson(client.request("ping", null)) + "]";
-        McpTestClient.Reply accepted = client.send(client.newPost(batch).build());
+        assertError(client.newPost(batch).build(), 400, -32600);
+
+        McpTestClient older = new McpTestClient(http, proxy.uri());
+        older.protocolVersion = "2025-03-26";
+        older.initialize();
+        older.protocolVersion = null;
+        McpTestClient.Reply accepted = older.send(older.newPost(batch).build());
         assertEquals(200, accepted.status(), accepted.body());
         assertEquals(2, JsonRpc.parse(accepted.body().getBytes()).size(), accepted.body());
-        client.protocolVersion = "2025-06-18";
-        assertError(client.newPost(batch).build(), 400, -32600);
+
+        McpTestClient fresh = new McpTestClient(http, proxy.uri());
+        fresh.protocolVersion = "2025-03-26";
+        assertError(fresh.newPost("[" + JsonRpc.toJson(fresh.request("initialize", JsonRpc.MAPPER.valueToTree(
+                Map.of("protocolVersion", "2025-03-26", "capabilities", Map.of(), "clientInfo",
+                        Map.of("name", "t", "version", "1"))))) + "]").build(), 400, -32600); // not in a batch
     }
 
     @Test
