@@ -146,6 +146,11 @@ public final class StdioConnection implements AutoCloseable {
             readLines(stdout);
         } catch (IOException e) {
             reason = "reading the MCP server's stdout failed: " + e.getMessage();
+        } catch (RuntimeException | Error e) {
+            // Say, an OutOfMemoryError on a gigantic line. Without this the reader thread would die silently and
+            // every request would wait for its timeout; closed, the server is restarted and requests fail at once.
+            LOG.error("[{}] the stdout reader failed; closing the connection", name, e);
+            reason = "the proxy could not read the MCP server's stdout: " + e;
         }
         if (process != null) {
             try {

@@ -52,6 +52,27 @@ class StdioConnectionTest {
     }
 
     @Test
+    void aFailingReaderClosesTheConnectionInsteadOfDyingSilently() throws Exception {
+        List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+        connection = StdioServer.command(List.of("cat")).connect(new StdioConnection.Listener() {
+            @Override
+            public void onMessage(ObjectNode message) {
+                throw new OutOfMemoryError("simulated: no heap left for this line"); // not a RuntimeException
+            }
+
+            @Override
+            public void onClosed(String reason) {
+                reasons.add(reason);
+                closed.countDown();
+            }
+        });
+        connection.send(JsonRpc.notification("n", JsonRpc.objectNode()));
+        assertTrue(closed.await(10, TimeUnit.SECONDS), "the listener heard that the conversation ended");
+        assertEquals(1, reasons.size());
+        assertTrue(reasons.get(0).contains("simulated: no heap left"), reasons.get(0));
+    }
+
+    @Test
     void concurrentSendersNeverInterleaveLinesAndKeepTheirOwnOrder() throws Exception {
         connection = StdioServer.command(List.of("cat")).connect(listener);
         int threads = 8;
