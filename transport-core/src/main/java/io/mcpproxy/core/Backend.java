@@ -70,6 +70,9 @@ import org.slf4j.LoggerFactory;
 public final class Backend implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
+    /** MCP's log levels (RFC 5424 severities), most verbose first. */
+    private static final List<String> LOG_LEVELS = List.of("debug", "info", "notice", "warning", "error", "critical",
+            "alert", "emergency");
 
     /** A client request's way back: called for related messages first, then once for the response. */
     public interface Exchange {
@@ -360,9 +363,26 @@ public final class Backend implements AutoCloseable {
         Target target = unambiguousTarget();
         if (target.channel() == null) {
             undeliverable(notification, target.refusal());
+        } else if ("notifications/message".equals(method)
+                && target.channel().logsBelow(params.path("level").asText())) {
+            LOG.debug("[{}] a log message below the level its session set: not sent", server.name());
         } else if (!target.deliver(notification)) {
             undeliverable(notification, "session stream unavailable");
         }
+    }
+
+    /**
+     * The level the one server logs at when sessions share it: the most verbose any session asked for, and the
+     * most verbose of all ({@code debug}) while some session has not asked, since the server then sends it
+     * everything. Each session's own level filters what reaches it ({@link Channel#logsBelow}).
+     */
+    private String serverLogLevel() {
+        int mostVerbose = LOG_LEVELS.size() - 1;
+        for (Channel channel : channels) {
+            String level = channel.logLevel;
+            mostVerbose = Math.min(mostVerbose, level == null ? 0 : LOG_LEVELS.indexOf(level));
+        }
+        return LOG_LEVELS.get(mostVerbose);
     }
 
     private void undeliverable(ObjectNode message, String why) {
@@ -653,6 +673,8 @@ public final class Backend implements AutoCloseable {
         private final ConcurrentHashMap<String, Pending> inFlight = new ConcurrentHashMap<>();
         private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
         private final AtomicBoolean ended = new AtomicBoolean();
+        /** What this session set with logging/setLevel; null: everything the server sends. */
+        private volatile String logLevel;
 
         private Channel(String sessionId, Listener listener, Generation generation) {
             this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
@@ -688,7 +710,19 @@ public final class Backend implements AutoCloseable {
             if ("resources/unsubscribe".equals(method) && unsubscribeLocally(request, exchange)) {
                 return;
             }
+            String level = request.path("params").path("level").asText();
+            if ("logging/setLevel".equals(method) && LOG_LEVELS.contains(level)) {
+                logLevel = level; // this session's: another session's setLevel must not silence or flood this one
+                ((ObjectNode) request.get("params")).put("level", serverLogLevel());
+            }
             forward(request, exchange);
+        }
+
+        /** Whether a log message of {@code level} is below what this session asked for with logging/setLevel. */
+        boolean logsBelow(String level) {
+            String own = logLevel;
+            int index = LOG_LEVELS.indexOf(level);
+            return own != null && index >= 0 && index < LOG_LEVELS.indexOf(own);
         }
 
         private void forward(ObjectNode request, Exchange exchange) {

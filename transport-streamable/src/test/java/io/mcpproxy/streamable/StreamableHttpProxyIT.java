@@ -112,6 +112,27 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void eachSessionsLogLevelFiltersOnlyTheLogMessagesItReceives() throws Exception {
+        client.initialize();
+        McpTestClient other = new McpTestClient(http, proxy.uri());
+        other.initialize();
+        assertEquals(200, client.post(client.request("logging/setLevel", params("level", "error"))).status());
+        // info log messages from the one shared server: the other session never asked for less
+        assertEquals(2, logMessages(other), "the other session still gets its info logs");
+        assertEquals(0, logMessages(client), "this session asked for errors only");
+        assertEquals(200, other.post(other.request("logging/setLevel", params("level", "debug"))).status());
+        assertEquals(0, logMessages(client), "another session's setLevel does not change this one's");
+    }
+
+    /** Log messages on the stream of a two-step progress call (the example server logs each step at info). */
+    private static long logMessages(McpTestClient via) throws Exception {
+        McpTestClient.Reply reply = via.post(via.request("tools/call", toolCall("progress",
+                Map.of("steps", 2, "delayMs", 1))));
+        assertEquals("done 2 steps", text(reply.response()), reply.body());
+        return reply.events().stream().filter(m -> "notifications/message".equals(JsonRpc.method(m))).count();
+    }
+
+    @Test
     void sessionsOf20251125GetAPrimingEventAndUniqueEventIds() throws Exception {
         client.protocolVersion = "2025-11-25";
         client.initialize();
