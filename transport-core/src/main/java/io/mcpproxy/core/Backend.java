@@ -710,10 +710,12 @@ public final class Backend implements AutoCloseable {
             if ("resources/unsubscribe".equals(method) && unsubscribeLocally(request, exchange)) {
                 return;
             }
-            String level = request.path("params").path("level").asText();
-            if ("logging/setLevel".equals(method) && LOG_LEVELS.contains(level)) {
-                logLevel = level; // this session's: another session's setLevel must not silence or flood this one
-                ((ObjectNode) request.get("params")).put("level", serverLogLevel());
+            if ("logging/setLevel".equals(method)) {
+                String level = request.path("params").path("level").asText();
+                if (LOG_LEVELS.contains(level)) {
+                    logLevel = level; // this session's: another session's setLevel must not silence or flood this one
+                    ((ObjectNode) request.get("params")).put("level", serverLogLevel());
+                }
             }
             forward(request, exchange);
         }

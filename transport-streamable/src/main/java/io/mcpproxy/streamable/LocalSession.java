@@ -90,7 +90,7 @@ final class LocalSession implements Backend.Listener {
             standalone = stream;
             standaloneNumber = streamNumber;
             if (previous != null) {
-                previous.handOverTo(stream); // false when it had ended already (nothing to move) or this one overflowed
+                previous.handOverTo(stream); // false when it had ended already or this one is closed: nothing moves
             }
             while (!waiting.isEmpty() && stream.send(nextEventId(streamNumber), "message",
                     JsonRpc.toJson(waiting.peek()))) {

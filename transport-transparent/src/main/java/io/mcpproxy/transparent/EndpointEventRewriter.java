@@ -102,7 +102,8 @@ final class EndpointEventRewriter {
         }
         lines.add(event.substring(start));
         breaks.add("");
-        if (lines.stream().noneMatch(line -> line.startsWith("event:") && line.substring(6).trim().equals("endpoint"))) {
+        if (lines.stream().noneMatch(line -> line.startsWith("event:")
+                && line.substring(6).trim().equals("endpoint"))) {
             return event;
         }
         StringBuilder out = new StringBuilder(event.length() + pathPrefix.length());

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -111,9 +110,6 @@ final class TransparentHandler extends Handler.Abstract {
         } catch (SessionStorageException e) {
             LOG.warn("session storage unavailable: {}", e.getMessage());
             JsonResponses.storageUnavailable(response, callback, idOf(body));
-        } catch (BadMessageException e) { // say, a query string that does not decode
-            JsonResponses.error(response, callback, e.getCode(), idOf(body), JsonRpc.INVALID_REQUEST,
-                    "Bad Request: " + e.getReason());
         } catch (RuntimeException e) {
             // Every request gets an answer: this may run in the body reader's completion, where a throw is lost.
             LOG.warn("could not forward {} {}", request.getMethod(), request.getHttpURI(), e);

@@ -94,8 +94,8 @@ final class UpstreamExchange {
             if (knownSession != null && "DELETE".equals(clientToProxyRequest.getMethod())) {
                 handler.deleted(knownSession, status);
             }
-            String type = serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            if (isEventStream(type) && "GET".equals(clientToProxyRequest.getMethod())) {
+            boolean eventStream = isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            if (eventStream && "GET".equals(clientToProxyRequest.getMethod())) {
                 rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> handler.learned(id, servedBy()));
             }
             proxyToClientResponse.setStatus(status);
@@ -103,7 +103,7 @@ final class UpstreamExchange {
             if (rewriter[0] == null) {
                 unread[0] = serverToProxyResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             }
-            if (isEventStream(type)) {
+            if (eventStream) {
                 headersAhead.send(proxyToClientResponse); // the client sees its stream open before any event
             }
         });
@@ -279,6 +279,9 @@ final class UpstreamExchange {
     }
 
     private static boolean hasDotSegment(String rawPath) {
+        if (!rawPath.contains("/.")) {
+            return false; // nearly every request: no split, no allocation
+        }
         for (String segment : rawPath.split("/", -1)) {
             if (segment.equals(".") || segment.equals("..")) {
                 return true;

@@ -98,11 +98,7 @@ public final class SseStream {
     }
 
     private boolean enqueue(String text) {
-        return enqueue(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private boolean enqueue(ByteBuffer bytes) {
-        return enqueue(bytes, true);
+        return enqueue(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), true);
     }
 
     /** @param bounded false for events handed over from a predecessor: that backlog was within its own bound */
