@@ -72,6 +72,22 @@ final class ProxyOptions {
                     + " cut off (default: ${DEFAULT-VALUE} = 8 MiB).")
     long streamBufferBytes;
 
+    @Option(names = "--resume-window", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Streamable HTTP: how long sent events stay replayable for a client that reconnects with"
+                    + " Last-Event-ID, and a response whose connection dropped is kept; 0s turns replay off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration resumeWindow;
+
+    @Option(names = "--replay-buffer-events", defaultValue = "256",
+            description = "Streamable HTTP: bound of each session's replay buffer in events, at most"
+                    + " --stream-buffer-events (default: ${DEFAULT-VALUE}).")
+    int replayBufferEvents;
+
+    @Option(names = "--replay-buffer-bytes", defaultValue = "4194304",
+            description = "Streamable HTTP: bound of each session's replay buffer in bytes, at most"
+                    + " --stream-buffer-bytes (default: ${DEFAULT-VALUE} = 4 MiB).")
+    long replayBufferBytes;
+
     @Option(names = "--max-body-size", defaultValue = "4194304",
             description = "Largest POST body in bytes; larger gets 413 (default: ${DEFAULT-VALUE}).")
     long maxBodySize;
@@ -93,6 +109,9 @@ final class ProxyOptions {
                 .allowedHosts(allowedHosts).requestTimeout(requestTimeout).backendMode(backendMode)
                 .maxBackends(maxBackends).keepAliveInterval(keepAlive)
                 .streamBuffer(streamBufferEvents, streamBufferBytes).maxBodySize(maxBodySize)
+                .resumeWindow(resumeWindow)
+                .replayBuffer(Math.min(replayBufferEvents, streamBufferEvents),
+                        Math.min(replayBufferBytes, streamBufferBytes))
                 .drainTimeout(drainTimeout);
         if (replicaId != null) {
             builder.replicaId(replicaId);

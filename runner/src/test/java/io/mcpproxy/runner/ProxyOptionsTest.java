@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mcpproxy.core.McpProxy;
 import io.mcpproxy.core.ProxyContext;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -27,6 +28,33 @@ class ProxyOptionsTest {
             assertEquals(1_000, context.maxQueuedEvents());
             assertEquals(8L * 1024 * 1024, context.maxQueuedBytes());
         }, "both");
+    }
+
+    @Test
+    void resumptionOptionsReachTheProxy() {
+        withProxy(context -> {
+            assertEquals(Duration.ofSeconds(90), context.resumeWindow());
+            assertEquals(40, context.maxReplayEvents());
+            assertEquals(10_000, context.maxReplayBytes());
+        }, "both", "--resume-window", "90s", "--replay-buffer-events", "40", "--replay-buffer-bytes", "10000");
+        withProxy(context -> assertEquals(Duration.ZERO, context.resumeWindow()), "both", "--resume-window", "0s");
+    }
+
+    @Test
+    void resumptionDefaultsAreSixtySecondsAnd256EventsAndFourMebibytes() {
+        withProxy(context -> {
+            assertEquals(Duration.ofSeconds(60), context.resumeWindow());
+            assertEquals(256, context.maxReplayEvents());
+            assertEquals(4L * 1024 * 1024, context.maxReplayBytes());
+        }, "both");
+    }
+
+    @Test
+    void theReplayBufferNeverOutgrowsTheStreamBuffer() {
+        withProxy(context -> {
+            assertEquals(5, context.maxReplayEvents());
+            assertEquals(65_536, context.maxReplayBytes());
+        }, "both", "--stream-buffer-events", "5", "--stream-buffer-bytes", "65536");
     }
 
     @Test

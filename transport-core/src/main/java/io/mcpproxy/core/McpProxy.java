@@ -83,9 +83,9 @@ public final class McpProxy implements AutoCloseable {
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
-        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler, builder.maxBodyBytes,
-                builder.keepAliveInterval, builder.maxQueuedEvents, builder.maxQueuedBytes,
-                builder.maxWaitingMessages);
+        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler,
+                builder.maxBodyBytes, builder.keepAliveInterval, builder.maxQueuedEvents, builder.maxQueuedBytes,
+                builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(), builder.replayBytes());
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
@@ -248,6 +248,9 @@ public final class McpProxy implements AutoCloseable {
         private int maxQueuedEvents = 1_000;
         private long maxQueuedBytes = 8L * 1024 * 1024;
         private int maxWaitingMessages = 256;
+        private Duration resumeWindow = Duration.ofSeconds(60);
+        private int maxReplayEvents = -1; // -1: the default, capped at the stream buffer
+        private long maxReplayBytes = -1;
         private String replicaId;
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration drainTimeout = Duration.ofSeconds(10);
@@ -386,6 +389,36 @@ public final class McpProxy implements AutoCloseable {
         }
 
         /**
+         * Streamable HTTP: how long each event a session's streams sent stays replayable for a client that comes
+         * back with {@code GET} and {@code Last-Event-ID} after its connection dropped; a message for a request
+         * whose stream is gone is kept as long for the same reason, instead of being dropped. Default 60 s;
+         * {@code ZERO} turns replay off. (The legacy SSE transport has no resumption.)
+         */
+        public B resumeWindow(Duration window) {
+            Objects.requireNonNull(window, "resumeWindow");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("resumeWindow must not be negative, got " + window);
+            }
+            this.resumeWindow = window;
+            return self();
+        }
+
+        /**
+         * Streamable HTTP: bound of each session's replay buffer (see {@link #resumeWindow}); the oldest events go
+         * first, the newest is always kept however large. Defaults 256 events and 4 MiB (counted in characters of
+         * JSON), or the {@link #streamBuffer} bounds when smaller; at most those, so that a replay fits the stream it
+         * goes out on.
+         */
+        public B replayBuffer(int maxEvents, long maxBytes) {
+            if (maxEvents < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("replayBuffer bounds must be positive");
+            }
+            this.maxReplayEvents = maxEvents;
+            this.maxReplayBytes = maxBytes;
+            return self();
+        }
+
+        /**
          * This replica's name in session metadata ({@code owner}). Default {@code <hostname>:<port>}, stable across
          * restarts so that a restarted replica answers its old sessions with 404 (re-initialize), not 503.
          */
@@ -420,7 +453,20 @@ public final class McpProxy implements AutoCloseable {
             if (server == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
+            if (replayEvents() > maxQueuedEvents || replayBytes() > maxQueuedBytes) {
+                throw new IllegalStateException("replayBuffer (" + replayEvents() + " events, " + replayBytes()
+                        + " bytes) must not exceed streamBuffer (" + maxQueuedEvents + " events, " + maxQueuedBytes
+                        + " bytes): a replay has to fit the stream it goes out on");
+            }
             return new McpProxy(this, List.copyOf(transports));
+        }
+
+        private int replayEvents() {
+            return maxReplayEvents > 0 ? maxReplayEvents : Math.min(256, maxQueuedEvents);
+        }
+
+        private long replayBytes() {
+            return maxReplayBytes > 0 ? maxReplayBytes : Math.min(4L * 1024 * 1024, maxQueuedBytes);
         }
 
         private static String requireText(String value, String what) {

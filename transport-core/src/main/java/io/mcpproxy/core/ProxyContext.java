@@ -21,11 +21,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param maxQueuedEvents    bound of one SSE stream's outbound queue, in events
  * @param maxQueuedBytes     bound of one SSE stream's outbound queue, in bytes
  * @param maxWaitingMessages server messages kept for a session until it has a stream to receive them
+ * @param resumeWindow       how long a sent event stays replayable after {@code Last-Event-ID}; zero: no replay
+ * @param maxReplayEvents    bound of one session's replay buffer, in events
+ * @param maxReplayBytes     bound of one session's replay buffer, in bytes (characters of JSON)
  */
 public record ProxyContext(Backends backends, SessionManager sessions, RequestGuard guard, String replicaId,
                            Executor executor, ScheduledExecutorService scheduler, long maxBodyBytes,
                            Duration keepAliveInterval, int maxQueuedEvents, long maxQueuedBytes,
-                           int maxWaitingMessages) {
+                           int maxWaitingMessages, Duration resumeWindow, int maxReplayEvents,
+                           long maxReplayBytes) {
 
     /**
      * Runs blocking work (storage calls) off the calling thread, typically a stdio reader thread that must not

@@ -5,12 +5,16 @@ import io.mcpproxy.core.Backend;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * What this replica holds for one session: its channel to the MCP server, its standalone GET stream, and the
- * server messages waiting for that stream to open.
+ * What this replica holds for one session: its channel to the MCP server, its streams (the GET stream and the POST
+ * streams still open), the events they sent lately for replay, and the server messages waiting for a GET stream.
  */
 final class LocalSession implements Backend.Listener {
 
@@ -20,16 +24,20 @@ final class LocalSession implements Backend.Listener {
     private final AtomicLong eventCounter = new AtomicLong();
     private final AtomicLong streamCounter = new AtomicLong();
     private final ArrayDeque<ObjectNode> waiting = new ArrayDeque<>();
+    private final ReplayBuffer replay; // null: replay is off
+    /** Streams that may still send: the GET stream once opened, and each POST stream until its last response. */
+    private final Map<Long, ResumableStream> streams = new ConcurrentHashMap<>();
     private volatile Backend.Channel channel;
     private volatile String protocolVersion;
     private volatile long lastSeenNanos = System.nanoTime();
-    private SseStream standalone; // guarded by this
-    private long standaloneNumber; // guarded by this
+    private ResumableStream standalone; // guarded by this; null until the first GET
 
-    LocalSession(String id, String protocolVersion, int maxWaiting, Consumer<LocalSession> onEnded) {
+    LocalSession(String id, String protocolVersion, int maxWaiting, ReplayBuffer.Settings replay,
+                 Consumer<LocalSession> onEnded) {
         this.id = id;
         this.protocolVersion = protocolVersion;
         this.maxWaiting = maxWaiting;
+        this.replay = replay.enabled() ? new ReplayBuffer(replay) : null;
         this.onEnded = onEnded;
     }
 
@@ -61,46 +69,124 @@ final class LocalSession implements Backend.Listener {
         return System.nanoTime() - lastSeenNanos;
     }
 
-    /** A new stream number; event ids are {@code <stream>-<n>}, unique across the session's streams. */
-    long nextStreamNumber() {
-        return streamCounter.incrementAndGet();
-    }
-
-    String nextEventId(long stream) {
-        return stream + "-" + eventCounter.incrementAndGet();
+    /** A new stream for the answer to one POST; it stays resumable until its last response is sent. */
+    ResumableStream openPostStream() {
+        long number = streamCounter.incrementAndGet();
+        ResumableStream stream = new ResumableStream(number, eventCounter::incrementAndGet, replay,
+                () -> streams.remove(number));
+        streams.put(number, stream);
+        return stream;
     }
 
     /**
-     * Makes {@code stream} the session's standalone stream. A GET stream still registered is ended cleanly and its
-     * unwritten events move to {@code stream}: a client that reconnects is usually one whose old connection is
-     * already dead but not yet noticed (that takes a failed write, up to two keep-alive intervals), so refusing the
-     * newcomer would leave the client deaf and pour messages into the dead connection meanwhile. Messages that
-     * waited for a stream are flushed onto it.
+     * Carries the session's GET stream on {@code connection} (a GET without {@code Last-Event-ID}). A connection that
+     * still carries it is ended cleanly and its unwritten events move to the new one: a client that reconnects is
+     * usually one whose old connection is already dead but not yet noticed (that takes a failed write, up to two
+     * keep-alive intervals), so refusing the newcomer would leave the client deaf and pour messages into the dead
+     * connection meanwhile. Messages that waited for a stream are flushed onto it.
+     *
+     * @param prime whether to send a priming event first (2025-11-25 sessions)
      */
-    void openStandalone(SseStream stream, long streamNumber) {
-        stream.onClose(() -> {
-            synchronized (this) {
-                if (standalone == stream) {
-                    standalone = null;
-                }
+    synchronized void openStandalone(SseStream connection, boolean prime) {
+        ResumableStream stream = standalone();
+        if (prime) {
+            connection.prime(stream.nextId());
+        } else {
+            connection.comment("stream open"); // commits the headers now, so the client sees the stream
+        }
+        stream.connect(connection);
+        flushWaiting(stream);
+    }
+
+    /** What a GET with {@code Last-Event-ID} found; see {@link #resume}. */
+    enum Resumption {
+        /** The stream goes on on the new connection: replayed events, then live ones (or its end). */
+        RESUMED,
+        /** The id names a stream of this session that has ended and has nothing left to replay. */
+        ENDED,
+        /** The id names no stream of this session (or replay is off): a plain GET stream is due. */
+        UNKNOWN
+    }
+
+    /**
+     * A GET with {@code Last-Event-ID}: replays what the named stream of this session sent after that event onto a
+     * connection {@code open} supplies, and carries on on it (a POST stream until its last response, the GET stream
+     * from then on). {@code open} is called only for {@link Resumption#RESUMED}.
+     */
+    synchronized Resumption resume(String lastEventId, Supplier<SseStream> open) {
+        long[] position = parseEventId(lastEventId);
+        if (position == null || replay == null || position[0] < 1 || position[0] > streamCounter.get()) {
+            return Resumption.UNKNOWN;
+        }
+        long number = position[0];
+        long after = position[1];
+        ResumableStream live = streams.get(number);
+        if (live == null) { // a POST stream that has ended: what is left of it, then the end
+            List<ReplayBuffer.Event> left = replay.after(number, after);
+            if (left.isEmpty()) {
+                return Resumption.ENDED;
             }
-        });
-        synchronized (this) { // deliver() sends under this lock too: nothing slips past the hand-over
-            SseStream previous = standalone;
-            standalone = stream;
-            standaloneNumber = streamNumber;
-            if (previous != null) {
-                previous.handOverTo(stream); // false when it had ended already or this one is closed: nothing moves
-            }
-            while (!waiting.isEmpty() && stream.send(nextEventId(streamNumber), "message",
-                    JsonRpc.toJson(waiting.peek()))) {
-                waiting.poll();
-            }
+            SseStream connection = open.get();
+            ResumableStream.replay(replay, number, after, connection);
+            connection.close();
+            return Resumption.RESUMED;
+        }
+        SseStream connection = open.get();
+        connection.comment("stream resumed"); // commits the headers now, even if nothing is replayed
+        live.resume(connection, after);
+        if (live == standalone) {
+            flushWaiting(live);
+        }
+        return Resumption.RESUMED;
+    }
+
+    /** {@code <stream>-<sequence>} as this session writes them, or null. */
+    private static long[] parseEventId(String id) {
+        int dash = id.indexOf('-');
+        if (dash <= 0) {
+            return null;
+        }
+        try {
+            return new long[] {Long.parseLong(id, 0, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10)};
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
-    synchronized SseStream standalone() {
+    private ResumableStream standalone() {
+        if (standalone == null) {
+            long number = streamCounter.incrementAndGet();
+            standalone = new ResumableStream(number, eventCounter::incrementAndGet, replay, () -> { });
+            streams.put(number, standalone);
+        }
         return standalone;
+    }
+
+    private void flushWaiting(ResumableStream stream) {
+        while (!waiting.isEmpty() && stream.sendIfConnected(JsonRpc.toJson(waiting.peek()))) {
+            waiting.poll();
+        }
+    }
+
+    /** Whether a connection carries the GET stream. */
+    synchronized boolean isListening() {
+        return standalone != null && standalone.isConnected();
+    }
+
+    /**
+     * Keep-alive comments on every connected stream (which also finds connections that died unnoticed), and drops
+     * replay events past the window.
+     *
+     * @return whether a connection carries the GET stream (the client listens)
+     */
+    boolean keepAlive() {
+        for (ResumableStream stream : streams.values()) {
+            stream.keepAlive();
+        }
+        if (replay != null) {
+            replay.prune();
+        }
+        return isListening();
     }
 
     /**
@@ -110,10 +196,8 @@ final class LocalSession implements Backend.Listener {
     @Override
     public synchronized boolean deliver(ObjectNode message) {
         // Sent under the session lock, so that a GET taking over the stream never finds a message half delivered.
-        // SseStream.send only queues, it never blocks on the client.
-        SseStream stream = standalone;
-        if (stream != null && stream.isOpen()
-                && stream.send(nextEventId(standaloneNumber), "message", JsonRpc.toJson(message))) {
+        // Sending only queues, it never blocks on the client.
+        if (standalone != null && standalone.sendIfConnected(JsonRpc.toJson(message))) {
             return true;
         }
         if (waiting.size() >= maxWaiting) {
@@ -129,7 +213,7 @@ final class LocalSession implements Backend.Listener {
         onEnded.accept(this);
     }
 
-    /** Ends the standalone stream and closes the channel (DELETE, expiry, shutdown). */
+    /** Ends the streams and closes the channel (DELETE, expiry, shutdown). */
     void close() {
         closeStreams();
         Backend.Channel current = channel;
@@ -139,14 +223,16 @@ final class LocalSession implements Backend.Listener {
     }
 
     private void closeStreams() {
-        SseStream stream;
+        ResumableStream stream;
         synchronized (this) {
             stream = standalone;
-            standalone = null;
             waiting.clear();
         }
         if (stream != null) {
             stream.close();
+        }
+        if (replay != null) {
+            replay.clear();
         }
     }
 }

@@ -31,8 +31,7 @@ final class PostExchange {
     private final Consumer<ObjectNode> responseObserver;
     private final List<ObjectNode> responses = new ArrayList<>();
     private int outstanding;
-    private SseStream stream; // non-null once switched to SSE
-    private long streamNumber;
+    private ResumableStream stream; // non-null once switched to SSE
     private boolean done;
 
     /** Limits of the SSE streams a POST may turn into. */
@@ -66,7 +65,11 @@ final class PostExchange {
         };
     }
 
-    /** False when the POST is already answered or its stream is gone (the backend counts the message). */
+    /**
+     * False when the POST is already answered, or its connection is gone and replay is off (the backend counts the
+     * message). With replay on, a message for a dropped connection waits in the replay buffer for the client to
+     * resume.
+     */
     private synchronized boolean related(ObjectNode message) {
         if (done) {
             return false;
@@ -86,7 +89,7 @@ final class PostExchange {
                 send(message);
                 if (outstanding == 0) {
                     done = true;
-                    stream.close();
+                    stream.end();
                 }
                 return;
             }
@@ -109,12 +112,13 @@ final class PostExchange {
         if (stream != null) {
             return;
         }
-        streamNumber = session.nextStreamNumber();
-        stream = SseStream.open(response, callback, streams.maxQueuedEvents(), streams.maxQueuedBytes(),
-                "POST stream of session " + SessionRegistry.abbreviate(session.id()));
+        stream = session.openPostStream();
+        SseStream connection = SseStream.open(response, callback, streams.maxQueuedEvents(),
+                streams.maxQueuedBytes(), "POST stream of session " + SessionRegistry.abbreviate(session.id()));
         if (ProtocolVersions.primesStreams(protocolVersion)) {
-            stream.prime(session.nextEventId(streamNumber));
+            connection.prime(stream.nextId());
         }
+        stream.connect(connection);
         for (ObjectNode earlier : responses) { // batch responses that came before the switch
             send(earlier);
         }
@@ -122,6 +126,6 @@ final class PostExchange {
     }
 
     private boolean send(ObjectNode message) {
-        return stream.send(session.nextEventId(streamNumber), "message", JsonRpc.toJson(message));
+        return stream.send(JsonRpc.toJson(message));
     }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -38,6 +39,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final String VERSION_HEADER = "MCP-Protocol-Version";
+    static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
 
     private final String path;
     private final ProxyContext context;
@@ -45,6 +47,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final SessionManager sessions;
     private final RequestGuard guard;
     private final PostExchange.StreamSettings streamSettings;
+    private final ReplayBuffer.Settings replay;
     private final SessionRegistry<LocalSession> local;
 
     StreamableHttpHandler(String path, ProxyContext context) {
@@ -55,6 +58,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.guard = context.guard();
         this.local = new SessionRegistry<>(context, LocalSession::close);
         this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
+        this.replay = new ReplayBuffer.Settings(context.resumeWindow().toNanos(), context.maxReplayEvents(),
+                context.maxReplayBytes(), System::nanoTime);
         long keepAlive = context.keepAliveInterval().toMillis();
         context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
         long reap = Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4));
@@ -64,6 +69,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     /** Ids of the sessions this replica holds. */
     java.util.Set<String> localSessionIds() {
         return local.all().stream().map(LocalSession::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** Requests of a session this replica holds that still wait for the MCP server; 0 for an unknown session. */
+    int inFlight(String sessionId) {
+        LocalSession session = local.get(sessionId);
+        return session == null ? 0 : session.channel().inFlight();
     }
 
     /** Sessions this replica holds. */
@@ -187,7 +198,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String requested = initialize.path("params").path("protocolVersion").asText(ProtocolVersions.LATEST);
         Session created = sessions.create(Session.Type.STREAMABLE, Map.of(Session.OWNER, context.replicaId(),
                 Session.PROTOCOL_VERSION, requested));
-        LocalSession session = new LocalSession(created.id(), requested, context.maxWaitingMessages(),
+        LocalSession session = new LocalSession(created.id(), requested, context.maxWaitingMessages(), replay,
                 this::ended);
         try {
             session.attach(backends.open(created.id(), session));
@@ -239,20 +250,32 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (session == null) {
             return;
         }
-        // A GET for a session that has a GET stream takes over from it (see LocalSession.openStandalone); that
-        // includes a resumption with Last-Event-ID, whose events are not replayed: nothing is kept once written.
-        synchronized (session) {
-            long number = session.nextStreamNumber();
-            SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(),
+        // A GET with Last-Event-ID resumes the stream it names (replay, then live); any other GET takes over the
+        // session's GET stream (see LocalSession.openStandalone).
+        String lastEventId = request.getHeaders().get(LAST_EVENT_ID_HEADER);
+        Supplier<SseStream> open = () -> {
+            SseStream connection = SseStream.open(response, callback, context.maxQueuedEvents(),
                     context.maxQueuedBytes(), "GET stream of session " + SessionRegistry.abbreviate(sessionId));
             ignoreIdleTimeouts(request);
-            stream.abortOnFailureOf(request);
-            if (ProtocolVersions.primesStreams(session.protocolVersion())) {
-                stream.prime(session.nextEventId(number));
-            } else {
-                stream.comment("stream open"); // commits the headers now, so the client sees the stream
+            connection.abortOnFailureOf(request);
+            return connection;
+        };
+        LocalSession.Resumption resumption = lastEventId == null ? LocalSession.Resumption.UNKNOWN
+                : session.resume(lastEventId, open);
+        switch (resumption) {
+            case RESUMED -> { }
+            case ENDED -> {
+                // Nothing left to send. Not a stream that ends at once: clients reconnect a stream that ends (the
+                // TypeScript SDK does, without Last-Event-ID), and that reconnect would take over the session's GET
+                // stream from the client's own GET, which then reconnects and takes it back, and so on. 405 is the
+                // spec's "no stream here" that clients accept without retrying.
+                response.getHeaders().put(HttpHeader.ALLOW, "POST, DELETE");
+                JsonResponses.error(response, callback, 405, null, JsonRpc.INVALID_REQUEST,
+                        "Method Not Allowed: the stream of event " + lastEventId
+                                + " has ended and has nothing left to replay");
             }
-            session.openStandalone(stream, number);
+            case UNKNOWN -> session.openStandalone(open.get(),
+                    ProtocolVersions.primesStreams(session.protocolVersion()));
         }
     }
 
@@ -314,16 +337,16 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     }
 
     /**
-     * Keep-alive comments on GET streams; each also refreshes the session's TTL in storage (a client that only
-     * listens keeps its session), and a session the storage no longer has ends here too.
+     * Keep-alive comments on every connected stream, GET and POST (a long tool call's stream stays open through
+     * proxies and NATs, and a connection that died unnoticed is found); a session whose GET stream is connected also
+     * gets its TTL refreshed in storage (a client that only listens keeps its session), and a session the storage
+     * no longer has ends here too.
      */
     private void keepAlive() {
         for (LocalSession session : local.all()) {
-            SseStream stream = session.standalone();
-            if (stream == null || !stream.comment("keep-alive")) { // false once the stream has ended
-                continue;
+            if (session.keepAlive()) { // a client that listens keeps its session
+                local.refreshLater(session.id(), session);
             }
-            local.refreshLater(session.id(), session);
         }
     }
 
@@ -331,9 +354,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private void reapIdle() {
         long ttl = sessions.ttl().toNanos();
         for (LocalSession session : local.all()) {
-            SseStream stream = session.standalone();
-            boolean streaming = stream != null && stream.isOpen();
-            if (!streaming && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
+            if (!session.isListening() && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
                 LOG.debug("session {} expired", SessionRegistry.abbreviate(session.id()));
                 endLocally(session);
             }

@@ -60,7 +60,7 @@ class GetStreamTakeoverIT {
     void aNewGetTakesOverAtOnceAndTheOldStreamEndsCleanly() throws Exception {
         start(ExampleServerCommand.commandLine(), 1_000, 8L * 1024 * 1024);
         try (Socket old = openRawGet(null)) {
-            InputStream oldBody = skipHead(old.getInputStream());
+            InputStream oldBody = RawSse.skipHead(old.getInputStream());
             HttpResponse<InputStream> reconnect = client.openGet();
             assertEquals(200, reconnect.statusCode(), "a reconnecting client is never refused");
             try (SseEvents events = new SseEvents(reconnect.body())) {
@@ -106,7 +106,7 @@ class GetStreamTakeoverIT {
         int padChars = 32 * 1024; // 13 MB in all: far more than the socket buffers of a client that stopped reading
         start(BulkServer.commandLine(), 10_000, 64L * 1024 * 1024);
         try (Socket old = openRawGet(4096)) {
-            InputStream oldBody = skipHead(old.getInputStream());
+            InputStream oldBody = RawSse.skipHead(old.getInputStream());
             assertEquals("flooded " + count, text(client.callTool("flood", Map.of("count", count,
                     "padChars", padChars))));
 
@@ -148,21 +148,6 @@ class GetStreamTakeoverIT {
         socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         return socket;
-    }
-
-    /** Reads the response head, asserting 200, and returns the stream positioned at the body. */
-    private static InputStream skipHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("no response head: " + head);
-            }
-            head.append((char) b);
-        }
-        assertTrue(head.toString().startsWith("HTTP/1.0 200") || head.toString().startsWith("HTTP/1.1 200"),
-                head.toString());
-        return in;
     }
 
     private static List<Integer> seqs(List<ObjectNode> messages) {
