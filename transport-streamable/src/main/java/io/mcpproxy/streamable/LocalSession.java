@@ -114,7 +114,7 @@ final class LocalSession implements Backend.Listener {
      * from then on). {@code open} is called only for {@link Resumption#RESUMED}.
      */
     synchronized Resumption resume(String lastEventId, Supplier<SseStream> open) {
-        long[] position = parseEventId(lastEventId);
+        long[] position = ResumableStream.parseEventId(lastEventId);
         if (position == null || replay == null || position[0] < 1 || position[0] > streamCounter.get()) {
             return Resumption.UNKNOWN;
         }
@@ -127,7 +127,7 @@ final class LocalSession implements Backend.Listener {
                 return Resumption.ENDED;
             }
             SseStream connection = open.get();
-            ResumableStream.replay(replay, number, after, connection);
+            left.forEach(event -> event.sendTo(connection));
             connection.close();
             return Resumption.RESUMED;
         }
@@ -138,19 +138,6 @@ final class LocalSession implements Backend.Listener {
             flushWaiting(live);
         }
         return Resumption.RESUMED;
-    }
-
-    /** {@code <stream>-<sequence>} as this session writes them, or null. */
-    private static long[] parseEventId(String id) {
-        int dash = id.indexOf('-');
-        if (dash <= 0) {
-            return null;
-        }
-        try {
-            return new long[] {Long.parseLong(id, 0, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10)};
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 
     private ResumableStream standalone() {

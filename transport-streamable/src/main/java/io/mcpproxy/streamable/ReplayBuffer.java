@@ -3,7 +3,10 @@ package io.mcpproxy.streamable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import io.mcpproxy.core.http.SseStream;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The events one session's streams sent lately, oldest first, so that a client whose connection dropped can come
@@ -12,6 +15,8 @@ import java.util.function.LongSupplier;
  * still be fetched again.
  */
 final class ReplayBuffer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayBuffer.class);
 
     /**
      * @param windowNanos how long an event stays; zero turns replay off
@@ -28,7 +33,11 @@ final class ReplayBuffer {
     /** One event as it went out: {@code id: <stream>-<sequence>}, {@code data: <json>}. */
     record Event(long stream, long sequence, String json, long sentNanos) {
         String id() {
-            return stream + "-" + sequence;
+            return ResumableStream.eventId(stream, sequence);
+        }
+
+        void sendTo(SseStream target) {
+            target.send(id(), "message", json);
         }
     }
 
@@ -51,9 +60,16 @@ final class ReplayBuffer {
         }
     }
 
-    /** The events of {@code stream} after {@code sequence}, in the order they were sent. */
+    /**
+     * The events of {@code stream} after {@code sequence}, in the order they were sent; logs a warning when the
+     * bounds may have pushed some of them out.
+     */
     synchronized List<Event> after(long stream, long sequence) {
         dropExpired(settings.clock().getAsLong());
+        if (mayHaveLost(sequence)) {
+            LOG.warn("stream {}: resuming after event {}, but the replay buffer was full and may have dropped events"
+                    + " since; raise replayBuffer", stream, ResumableStream.eventId(stream, sequence));
+        }
         List<Event> result = new ArrayList<>();
         for (Event event : events) {
             if (event.stream() == stream && event.sequence() > sequence) {
@@ -61,12 +77,6 @@ final class ReplayBuffer {
             }
         }
         return result;
-    }
-
-    /** Whether any event of {@code stream} is still here. */
-    synchronized boolean holds(long stream) {
-        dropExpired(settings.clock().getAsLong());
-        return events.stream().anyMatch(event -> event.stream() == stream);
     }
 
     /**

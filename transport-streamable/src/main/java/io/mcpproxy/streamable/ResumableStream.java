@@ -2,8 +2,6 @@ package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.http.SseStream;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One SSE stream of a session as its client sees it, across the connections that carry it: the stream of one POST,
@@ -16,8 +14,6 @@ import org.slf4j.LoggerFactory;
  * response to a long tool call survives a dropped connection for the resume window instead of being thrown away.
  */
 final class ResumableStream {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ResumableStream.class);
 
     private final long number;
     private final LongSupplier sequences;
@@ -38,13 +34,27 @@ final class ResumableStream {
         this.onEnded = onEnded;
     }
 
-    long number() {
-        return number;
+    /** The id of event {@code sequence} of stream {@code stream}: {@code <stream>-<sequence>}. */
+    static String eventId(long stream, long sequence) {
+        return stream + "-" + sequence;
+    }
+
+    /** {@code {stream, sequence}} of an id as {@link #eventId} writes them, or null. */
+    static long[] parseEventId(String id) {
+        int dash = id.indexOf('-');
+        if (dash <= 0) {
+            return null;
+        }
+        try {
+            return new long[] {Long.parseLong(id, 0, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10)};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** A fresh event id on this stream, for an event that is not replayed (the priming event). */
     String nextId() {
-        return number + "-" + sequences.getAsLong();
+        return eventId(number, sequences.getAsLong());
     }
 
     /**
@@ -74,7 +84,7 @@ final class ResumableStream {
         if (replay != null) {
             replay.add(number, sequence, json);
         }
-        boolean written = connection != null && connection.send(number + "-" + sequence, "message", json);
+        boolean written = connection != null && connection.send(eventId(number, sequence), "message", json);
         if (!written) {
             connection = null;
         }
@@ -91,7 +101,7 @@ final class ResumableStream {
             return false;
         }
         long sequence = sequences.getAsLong();
-        if (!connection.send(number + "-" + sequence, "message", json)) {
+        if (!connection.send(eventId(number, sequence), "message", json)) {
             connection = null;
             return false;
         }
@@ -120,7 +130,9 @@ final class ResumableStream {
      * after the replay.
      */
     synchronized void resume(SseStream next, long afterSequence) {
-        replay(replay, number, afterSequence, next);
+        if (replay != null) {
+            replay.after(number, afterSequence).forEach(event -> event.sendTo(next));
+        }
         if (ended) {
             next.close();
             return;
@@ -129,20 +141,6 @@ final class ResumableStream {
         attach(next);
         if (previous != null) {
             previous.close();
-        }
-    }
-
-    /** Sends {@code target} the buffered events of {@code stream} after {@code afterSequence}. */
-    static void replay(ReplayBuffer replay, long stream, long afterSequence, SseStream target) {
-        if (replay == null) {
-            return;
-        }
-        if (replay.mayHaveLost(afterSequence)) {
-            LOG.warn("stream {}: resuming after event {}-{}, but the replay buffer was full and may have dropped"
-                    + " events since; raise replayBuffer", stream, stream, afterSequence);
-        }
-        for (ReplayBuffer.Event event : replay.after(stream, afterSequence)) {
-            target.send(event.id(), "message", event.json());
         }
     }
 

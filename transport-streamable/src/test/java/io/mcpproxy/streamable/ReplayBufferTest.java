@@ -34,8 +34,8 @@ class ReplayBufferTest {
         assertEquals(List.of("1-1", "1-3", "1-4"), ids(buffer.after(1, 0)));
         assertEquals(List.of(), ids(buffer.after(2, 2)));
         assertEquals("{\"a\":4}", buffer.after(1, 3).get(0).json());
-        assertTrue(buffer.holds(2));
-        assertFalse(buffer.holds(3));
+        assertEquals(List.of("2-2"), ids(buffer.after(2, 0)));
+        assertEquals(List.of(), ids(buffer.after(3, 0)));
     }
 
     @Test
@@ -51,7 +51,7 @@ class ReplayBufferTest {
         now.addAndGet(TimeUnit.SECONDS.toNanos(30));
         buffer.prune();
         assertEquals(0, buffer.size());
-        assertFalse(buffer.holds(1));
+        assertEquals(List.of(), buffer.after(1, 0));
     }
 
     @Test

@@ -63,12 +63,7 @@ class StreamResumptionIT {
     void aResponseThatCameWhileTheConnectionWasGoneIsDeliveredOnTheResumingGet() throws Exception {
         start(Duration.ofSeconds(60));
         ObjectNode call = progressCall(3, 300);
-        String lastSeen;
-        try (Socket post = rawPost(call)) {
-            SseEvents events = new SseEvents(RawSse.skipHead(post.getInputStream()));
-            assertTrue(events.next(WAIT).isPriming(), "2025-11-25: the stream opens with a priming event");
-            lastSeen = firstProgress(events).id();
-        } // dropped after the first progress notification
+        String lastSeen = dropAfterFirstProgress(call);
 
         Await.until(() -> proxy.handler().inFlight(client.sessionId) == 0, WAIT); // answered, with no connection
 
@@ -84,11 +79,7 @@ class StreamResumptionIT {
     void aClientResumingWhileTheCallRunsGetsTheRestLiveAndTheStreamEndsWithTheResponse() throws Exception {
         start(Duration.ofSeconds(60));
         ObjectNode call = progressCall(4, 400);
-        String lastSeen;
-        try (Socket post = rawPost(call)) {
-            SseEvents events = new SseEvents(RawSse.skipHead(post.getInputStream()));
-            lastSeen = firstProgress(events).id();
-        }
+        String lastSeen = dropAfterFirstProgress(call);
 
         List<ObjectNode> rest = resume(lastSeen); // at once: the proxy has probably not noticed the drop yet
         assertEquals(List.of(2, 3, 4), progressSteps(rest));
@@ -154,10 +145,7 @@ class StreamResumptionIT {
     void withReplayOffALastEventIdOpensAPlainGetStream() throws Exception {
         start(Duration.ZERO);
         ObjectNode call = progressCall(3, 200);
-        String lastSeen;
-        try (Socket post = rawPost(call)) {
-            lastSeen = firstProgress(new SseEvents(RawSse.skipHead(post.getInputStream()))).id();
-        }
+        String lastSeen = dropAfterFirstProgress(call);
         Await.until(() -> proxy.handler().inFlight(client.sessionId) == 0, WAIT);
 
         try (Socket get = rawGet(lastSeen)) {
@@ -203,6 +191,18 @@ class StreamResumptionIT {
                 McpTestClient.toolCall("progress", Map.of("steps", steps, "delayMs", delayMs)));
         ((ObjectNode) call.get("params")).set("_meta", McpTestClient.params("progressToken", "t"));
         return call;
+    }
+
+    /**
+     * POSTs {@code call} on a plain socket, reads its stream up to the first progress notification and drops the
+     * connection as a network would; returns the id of that last event seen.
+     */
+    private String dropAfterFirstProgress(ObjectNode call) throws IOException, InterruptedException {
+        try (Socket post = rawPost(call)) {
+            SseEvents events = new SseEvents(RawSse.skipHead(post.getInputStream()));
+            assertTrue(events.next(WAIT).isPriming(), "2025-11-25: the stream opens with a priming event");
+            return firstProgress(events).id();
+        }
     }
 
     /** GET with Last-Event-ID over the JDK client; every message until the stream ends. */
