@@ -2,6 +2,7 @@ package io.mcpproxy.streamable;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.core.testing.ResponseHead;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -14,15 +15,7 @@ final class RawSse {
 
     /** Reads the response head, asserting 200 text/event-stream, and returns the stream positioned at the body. */
     static InputStream skipHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("no response head: " + head);
-            }
-            head.append((char) b);
-        }
-        String text = head.toString();
+        String text = ResponseHead.read(in);
         assertTrue(text.startsWith("HTTP/1.0 200") || text.startsWith("HTTP/1.1 200"), text);
         assertTrue(text.toLowerCase(Locale.ROOT).contains("text/event-stream"), text);
         return in;

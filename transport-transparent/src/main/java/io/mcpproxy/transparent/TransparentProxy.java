@@ -441,7 +441,11 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
-        /** Idle timeout of client connections between requests. Default 30 s. */
+        /**
+         * Idle timeout of client connections between requests. While a request is forwarded, it does not apply: the
+         * upstream's {@link #responseIdleTimeout} bounds a silent answer, and a client that leaves is noticed at
+         * once. Default 30 s.
+         */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = Objects.requireNonNull(timeout, "idleTimeout");
             return this;

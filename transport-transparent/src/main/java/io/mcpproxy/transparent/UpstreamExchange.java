@@ -22,6 +22,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One client request forwarded to one upstream, the response streamed back chunk by chunk with backpressure (the
  * next upstream chunk is read only when the client took the previous one). The upstream request is aborted, and
- * its connection released, the moment the client response fails or the client goes away.
+ * its connection released, the moment the client response fails or the client goes away, also while the upstream
+ * is silent ({@link ClientDisconnectWatch}).
  *
  * <p>A request that fails because its pooled connection was already closed, before any request byte was written,
  * is sent once more; never after bytes were sent (JSON-RPC calls are not idempotent).
@@ -54,6 +56,9 @@ final class UpstreamExchange {
     private final URI target;
     private final String knownSession;
     private int attempt;
+    private volatile org.eclipse.jetty.client.Request proxyToServerRequest;
+    private volatile boolean clientGone;
+    private ClientDisconnectWatch clientDisconnectWatch;
 
     UpstreamExchange(TransparentHandler handler, Request clientToProxyRequest, Response proxyToClientResponse,
                      Callback callback, byte[] body, URI target, String knownSession) {
@@ -66,7 +71,27 @@ final class UpstreamExchange {
         this.knownSession = knownSession;
     }
 
+    /** Forwards the request; the request body must have been read whole. */
     void send() {
+        // While the exchange runs, the upstream's response idle timeout decides how long a silent answer may take
+        // (a tool call may run for minutes); the client connection's idle timeout is for the time between requests.
+        clientToProxyRequest.addIdleTimeoutListener(timeout -> false);
+        clientToProxyRequest.addFailureListener(this::clientLeft);
+        clientDisconnectWatch = ClientDisconnectWatch.start(clientToProxyRequest,
+                () -> clientLeft(new EofException("client closed its connection")));
+        attempt();
+    }
+
+    /** The client went away: release the upstream at once. */
+    private void clientLeft(Throwable failure) {
+        clientGone = true;
+        org.eclipse.jetty.client.Request current = proxyToServerRequest;
+        if (current != null) {
+            current.abort(failure);
+        }
+    }
+
+    private void attempt() {
         TransparentProxy.Settings settings = handler.settings();
         org.eclipse.jetty.client.Request proxyToServerRequest = handler.client().newRequest(origin())
                 .path(upstreamPathAndQuery())
@@ -79,7 +104,10 @@ final class UpstreamExchange {
         }
         boolean[] committed = {false};
         proxyToServerRequest.onRequestCommit(request -> committed[0] = true);
-        clientToProxyRequest.addFailureListener(proxyToServerRequest::abort); // client gone: release upstream
+        this.proxyToServerRequest = proxyToServerRequest;
+        if (clientGone) {
+            proxyToServerRequest.abort(new EofException("client closed its connection")); // before it is sent
+        }
 
         EndpointEventRewriter[] rewriter = {null};
         long[] unread = {-1}; // bytes of a sized body still to come
@@ -123,14 +151,14 @@ final class UpstreamExchange {
                 return;
             }
             ByteBuffer bytes = data;
-            Consumer<Throwable> clientFailed = failure -> {
+            Consumer<Throwable> writeFailed = failure -> {
                 chunk.release();
-                proxyToServerRequest.abort(failure); // the client went away mid-stream: release the upstream
+                clientLeft(failure); // mid-stream
             };
             headersAhead.then(() -> proxyToClientResponse.write(false, bytes, Callback.from(() -> {
                 chunk.release();
                 demander.run(); // backpressure: the next upstream chunk only once the client took this one
-            }, clientFailed)), clientFailed);
+            }, writeFailed)), writeFailed);
         });
         proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0], tail, headersAhead));
     }
@@ -190,30 +218,37 @@ final class UpstreamExchange {
 
     private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter, Tail tail,
                            HeadersAhead headersAhead) {
+        if (!result.isSucceeded() && !requestCommitted && attempt == 0 && !clientGone
+                && isClosedConnection(result.getFailure())) {
+            attempt++;
+            LOG.debug("pooled connection to {} was closed before the request was written; retrying once", target);
+            proxyToClientResponse.getHeaders().clear();
+            attempt();
+            return;
+        }
+        clientDisconnectWatch.stop(); // before the response completes: Jetty then reads the connection again
         if (result.isSucceeded()) {
             ByteBuffer rest = rewriter != null ? rewriter.flush() : tail.data;
-            Consumer<Throwable> clientFailed = failure -> {
+            Consumer<Throwable> writeFailed = failure -> {
                 tail.release();
                 callback.failed(failure);
             };
             headersAhead.then(() -> proxyToClientResponse.write(true, rest, Callback.from(() -> {
                 tail.release();
                 callback.succeeded();
-            }, clientFailed)), clientFailed);
+            }, writeFailed)), writeFailed);
             return;
         }
         tail.release();
         Throwable failure = result.getFailure();
+        if (clientGone) {
+            LOG.debug("client left; upstream {} exchange aborted: {}", target, failure.toString());
+            callback.failed(failure); // nobody to answer
+            return;
+        }
         if (proxyToClientResponse.isCommitted()) {
             LOG.debug("upstream {} failed mid-response: {}", target, failure.toString());
             callback.failed(failure); // aborts the client connection: it must not see a truncated body as whole
-            return;
-        }
-        if (!requestCommitted && attempt == 0 && isClosedConnection(failure)) {
-            attempt++;
-            LOG.debug("pooled connection to {} was closed before the request was written; retrying once", target);
-            proxyToClientResponse.getHeaders().clear();
-            send();
             return;
         }
         proxyToClientResponse.getHeaders().clear();

@@ -9,11 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.testing.ResponseHead;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import io.mcpproxy.session.Session;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
@@ -152,6 +157,15 @@ class TransparentProxyIT {
         assertEquals(504, timeout.statusCode());
         assertEquals("upstream_timeout", JsonRpc.parse(timeout.body().getBytes()).path("error").path("data")
                 .path("reason").asText());
+    }
+
+    @Test
+    void anAnswerSlowerThanTheClientIdleTimeoutStillArrives() throws Exception {
+        a.slowMillis = 1_500; // the client connection is silent for longer than its idle timeout
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).idleTimeout(Duration.ofMillis(400)));
+        HttpResponse<String> answer = new ProxyClient(http, proxy.uri("/mcp")).post(null, "initialize");
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("a", ProxyClient.servedBy(answer));
     }
 
     @Test
@@ -321,10 +335,74 @@ class TransparentProxyIT {
 
         long closedAt = System.nanoTime();
         events.close(); // the client goes away mid-stream
-        Await.until(() -> a.streamClosedAtNanos.get() != 0, Duration.ofSeconds(3));
-        assertTrue(a.streamClosedAtNanos.get() != 0, "the upstream saw its stream end");
-        long millis = Duration.ofNanos(a.streamClosedAtNanos.get() - closedAt).toMillis();
+        assertReleasedWithinOneSecond(a.streamClosedAtNanos, closedAt);
+    }
+
+    /** {@code closedAtNanos}, which the upstream sets when it sees its connection end, is set within 1 s. */
+    private static void assertReleasedWithinOneSecond(AtomicLong closedAtNanos, long clientLeftAtNanos)
+            throws InterruptedException {
+        Await.until(() -> closedAtNanos.get() != 0, Duration.ofSeconds(5));
+        assertTrue(closedAtNanos.get() != 0, "the upstream saw its connection end");
+        long millis = Duration.ofNanos(closedAtNanos.get() - clientLeftAtNanos).toMillis();
         assertTrue(millis < 1_000, "upstream connection released after " + millis + " ms");
+    }
+
+    @Test
+    void aClientThatLeavesASilentStreamReleasesTheUpstreamWithinOneSecond() throws Exception {
+        SilentStreamUpstream silent = track(new SilentStreamUpstream(true));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(silent.uri()));
+        assertUpstreamReleasedWhenTheClientLeaves(proxy, silent,
+                "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n", true, 300);
+    }
+
+    @Test
+    void aClientThatLeavesWhileTheUpstreamThinksReleasesTheUpstreamWithinOneSecond() throws Exception {
+        SilentStreamUpstream silent = track(new SilentStreamUpstream(false));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(silent.uri()));
+        String call = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\"}";
+        assertUpstreamReleasedWhenTheClientLeaves(proxy, silent, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + call.length() + "\r\n\r\n" + call, false, 0);
+    }
+
+    /**
+     * Sends {@code request}, lets the upstream stay silent for {@code lingerMillis} (longer or shorter than the
+     * exchange runs before the proxy watches its client), closes the client socket and times the upstream.
+     */
+    private static void assertUpstreamReleasedWhenTheClientLeaves(TransparentProxy proxy, SilentStreamUpstream silent,
+                                                                  String request, boolean headExpected,
+                                                                  long lingerMillis) throws Exception {
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+            client.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            client.setSoTimeout(5_000);
+            if (headExpected) {
+                String head = ResponseHead.read(client.getInputStream());
+                assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            }
+            Await.until(() -> silent.requestsSeen.get() == 1, Duration.ofSeconds(5));
+            Thread.sleep(lingerMillis); // the exchange is open and silent
+            assertEquals(1, silent.requestsSeen.get());
+            assertEquals(0, silent.closedAtNanos.get(), "the upstream exchange is still open");
+        }
+        // the client went away; the upstream has sent nothing since
+        assertReleasedWithinOneSecond(silent.closedAtNanos, System.nanoTime());
+    }
+
+    @Test
+    void pipelinedRequestsOnOneConnectionAreAllAnswered() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        a.slowMillis = 300; // the second request arrives while the first one's answer is pending
+        StringBuilder pipelined = new StringBuilder();
+        for (int id = 1; id <= 3; id++) {
+            String call = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"initialize\"}";
+            pipelined.append("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n")
+                    .append(id == 3 ? "Connection: close\r\n" : "")
+                    .append("Content-Length: ").append(call.length()).append("\r\n\r\n").append(call);
+        }
+        RawHttp.Answer answers = RawHttp.exchange(proxy.port(), pipelined.toString());
+        String text = answers.text();
+        assertEquals(3, text.split("HTTP/1.1 200 OK", -1).length - 1, text);
+        assertTrue(text.indexOf("\"id\":1") < text.indexOf("\"id\":2")
+                && text.indexOf("\"id\":2") < text.indexOf("\"id\":3"), text);
     }
 
     @Test
