@@ -92,6 +92,11 @@ final class ProxyOptions {
             description = "Largest POST body in bytes; larger gets 413 (default: ${DEFAULT-VALUE}).")
     long maxBodySize;
 
+    @Option(names = "--max-server-message-size", defaultValue = "67108864",
+            description = "Largest message (stdout line) the MCP server may send, in bytes; a longer answer is"
+                    + " replaced by a JSON-RPC error to its client (default: ${DEFAULT-VALUE} = 64 MiB).")
+    long maxServerMessageSize;
+
     @Option(names = "--replica-id", description = "This replica's name in session metadata (default: hostname:port).")
     String replicaId;
 
@@ -109,6 +114,7 @@ final class ProxyOptions {
                 .allowedHosts(allowedHosts).requestTimeout(requestTimeout).backendMode(backendMode)
                 .maxBackends(maxBackends).keepAliveInterval(keepAlive)
                 .streamBuffer(streamBufferEvents, streamBufferBytes).maxBodySize(maxBodySize)
+                .maxServerMessageSize(maxServerMessageSize)
                 .resumeWindow(resumeWindow)
                 .replayBuffer(Math.min(replayBufferEvents, streamBufferEvents),
                         Math.min(replayBufferBytes, streamBufferBytes))

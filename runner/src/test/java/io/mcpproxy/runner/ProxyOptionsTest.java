@@ -50,6 +50,13 @@ class ProxyOptionsTest {
     }
 
     @Test
+    void theServerMessageLimitIsSixtyFourMebibytesUnlessSetOtherwise() {
+        withProxy(context -> assertEquals(64L * 1024 * 1024, context.backends().maxServerMessageSize()), "both");
+        withProxy(context -> assertEquals(1_000_000, context.backends().maxServerMessageSize()),
+                "streamable", "--max-server-message-size", "1000000");
+    }
+
+    @Test
     void theReplayBufferNeverOutgrowsTheStreamBuffer() {
         withProxy(context -> {
             assertEquals(5, context.maxReplayEvents());

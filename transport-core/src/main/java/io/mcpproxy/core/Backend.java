@@ -103,6 +103,7 @@ public final class Backend implements AutoCloseable {
 
     private final StdioServer server;
     private final Duration requestTimeout;
+    private final long maxServerMessageBytes;
     private final Duration restartInitialDelay;
     private final Duration restartMaxDelay;
     private final boolean restart;
@@ -138,11 +139,12 @@ public final class Backend implements AutoCloseable {
     /** Ids of requests the proxy sends on its own behalf; their responses are expected and dropped. */
     private final Set<Long> internalRequests = ConcurrentHashMap.newKeySet();
 
-    Backend(StdioServer server, Duration requestTimeout, Duration restartInitialDelay, Duration restartMaxDelay,
-            boolean restart, ScheduledExecutorService scheduler, BackendStats stats, boolean closeWhenUnused,
-            Consumer<Backend> whenGone) {
+    Backend(StdioServer server, Duration requestTimeout, long maxServerMessageBytes, Duration restartInitialDelay,
+            Duration restartMaxDelay, boolean restart, ScheduledExecutorService scheduler, BackendStats stats,
+            boolean closeWhenUnused, Consumer<Backend> whenGone) {
         this.server = server;
         this.requestTimeout = requestTimeout;
+        this.maxServerMessageBytes = maxServerMessageBytes;
         this.orphanPatience = requestTimeout.isZero() ? Duration.ofMinutes(5) : requestTimeout;
         this.restartInitialDelay = restartInitialDelay;
         this.restartMaxDelay = restartMaxDelay;
@@ -235,7 +237,7 @@ public final class Backend implements AutoCloseable {
             public void onTerminated() {
                 processGone();
             }
-        });
+        }, maxServerMessageBytes);
         holder[0] = new Generation(connection);
         return holder[0];
     }

@@ -29,6 +29,7 @@ public final class Backends implements AutoCloseable {
     private final BackendMode mode;
     private final int maxBackends;
     private final Duration requestTimeout;
+    private final long maxServerMessageBytes;
     private final Duration restartInitialDelay;
     private final Duration restartMaxDelay;
     private final boolean restart;
@@ -43,6 +44,7 @@ public final class Backends implements AutoCloseable {
         this.mode = builder.mode;
         this.maxBackends = builder.maxBackends;
         this.requestTimeout = builder.requestTimeout;
+        this.maxServerMessageBytes = builder.maxServerMessageBytes;
         this.restartInitialDelay = builder.restartInitialDelay;
         this.restartMaxDelay = builder.restartMaxDelay;
         this.restart = builder.restart;
@@ -136,12 +138,17 @@ public final class Backends implements AutoCloseable {
     }
 
     private Backend newBackend(boolean restartable, boolean closeWhenUnused) {
-        return new Backend(server, requestTimeout, restartInitialDelay, restartMaxDelay, restartable, scheduler, stats,
-                closeWhenUnused, closeWhenUnused ? this::freeSlot : gone -> { });
+        return new Backend(server, requestTimeout, maxServerMessageBytes, restartInitialDelay, restartMaxDelay,
+                restartable, scheduler, stats, closeWhenUnused, closeWhenUnused ? this::freeSlot : gone -> { });
     }
 
     public BackendMode mode() {
         return mode;
+    }
+
+    /** Largest message, in bytes, a server may send (one stdout line). */
+    public long maxServerMessageSize() {
+        return maxServerMessageBytes;
     }
 
     /** The shared backend (null in per-session mode or before {@link #start()}). */
@@ -191,6 +198,7 @@ public final class Backends implements AutoCloseable {
         private BackendMode mode = BackendMode.SHARED;
         private int maxBackends = 64;
         private Duration requestTimeout = Duration.ofMinutes(5);
+        private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
         private Duration restartInitialDelay = Duration.ofMillis(250);
         private Duration restartMaxDelay = Duration.ofSeconds(30);
         private boolean restart = true;
@@ -224,6 +232,19 @@ public final class Backends implements AutoCloseable {
                 throw new IllegalArgumentException("requestTimeout must not be negative, got " + timeout);
             }
             this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Largest message (one stdout line) the server may send. A longer one is read past without being kept; if
+         * it answered a request, that request gets an error answer ({@code data.reason} {@code message_too_large})
+         * instead of waiting for its timeout. Default 64 MiB.
+         */
+        public Builder maxServerMessageSize(long bytes) {
+            if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got " + bytes);
+            }
+            this.maxServerMessageBytes = bytes;
             return this;
         }
 

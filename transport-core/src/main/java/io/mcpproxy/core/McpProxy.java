@@ -63,6 +63,7 @@ public final class McpProxy implements AutoCloseable {
                 .mode(builder.backendMode)
                 .maxBackends(builder.maxBackends)
                 .requestTimeout(builder.requestTimeout)
+                .maxServerMessageSize(builder.maxServerMessageBytes)
                 .restartBackoff(builder.restartInitialDelay, builder.restartMaxDelay)
                 .restart(builder.restart)
                 .build();
@@ -239,6 +240,7 @@ public final class McpProxy implements AutoCloseable {
         private final Set<String> allowedHosts = new LinkedHashSet<>();
         private Duration requestTimeout = Duration.ofMinutes(5);
         private long maxBodyBytes = 4L * 1024 * 1024;
+        private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
         private Duration keepAliveInterval = Duration.ofSeconds(15);
         private BackendMode backendMode = BackendMode.SHARED;
         private int maxBackends = 64;
@@ -331,6 +333,20 @@ public final class McpProxy implements AutoCloseable {
                 throw new IllegalArgumentException("maxBodySize must be 1 byte to 2 GiB, got " + bytes);
             }
             this.maxBodyBytes = bytes;
+            return self();
+        }
+
+        /**
+         * Largest message (one stdout line) the MCP server may send. A longer one is read past without being kept;
+         * if it answered a request, that client gets a JSON-RPC error ({@code data.reason}
+         * {@code message_too_large}) at once instead of a timeout. Protects the proxy's memory from a server that
+         * writes without newlines. Default 64 MiB.
+         */
+        public B maxServerMessageSize(long bytes) {
+            if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got " + bytes);
+            }
+            this.maxServerMessageBytes = bytes;
             return self();
         }
 

@@ -74,4 +74,32 @@ class LargeServerMessageIT {
         assertEquals(200, client.post(client.request("ping", null)).status(),
                 "the server's stream is still read after the broken line");
     }
+
+    @Test
+    void anAnswerOverTheMessageLimitReachesItsClientAsAnErrorAtOnce() throws Exception {
+        StreamableHttpProxy limited = StreamableHttpProxy.builder()
+                .command(BulkServer.commandLine())
+                .port(0)
+                .maxServerMessageSize(1_000_000)
+                .build();
+        limited.start();
+        try {
+            McpTestClient limitedClient = new McpTestClient(HttpClient.newHttpClient(), limited.uri());
+            limitedClient.initialize();
+            long start = System.nanoTime();
+            McpTestClient.Reply reply = limitedClient.post(
+                    limitedClient.request("tools/call", toolCall("big", Map.of("chars", 3_000_000))));
+            assertEquals(200, reply.status());
+            JsonNode error = reply.json().path("error");
+            assertEquals(-32000, error.path("code").asInt(), reply.body());
+            assertEquals("message_too_large", error.path("data").path("reason").asText(), reply.body());
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 60, "an answer, not a timeout");
+            McpTestClient.Reply small = limitedClient.post(
+                    limitedClient.request("tools/call", toolCall("big", Map.of("chars", 1_000))));
+            assertEquals(1_000, small.json().path("result").path("content").path(0).path("text").asText().length(),
+                    "the server's stream is still read after the skipped line: " + small.body());
+        } finally {
+            limited.close();
+        }
+    }
 }

@@ -49,11 +49,16 @@ public final class StdioConnection implements AutoCloseable {
     private final Queue<byte[]> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final long maxMessageBytes;
     private volatile String closeReason;
+    // the reader thread's: the line being assembled, or being read past once it outgrew maxMessageBytes
+    private final LineBuffer partial = new LineBuffer();
+    private OversizedLine skipped;
 
     private StdioConnection(String name, InputStream serverStdout, OutputStream serverStdin, Process process,
-                            Listener listener) {
+                            Listener listener, long maxMessageBytes) {
         this.name = name;
+        this.maxMessageBytes = maxMessageBytes;
         this.serverStdout = serverStdout;
         this.serverStdin = serverStdin;
         this.process = process;
@@ -61,8 +66,10 @@ public final class StdioConnection implements AutoCloseable {
     }
 
     static StdioConnection start(String name, InputStream serverStdout, OutputStream serverStdin,
-                                 InputStream serverStderr, Process process, Listener listener) {
-        StdioConnection connection = new StdioConnection(name, serverStdout, serverStdin, process, listener);
+                                 InputStream serverStderr, Process process, Listener listener,
+                                 long maxMessageBytes) {
+        StdioConnection connection = new StdioConnection(name, serverStdout, serverStdin, process, listener,
+                maxMessageBytes);
         daemon("mcp-stdio-" + name + "-out", connection::readLoop).start();
         if (serverStderr != null) {
             daemon("mcp-stdio-" + name + "-err", () -> copyToLog(name, serverStderr)).start();
@@ -166,30 +173,49 @@ public final class StdioConnection implements AutoCloseable {
 
     /**
      * Splits stdout into lines as bytes and parses each in place: no decoding to a String and back, which matters
-     * because one thread reads every response of every session.
+     * because one thread reads every response of every session. A line longer than {@code maxMessageBytes} is not
+     * kept: it is read past, and {@link #oversized} tells whoever waits for it.
      */
     private void readLines(InputStream stdout) throws IOException {
         byte[] chunk = new byte[64 * 1024];
-        LineBuffer partial = new LineBuffer(); // a line that spans reads
         int read;
         while ((read = stdout.read(chunk)) >= 0) {
             int lineStart = 0;
             for (int i = 0; i < read; i++) {
-                if (chunk[i] != NEWLINE) {
-                    continue;
+                if (chunk[i] == NEWLINE) {
+                    lineBytes(chunk, lineStart, i - lineStart, true);
+                    lineStart = i + 1;
                 }
-                if (partial.size() == 0) {
-                    dispatch(chunk, lineStart, i - lineStart);
-                } else {
-                    partial.write(chunk, lineStart, i - lineStart);
-                    partial.dispatchTo(this);
-                }
-                lineStart = i + 1;
             }
-            partial.write(chunk, lineStart, read - lineStart);
+            lineBytes(chunk, lineStart, read - lineStart, false);
         }
-        if (partial.size() > 0) {
+        if (skipped != null) {
+            oversized(skipped);
+        } else if (partial.size() > 0) {
             partial.dispatchTo(this); // a last line without its newline
+        }
+    }
+
+    /** The next {@code length} bytes of the current line; {@code endOfLine} when a newline followed them. */
+    private void lineBytes(byte[] chunk, int offset, int length, boolean endOfLine) {
+        if (skipped == null && partial.size() + (long) length > maxMessageBytes) {
+            skipped = new OversizedLine();
+            skipped.feed(partial.buf(), 0, partial.size());
+            partial.discard();
+        }
+        if (skipped != null) {
+            skipped.feed(chunk, offset, length);
+            if (endOfLine) {
+                oversized(skipped);
+                skipped = null;
+            }
+        } else if (endOfLine && partial.size() == 0) {
+            dispatch(chunk, offset, length); // the common case: the whole line in this chunk, parsed in place
+        } else {
+            partial.write(chunk, offset, length);
+            if (endOfLine) {
+                partial.dispatchTo(this);
+            }
         }
     }
 
@@ -197,13 +223,39 @@ public final class StdioConnection implements AutoCloseable {
     private static final class LineBuffer extends java.io.ByteArrayOutputStream {
         private static final int KEPT_CAPACITY = 1 << 20;
 
+        byte[] buf() {
+            return buf;
+        }
+
         void dispatchTo(StdioConnection connection) {
             connection.dispatch(buf, 0, count);
+            discard();
+        }
+
+        void discard() {
             if (buf.length > KEPT_CAPACITY) {
                 buf = new byte[1024];
             }
             reset();
         }
+    }
+
+    /**
+     * A line over the limit was read past. If it was the answer to a request, that request gets an error answer now
+     * rather than a timeout later; anything else is only logged.
+     */
+    private void oversized(OversizedLine line) {
+        JsonNode id = line.answerId();
+        String size = line.length() + " bytes, over the proxy's limit of " + maxMessageBytes + " bytes";
+        if (id == null) {
+            LOG.warn("[{}] skipped a stdout {} of {} (maxServerMessageSize)", name,
+                    line.isServerMessage() ? "request or notification" : "line", size);
+            return;
+        }
+        LOG.warn("[{}] the answer to request {} is {} (maxServerMessageSize); the client gets an error instead",
+                name, id, size);
+        deliver(JsonRpc.proxyError(id, "message_too_large", "The MCP server's answer (" + size
+                + ") was dropped; raise maxServerMessageSize to let it through"), null, 0, 0);
     }
 
     private void dispatch(byte[] bytes, int offset, int length) {

@@ -30,12 +30,27 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
     /** Whether a dead connection can be replaced by a new one. */
     public abstract boolean restartable();
 
+    /** Default bound of one message (one stdout line) from the server: 64 MiB. */
+    public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
+
     /**
-     * Opens a conversation: spawns the process, or attaches the handed-in streams (once).
+     * Opens a conversation: spawns the process, or attaches the handed-in streams (once). Messages from the server
+     * may be up to {@link #DEFAULT_MAX_MESSAGE_BYTES}.
      *
      * @throws IOException when the process cannot be started or the streams were used already
      */
-    public abstract StdioConnection connect(StdioConnection.Listener listener) throws IOException;
+    public StdioConnection connect(StdioConnection.Listener listener) throws IOException {
+        return connect(listener, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * Opens a conversation whose server messages (stdout lines) may be up to {@code maxMessageBytes}; a longer line
+     * is read past without being kept, and if it answered a request, that request gets an error answer instead.
+     *
+     * @throws IOException when the process cannot be started or the streams were used already
+     */
+    public abstract StdioConnection connect(StdioConnection.Listener listener, long maxMessageBytes)
+            throws IOException;
 
     /** A process to spawn: {@code command} with its arguments, optional environment additions and directory. */
     public static Command command(List<String> commandLine) {
@@ -90,7 +105,7 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
         }
 
         @Override
-        public StdioConnection connect(StdioConnection.Listener listener) throws IOException {
+        public StdioConnection connect(StdioConnection.Listener listener, long maxMessageBytes) throws IOException {
             ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(commandLine));
             builder.environment().putAll(environment);
             if (directory != null) {
@@ -98,7 +113,7 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
             }
             Process process = builder.start();
             return StdioConnection.start(name(), process.getInputStream(), process.getOutputStream(),
-                    process.getErrorStream(), process, listener);
+                    process.getErrorStream(), process, listener, maxMessageBytes);
         }
 
         @Override
@@ -125,12 +140,13 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
         }
 
         @Override
-        public synchronized StdioConnection connect(StdioConnection.Listener listener) throws IOException {
+        public synchronized StdioConnection connect(StdioConnection.Listener listener, long maxMessageBytes)
+                throws IOException {
             if (used) {
                 throw new IOException("the handed-in streams of '" + name() + "' are closed and cannot be reopened");
             }
             used = true;
-            return StdioConnection.start(name(), serverStdout, serverStdin, null, null, listener);
+            return StdioConnection.start(name(), serverStdout, serverStdin, null, null, listener, maxMessageBytes);
         }
 
         @Override

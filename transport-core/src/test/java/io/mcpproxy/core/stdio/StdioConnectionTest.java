@@ -111,6 +111,43 @@ class StdioConnectionTest {
     }
 
     @Test
+    void anAnswerOverTheMessageLimitBecomesAnErrorAnswerAndTheStreamGoesOn() throws Exception {
+        int limit = 100_000; // lines past it span several 64 KB reads
+        connection = StdioServer.command(List.of("cat")).connect(listener, limit);
+        String padding = "y".repeat(300_000);
+        // a Python-style answer (id first), a TypeScript-style one (id last), a notification, each over the limit
+        connection.send(JsonRpc.objectNode().put("jsonrpc", "2.0").put("id", 7)
+                .set("result", JsonRpc.objectNode().put("text", padding)));
+        ObjectNode idLast = JsonRpc.objectNode();
+        idLast.set("result", JsonRpc.objectNode().put("text", padding));
+        idLast.put("jsonrpc", "2.0").put("id", 8);
+        connection.send(idLast);
+        connection.send(JsonRpc.notification("big", JsonRpc.objectNode().put("text", padding)));
+        ObjectNode atTheLimit = JsonRpc.objectNode().put("jsonrpc", "2.0").put("id", 9);
+        atTheLimit.set("result", JsonRpc.objectNode().put("text", ""));
+        int room = limit - JsonRpc.toBytes(atTheLimit).length;
+        ((ObjectNode) atTheLimit.get("result")).put("text", "z".repeat(room));
+        assertEquals(limit, JsonRpc.toBytes(atTheLimit).length);
+        connection.send(atTheLimit);
+
+        for (int id : new int[] {7, 8}) {
+            ObjectNode error = received.poll(30, TimeUnit.SECONDS);
+            assertNotNull(error, "an error answer for " + id);
+            assertEquals(id, error.path("id").asInt());
+            assertEquals("message_too_large", error.path("error").path("data").path("reason").asText(),
+                    error.toString());
+            assertTrue(error.path("error").path("message").asText().contains("over the proxy's limit of 100000"),
+                    error.toString());
+        }
+        ObjectNode whole = received.poll(30, TimeUnit.SECONDS); // the notification was only logged
+        assertNotNull(whole);
+        assertEquals(9, whole.path("id").asInt());
+        assertEquals(room, whole.path("result").path("text").asText().length(), "a line at the limit is kept");
+        assertTrue(received.isEmpty());
+        assertTrue(connection.isOpen());
+    }
+
+    @Test
     void aLineLongerThanOneReadArrivesWhole() throws Exception {
         connection = StdioServer.command(List.of("cat")).connect(listener);
         String big = "é".repeat(150_000) + "\u2028end"; // 300 KB of UTF-8, a line separator inside a string
