@@ -40,15 +40,18 @@ final class TransparentHandler extends Handler.Abstract {
     private final HttpClient client;
     private final Upstreams upstreams;
     private final SessionManager sessions;
+    private final OpenStreams openStreams;
     private final RequestGuard guard;
 
     TransparentHandler(TransparentProxy.Settings settings, HttpClient client, Upstreams upstreams,
-                       SessionManager sessions, RequestGuard guard, InvocationType invocationType) {
+                       SessionManager sessions, OpenStreams openStreams, RequestGuard guard,
+                       InvocationType invocationType) {
         super(invocationType);
         this.settings = settings;
         this.client = client;
         this.upstreams = upstreams;
         this.sessions = sessions;
+        this.openStreams = openStreams;
         this.guard = guard;
     }
 
@@ -171,6 +174,10 @@ final class TransparentHandler extends Handler.Abstract {
 
     HttpClient client() {
         return client;
+    }
+
+    OpenStreams openStreams() {
+        return openStreams;
     }
 
     /** The session a request names: {@code Mcp-Session-Id}, or the legacy SSE POST's query parameter. */

@@ -72,6 +72,7 @@ public final class TransparentProxy implements AutoCloseable {
     private final Duration healthCheckInterval;
     private final Duration drainTimeout;
     private final ScheduledExecutorService scheduler;
+    private final OpenStreams openStreams;
     private final TransparentHandler handler;
 
     private TransparentProxy(Builder builder) {
@@ -87,7 +88,7 @@ public final class TransparentProxy implements AutoCloseable {
         this.healthCheckInterval = builder.healthCheckInterval;
         this.drainTimeout = builder.drainTimeout;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "mcp-transparent-health");
+            Thread thread = new Thread(runnable, "mcp-transparent-timer");
             thread.setDaemon(true);
             return thread;
         });
@@ -95,7 +96,8 @@ public final class TransparentProxy implements AutoCloseable {
                 builder.responseIdleTimeout, builder.maxIdleConnections != 0, builder.poolingRate, builder.http2);
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
-        this.handler = new TransparentHandler(settings, client, upstreams, sessions, guard,
+        this.openStreams = new OpenStreams(sessions);
+        this.handler = new TransparentHandler(settings, client, upstreams, sessions, openStreams, guard,
                 inProcessStorage ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING);
         listener.handler(handler);
     }
@@ -137,7 +139,8 @@ public final class TransparentProxy implements AutoCloseable {
     }
 
     /**
-     * Starts the upstream client, the HTTP listener and (if configured) the health probe.
+     * Starts the upstream client, the HTTP listener, the TTL refresh of sessions with an open stream and (if
+     * configured) the health probe.
      *
      * @throws Exception when the port cannot be bound
      */
@@ -164,6 +167,8 @@ public final class TransparentProxy implements AutoCloseable {
             }
             throw e;
         }
+        long refreshEvery = OpenStreams.refreshInterval(sessions.ttl()).toMillis();
+        scheduler.scheduleWithFixedDelay(openStreams::refresh, refreshEvery, refreshEvery, TimeUnit.MILLISECONDS);
         if (healthCheckInterval != null) {
             long every = healthCheckInterval.toMillis();
             scheduler.scheduleWithFixedDelay(this::probe, 0, every, TimeUnit.MILLISECONDS);
@@ -285,7 +290,10 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
-        /** Sliding TTL of learned sessions. Default 2 h. */
+        /**
+         * Sliding TTL of learned sessions: restarted by every request of the session, and three times per TTL while
+         * one of its event streams is open through this proxy. Default 2 h; at least 1 s.
+         */
         public Builder sessionTtl(Duration ttl) {
             this.sessionTtl = Objects.requireNonNull(ttl, "sessionTtl");
             return this;

@@ -59,6 +59,7 @@ final class UpstreamExchange {
     private volatile org.eclipse.jetty.client.Request proxyToServerRequest;
     private volatile boolean clientGone;
     private ClientDisconnectWatch clientDisconnectWatch;
+    private volatile boolean carriesSession; // set by a response listener, read when the exchange completes
 
     UpstreamExchange(TransparentHandler handler, Request clientToProxyRequest, Response proxyToClientResponse,
                      Callback callback, byte[] body, URI target, String knownSession) {
@@ -80,6 +81,12 @@ final class UpstreamExchange {
         clientDisconnectWatch = ClientDisconnectWatch.start(clientToProxyRequest,
                 () -> clientLeft(new EofException("client closed its connection")));
         attempt();
+    }
+
+    /** This exchange is an open event stream of {@code sessionId}: the session's TTL is kept fresh meanwhile. */
+    private void carries(String sessionId) {
+        carriesSession = true;
+        handler.openStreams().opened(this, sessionId);
     }
 
     /** The client went away: release the upstream at once. */
@@ -124,7 +131,13 @@ final class UpstreamExchange {
             }
             boolean eventStream = isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
             if (eventStream && "GET".equals(clientToProxyRequest.getMethod())) {
-                rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> handler.learned(id, servedBy()));
+                rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> {
+                    handler.learned(id, servedBy());
+                    carries(id); // a legacy stream lasts as long as its session
+                });
+            }
+            if (eventStream && status / 100 == 2 && knownSession != null) {
+                carries(knownSession);
             }
             proxyToClientResponse.setStatus(status);
             copyResponseHeaders(serverToProxyResponse.getHeaders());
@@ -227,6 +240,9 @@ final class UpstreamExchange {
             return;
         }
         clientDisconnectWatch.stop(); // before the response completes: Jetty then reads the connection again
+        if (carriesSession) {
+            handler.openStreams().closed(this);
+        }
         if (result.isSucceeded()) {
             ByteBuffer rest = rewriter != null ? rewriter.flush() : tail.data;
             Consumer<Throwable> writeFailed = failure -> {

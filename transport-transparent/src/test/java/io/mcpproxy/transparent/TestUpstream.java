@@ -26,7 +26,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * A real HTTP upstream for the transparent proxy's tests, counting the TCP connections it accepts. It speaks just
  * enough MCP: initialize issues {@code Mcp-Session-Id}; other POSTs answer with which upstream served them; GET
- * streams SSE events; legacy {@code /sse} announces an endpoint; DELETE answers the status the test asks for.
+ * streams SSE events; legacy {@code /sse} announces an endpoint; DELETE answers the status the test asks for;
+ * {@code /lasting-stream} and {@code /lasting-sse} are streams that stay open for a few seconds.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -46,6 +47,8 @@ final class TestUpstream implements AutoCloseable {
     static final String UNAUTHORIZED_CHALLENGE =
             "Bearer resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource\"";
     static final String UNAUTHORIZED_BODY = "{\"error\":\"invalid_token\",\"detail\":\"" + "x".repeat(64 * 1024) + "\"}";
+    /** How long {@code GET /lasting-stream} (events every 100 ms) and {@code GET /lasting-sse} (silent) stay open. */
+    static final int LASTING_STREAM_MILLIS = 3_000;
     volatile int deleteStatus = 200;
     /** Opened by a test to let {@code /held-stream} send its event. */
     final java.util.concurrent.CountDownLatch releaseHeldEvent = new java.util.concurrent.CountDownLatch(1);
@@ -136,7 +139,9 @@ final class TestUpstream implements AutoCloseable {
         switch (request.getMethod() + " " + path) {
             case "POST /mcp" -> post(request, response, callback);
             case "GET /mcp" -> stream(response, callback, 20, 50);
-            case "GET /sse" -> legacy(response, callback);
+            case "GET /sse" -> legacy(response, callback, 0);
+            case "GET /lasting-stream" -> stream(response, callback, LASTING_STREAM_MILLIS / 100, 100);
+            case "GET /lasting-sse" -> legacy(response, callback, LASTING_STREAM_MILLIS);
             case "POST /messages" -> json(response, callback, 202, null);
             case "DELETE /mcp" -> {
                 response.setStatus(deleteStatus);
@@ -236,13 +241,28 @@ final class TestUpstream implements AutoCloseable {
         }, callback::failed));
     }
 
-    private void legacy(Response response, Callback callback) {
+    /** A legacy SSE stream: its endpoint event, {@code holdMillis} of silence, one message, the end. */
+    private void legacy(Response response, Callback callback, long holdMillis) {
         response.getHeaders().put("Content-Type", "text/event-stream");
         String id = name + "-legacy-" + sessions.incrementAndGet();
         String endpoint = "event: endpoint\ndata: /messages?session_id=" + id + "\n\n";
-        response.write(false, ByteBuffer.wrap(endpoint.getBytes(StandardCharsets.UTF_8)), Callback.from(
-                () -> response.write(true, ByteBuffer.wrap(
-                        "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"bye\"}\n\n".getBytes()), callback),
-                callback::failed));
+        Runnable last = () -> response.write(true, ByteBuffer.wrap(
+                "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"bye\"}\n\n".getBytes()), callback);
+        response.write(false, ByteBuffer.wrap(endpoint.getBytes(StandardCharsets.UTF_8)), Callback.from(() -> {
+            if (holdMillis == 0) {
+                last.run();
+                return;
+            }
+            Thread writer = new Thread(() -> {
+                try {
+                    Thread.sleep(holdMillis);
+                    last.run();
+                } catch (InterruptedException e) {
+                    callback.failed(e);
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+        }, callback::failed));
     }
 }

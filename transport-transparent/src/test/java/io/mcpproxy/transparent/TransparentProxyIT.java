@@ -425,6 +425,30 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aClientThatOnlyListensKeepsItsSessionPastTheTtl() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1)));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        String listening = client.initialize();
+        String quiet = client.initialize();
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(proxy.uri("/lasting-stream"))
+                .header("Accept", "text/event-stream").header("Mcp-Session-Id", listening).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<String> legacy = http.send(HttpRequest.newBuilder(proxy.uri("/lasting-sse"))
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
+        // ofString returns once the legacy stream ended: 3 s, three TTLs, with no request naming either session
+        String legacySession = legacy.body().replaceAll("(?s).*session_id=([^\\n]+)\\n.*", "$1");
+        try (SseEvents events = new SseEvents(stream.body())) {
+            assertEquals("1", events.next(Duration.ofSeconds(5)).id());
+            assertEquals(404, client.post(quiet, "tools/list").statusCode(), "a session nobody used expired");
+            assertEquals(200, client.post(listening, "tools/list").statusCode(), "the listening session did not");
+            HttpResponse<String> afterStream = client.post(
+                    proxy.uri("/messages?session_id=" + legacySession), null,
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+            assertEquals(202, afterStream.statusCode(), "a legacy session outlives the TTL while its stream is open");
+        }
+    }
+
+    @Test
     void aTargetThatFailsItsHealthProbeGetsNoNewSessions() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

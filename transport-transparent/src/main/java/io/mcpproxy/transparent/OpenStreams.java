@@ -1,0 +1,68 @@
+package io.mcpproxy.transparent;
+
+import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.session.SessionManager;
+import io.mcpproxy.session.SessionStorageException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sessions whose event streams are open through this replica. A client that only listens (a Streamable GET
+ * stream, a legacy {@code /sse} stream) sends no request that would restart its session's TTL; without this its
+ * session would expire in storage while the stream is open, and its next request would get "Session not found"
+ * although the upstream still serves it. {@link #refresh} restarts the TTL of each such session, a few times per
+ * TTL.
+ */
+final class OpenStreams {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenStreams.class);
+
+    private final SessionManager sessions;
+    private final Map<Object, String> sessionOfStream = new ConcurrentHashMap<>();
+
+    OpenStreams(SessionManager sessions) {
+        this.sessions = sessions;
+    }
+
+    /** How often {@link #refresh} must run: three times per TTL, so one late or failed round costs nothing. */
+    static Duration refreshInterval(Duration ttl) {
+        return ttl.dividedBy(3);
+    }
+
+    /** {@code stream} (any object that stands for one open response) now carries events of {@code sessionId}. */
+    void opened(Object stream, String sessionId) {
+        sessionOfStream.put(stream, sessionId);
+    }
+
+    void closed(Object stream) {
+        sessionOfStream.remove(stream);
+    }
+
+    int size() {
+        return sessionOfStream.size();
+    }
+
+    /**
+     * Restarts the TTL of every session with an open stream (a load does that in the same round trip). A session
+     * that is gone (deleted through another replica) is not brought back; a storage failure is retried next round.
+     */
+    void refresh() {
+        Set<String> ids = new LinkedHashSet<>(sessionOfStream.values()); // several streams of one session: once
+        for (String id : ids) {
+            try {
+                if (sessions.get(id).isEmpty()) {
+                    LOG.debug("session {} of an open stream is gone from storage", SessionRegistry.abbreviate(id));
+                }
+            } catch (SessionStorageException e) {
+                LOG.debug("could not refresh the TTL of session {}: {}", SessionRegistry.abbreviate(id),
+                        e.getMessage());
+                return; // storage down: the next round tries them all again
+            }
+        }
+    }
+}
