@@ -146,6 +146,10 @@ final class UpstreamExchange {
             }
             if (eventStream) {
                 headersAhead.send(proxyToClientResponse); // the client sees its stream open before any event
+            } else if (isBodiless(status) && !serverToProxyResponse.getHeaders().contains(HttpHeader.CONTENT_LENGTH)) {
+                // Committed with its last write, Jetty would give it "Content-Length: 0", a length the upstream
+                // never stated (for a HEAD, the length of the GET's body; a 304 must not carry a different one)
+                headersAhead.send(proxyToClientResponse);
             }
         });
         proxyToServerRequest.onResponseContentAsync((serverToProxyResponse, chunk, demander) -> {
@@ -176,14 +180,20 @@ final class UpstreamExchange {
         proxyToServerRequest.send(result -> completed(result, committed[0], rewriter[0], tail, headersAhead));
     }
 
+    /** An answer that has no body whatever its headers say: to a HEAD, or a 304 (RFC 9110 6.4.1). */
+    private boolean isBodiless(int status) {
+        return status == 304 || "HEAD".equals(clientToProxyRequest.getMethod());
+    }
+
     private static boolean isEventStream(String contentType) {
         return contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     /**
      * The response head of an event stream, sent on its own as soon as the upstream's arrives: a stream may stay
-     * silent for long before its first event, and the client must not wait that long to learn it is open. Every
-     * body write waits for it (Jetty allows one write in flight); other responses keep head and body together.
+     * silent for long before its first event, and the client must not wait that long to learn it is open. Also the
+     * head of a bodiless answer of unstated length, which must not be committed by its last write. Every body write
+     * waits for it (Jetty allows one write in flight); other responses keep head and body together.
      */
     private static final class HeadersAhead {
         private CompletableFuture<Void> sent; // null: the head goes out with the first body bytes

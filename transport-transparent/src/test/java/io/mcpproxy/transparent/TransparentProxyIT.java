@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -296,6 +297,30 @@ class TransparentProxyIT {
             } else {
                 stream.body().close();
             }
+        }
+    }
+
+    @Test
+    void aBodilessAnswerKeepsTheLengthTheUpstreamStatedAndGetsNoneInvented() throws Exception {
+        CannedUpstream canned = track(new CannedUpstream(Map.of(
+                "HEAD /chunked HTTP/1.1", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n",
+                "HEAD /sized HTTP/1.1", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1234\r\n\r\n",
+                "GET /not-modified HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
+                "GET /not-modified-sized HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
+                        + "Content-Length: 1234\r\n\r\n")));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()));
+        Map<String, String> lengths = Map.of("HEAD /chunked", "", "HEAD /sized", "1234",
+                "GET /not-modified", "", "GET /not-modified-sized", "1234");
+        for (Map.Entry<String, String> expected : lengths.entrySet()) {
+            RawHttp.Answer answer = RawHttp.exchange(proxy.port(), expected.getKey()
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            String head = answer.text();
+            assertTrue(head.endsWith("\r\n\r\n"), "a head and no body: " + head);
+            String length = head.lines().filter(line -> line.regionMatches(true, 0, "Content-Length:", 0, 15))
+                    .map(line -> line.substring(15).trim()).findFirst().orElse("");
+            assertEquals(expected.getValue(), length, expected.getKey() + ": " + head);
         }
     }
 
