@@ -3,6 +3,7 @@ package io.mcpproxy.sse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.BackendUnavailableException;
+import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.ProxyContext;
 import io.mcpproxy.core.SessionRegistry;
@@ -12,9 +13,9 @@ import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionStorageException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -42,8 +43,8 @@ final class SseHandler extends Handler.Abstract {
         this.settings = settings;
         this.context = context;
         this.local = new SessionRegistry<>(context, SseSession::close);
-        long keepAlive = context.keepAliveInterval().toMillis();
-        context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
+        Duration keepAlive = context.keepAliveInterval();
+        Periodic.every(context.scheduler(), "SSE keep-alive round", keepAlive, keepAlive, this::keepAlive);
     }
 
     int localSessionCount() {

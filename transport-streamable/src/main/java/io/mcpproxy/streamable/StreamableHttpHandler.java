@@ -5,21 +5,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.Backend;
 import io.mcpproxy.core.BackendUnavailableException;
 import io.mcpproxy.core.Backends;
+import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.ProxyContext;
 import io.mcpproxy.core.SessionRegistry;
-import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -60,10 +61,10 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
         this.replay = new ReplayBuffer.Settings(context.resumeWindow().toNanos(), context.maxReplayEvents(),
                 context.maxReplayBytes(), System::nanoTime);
-        long keepAlive = context.keepAliveInterval().toMillis();
-        context.scheduler().scheduleWithFixedDelay(this::keepAlive, keepAlive, keepAlive, TimeUnit.MILLISECONDS);
-        long reap = Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4));
-        context.scheduler().scheduleWithFixedDelay(this::reapIdle, reap, reap, TimeUnit.MILLISECONDS);
+        Duration keepAlive = context.keepAliveInterval();
+        Periodic.every(context.scheduler(), "Streamable HTTP keep-alive round", keepAlive, keepAlive, this::keepAlive);
+        Duration reap = Duration.ofMillis(Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4)));
+        Periodic.every(context.scheduler(), "idle session sweep", reap, reap, this::reapIdle);
     }
 
     /** Ids of the sessions this replica holds. */

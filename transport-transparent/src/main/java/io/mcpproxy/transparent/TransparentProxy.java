@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.session.LocalStorage;
@@ -167,11 +168,11 @@ public final class TransparentProxy implements AutoCloseable {
             }
             throw e;
         }
-        long refreshEvery = OpenStreams.refreshInterval(sessions.ttl()).toMillis();
-        scheduler.scheduleWithFixedDelay(openStreams::refresh, refreshEvery, refreshEvery, TimeUnit.MILLISECONDS);
+        Duration refreshEvery = OpenStreams.refreshInterval(sessions.ttl());
+        Periodic.every(scheduler, "TTL refresh of sessions with open streams", refreshEvery, refreshEvery,
+                openStreams::refresh);
         if (healthCheckInterval != null) {
-            long every = healthCheckInterval.toMillis();
-            scheduler.scheduleWithFixedDelay(this::probe, 0, every, TimeUnit.MILLISECONDS);
+            Periodic.every(scheduler, "health probe", Duration.ZERO, healthCheckInterval, this::probe);
         }
         LOG.info("MCP transparent proxy on {} in front of {}", listener.uri(""), upstreams.all());
     }
