@@ -31,6 +31,7 @@ final class LocalSession implements Backend.Listener {
     private volatile String protocolVersion;
     private volatile long lastSeenNanos = System.nanoTime();
     private ResumableStream standalone; // guarded by this; null until the first GET
+    private boolean closed; // guarded by this; set once the streams are closed for good
 
     LocalSession(String id, String protocolVersion, int maxWaiting, ReplayBuffer.Settings replay,
                  Consumer<LocalSession> onEnded) {
@@ -85,9 +86,15 @@ final class LocalSession implements Backend.Listener {
      * keep-alive intervals), so refusing the newcomer would leave the client deaf and pour messages into the dead
      * connection meanwhile. Messages that waited for a stream are flushed onto it.
      *
+     * @param open  the connection; called only while the session is open
      * @param prime whether to send a priming event first (2025-11-25 sessions)
+     * @return false when the session ended after the request found it (nothing opened: answer 404)
      */
-    synchronized void openStandalone(SseStream connection, boolean prime) {
+    synchronized boolean openStandalone(Supplier<SseStream> open, boolean prime) {
+        if (closed) {
+            return false; // a stream opened now would never be ended: nothing else holds this session any more
+        }
+        SseStream connection = open.get();
         ResumableStream stream = standalone();
         if (prime) {
             connection.prime(stream.nextId());
@@ -96,6 +103,7 @@ final class LocalSession implements Backend.Listener {
         }
         stream.connect(connection);
         flushWaiting(stream);
+        return true;
     }
 
     /** What a GET with {@code Last-Event-ID} found; see {@link #resume}. */
@@ -105,7 +113,9 @@ final class LocalSession implements Backend.Listener {
         /** The id names a stream of this session that has ended and has nothing left to replay. */
         ENDED,
         /** The id names no stream of this session (or replay is off): a plain GET stream is due. */
-        UNKNOWN
+        UNKNOWN,
+        /** The session ended after the request found it: nothing was opened. */
+        SESSION_ENDED
     }
 
     /**
@@ -114,6 +124,9 @@ final class LocalSession implements Backend.Listener {
      * from then on). {@code open} is called only for {@link Resumption#RESUMED}.
      */
     synchronized Resumption resume(String lastEventId, Supplier<SseStream> open) {
+        if (closed) {
+            return Resumption.SESSION_ENDED;
+        }
         long[] position = ResumableStream.parseEventId(lastEventId);
         if (position == null || replay == null || position[0] < 1 || position[0] > streamCounter.get()) {
             return Resumption.UNKNOWN;
@@ -173,7 +186,11 @@ final class LocalSession implements Backend.Listener {
         if (replay != null) {
             replay.prune();
         }
-        return isListening();
+        boolean listening = isListening();
+        if (listening) {
+            touch(); // a client that listens is not idle: it may drop the stream and reconnect at any moment
+        }
+        return listening;
     }
 
     /**
@@ -212,6 +229,7 @@ final class LocalSession implements Backend.Listener {
     private void closeStreams() {
         ResumableStream stream;
         synchronized (this) {
+            closed = true;
             stream = standalone;
             waiting.clear();
         }

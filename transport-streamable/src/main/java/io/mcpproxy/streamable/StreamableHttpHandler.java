@@ -275,8 +275,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                         "Method Not Allowed: the stream of event " + lastEventId
                                 + " has ended and has nothing left to replay");
             }
-            case UNKNOWN -> session.openStandalone(open.get(),
-                    ProtocolVersions.primesStreams(session.protocolVersion()));
+            case UNKNOWN -> {
+                if (!session.openStandalone(open, ProtocolVersions.primesStreams(session.protocolVersion()))) {
+                    JsonResponses.sessionNotFound(response, callback, null);
+                }
+            }
+            case SESSION_ENDED -> JsonResponses.sessionNotFound(response, callback, null);
         }
     }
 

@@ -231,24 +231,40 @@ class StreamableHttpProxyIT {
         }
     }
 
-    @Test
-    void aClientThatOnlyListensKeepsItsSession() throws Exception {
+    /** Replaces the proxy with one of short keep-alive interval and TTL, and initializes a client on it. */
+    private void restartWithKeepAliveAndTtl(Duration keepAlive, Duration ttl) throws Exception {
         proxy.close();
         proxy = StreamableHttpProxy.builder()
                 .command(ExampleServerCommand.commandLine())
                 .port(0)
-                .keepAliveInterval(Duration.ofMillis(200))
-                .sessionTtl(Duration.ofSeconds(1))
+                .keepAliveInterval(keepAlive)
+                .sessionTtl(ttl)
                 .build();
         proxy.start();
         client = new McpTestClient(http, proxy.uri());
         client.initialize();
+    }
+
+    @Test
+    void aClientThatOnlyListensKeepsItsSession() throws Exception {
+        restartWithKeepAliveAndTtl(Duration.ofMillis(200), Duration.ofSeconds(1));
         HttpResponse<InputStream> get = client.openGet();
         try (SseEvents events = new SseEvents(get.body())) {
             Thread.sleep(2_500); // 2.5 TTLs without a POST: only the keep-alives refresh the session
             assertFalse(events.ended());
             assertEquals("still here", text(client.callTool("echo", Map.of("text", "still here"))));
         }
+    }
+
+    @Test
+    void aListeningClientThatReconnectsAfterMoreThanTheTtlKeepsItsSession() throws Exception {
+        restartWithKeepAliveAndTtl(Duration.ofMillis(100), Duration.ofSeconds(2)); // idle sweep every second
+        try (SseEvents events = new SseEvents(client.openGet().body())) {
+            Thread.sleep(3_000); // listening for longer than the TTL, sending nothing
+            assertFalse(events.ended());
+        } // the GET connection drops
+        Thread.sleep(1_200); // at least one idle sweep runs meanwhile, well inside the TTL since the last keep-alive
+        assertEquals("reconnected", text(client.callTool("echo", Map.of("text", "reconnected"))));
     }
 
     @Test
