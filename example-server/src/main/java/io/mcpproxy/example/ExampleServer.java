@@ -20,7 +20,8 @@ package io.mcpproxy.example;
  *       {@code resources/unsubscribe} (any URI), {@code prompts/list}, {@code prompts/get} (prompt
  *       {@code greeting}, argument {@code name}). Anything else: -32601.</li>
  *   <li>Every request runs on its own worker thread, so a slow one never delays the others.
- *       {@code notifications/cancelled} interrupts the request and suppresses its response.</li>
+ *       {@code notifications/cancelled} interrupts the request and suppresses its response.
+ *       {@code notifications/roots/list_changed} makes the server ask {@code roots/list} (see {@code known_roots}).</li>
  *   <li>Lines that are not JSON are logged and ignored; JSON that is not a valid JSON-RPC message gets -32600
  *       if it has a usable id, else is only logged.</li>
  * </ul>
@@ -44,6 +45,8 @@ package io.mcpproxy.example;
  *       <td>sends {@code notifications/<kind>/list_changed}; "sent"</td></tr>
  *   <tr><td>update_resource</td><td>uri</td><td>sends {@code notifications/resources/updated} if subscribed;
  *       "updated &lt;uri&gt;" or "not subscribed &lt;uri&gt;"</td></tr>
+ *   <tr><td>known_roots</td><td></td><td>the {@code roots} array (JSON) answered to the {@code roots/list} asked
+ *       after the last {@code notifications/roots/list_changed}, "none asked yet", or why it failed</td></tr>
  *   <tr><td>cancelled</td><td></td><td>JSON array of the request ids seen in {@code notifications/cancelled}</td></tr>
  *   <tr><td>garbage</td><td></td><td>writes the non-JSON line "this is not json" to stdout; "ok"</td></tr>
  *   <tr><td>pid</td><td></td><td>the process id</td></tr>

@@ -19,6 +19,8 @@ final class ServerState {
     private final AtomicBoolean initialized = new AtomicBoolean();
     private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
     private final List<JsonNode> cancelledIds = new CopyOnWriteArrayList<>();
+    /** What the last {@code roots/list} after {@code notifications/roots/list_changed} brought, or why it failed. */
+    private volatile String knownRoots = "none asked yet";
     /** Until the client calls {@code logging/setLevel} everything is sent. */
     private volatile int minimumLevel = 0;
 
@@ -45,6 +47,14 @@ final class ServerState {
 
     void recordCancelled(JsonNode requestId) {
         cancelledIds.add(requestId);
+    }
+
+    void rootsChanged(String roots) {
+        knownRoots = roots;
+    }
+
+    String knownRoots() {
+        return knownRoots;
     }
 
     /** @return every {@code requestId} seen in {@code notifications/cancelled}, in arrival order */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -173,7 +174,20 @@ final class StdioServer {
         switch (method) {
             case "notifications/initialized" -> { }
             case "notifications/cancelled" -> cancel(params.get("requestId"), params.path("reason").asText(""));
+            case "notifications/roots/list_changed" -> workers.execute(this::fetchRoots);
             default -> Log.log("ignoring notification %s", method);
+        }
+    }
+
+    /** What servers do when the client's roots changed: ask for them (on a worker: the answer comes via stdin). */
+    private void fetchRoots() {
+        try {
+            JsonNode roots = outgoing.call("roots/list", Wire.object(), Duration.ofSeconds(10)).path("roots");
+            state.rootsChanged(Wire.toJson(roots));
+        } catch (ToolFailure e) {
+            state.rootsChanged("roots/list failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

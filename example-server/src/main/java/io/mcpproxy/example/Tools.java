@@ -70,6 +70,9 @@ final class Tools {
         add("update_resource", "Sends notifications/resources/updated if the URI is subscribed.", """
                 {"type":"object","properties":{"uri":{"type":"string"}},"required":["uri"]}""",
                 this::updateResource);
+        add("known_roots", "The roots the client sent after its last notifications/roots/list_changed.", """
+                {"type":"object","properties":{}}""",
+                call -> state.knownRoots());
         add("cancelled", "Lists the request ids this server received notifications/cancelled for.", """
                 {"type":"object","properties":{}}""",
                 call -> Wire.toJson(state.cancelledIds()));

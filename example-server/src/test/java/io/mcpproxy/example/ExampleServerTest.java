@@ -74,7 +74,7 @@ class ExampleServerTest {
             assertFalse(tool.get("description").asText().isEmpty());
         }
         assertEquals(new TreeSet<>(List.of("echo", "slow", "progress", "sample", "roots", "elicit", "crash",
-                "notify_list_changed", "update_resource", "cancelled", "garbage", "pid")), names);
+                "notify_list_changed", "update_resource", "cancelled", "garbage", "pid", "known_roots")), names);
     }
 
     @Test
@@ -165,6 +165,23 @@ class ExampleServerTest {
         JsonNode failed = server.responseTo(6);
         assertTrue(failed.at("/result/isError").asBoolean());
         assertEquals("user rejected sampling", resultText(failed));
+    }
+
+    @Test
+    void aRootsChangeMakesTheServerAskForTheRoots() throws Exception {
+        server = ServerProcess.startInitialized();
+        assertEquals("none asked yet", server.callTool(1, "known_roots", "{}"));
+
+        server.send(notification("notifications/roots/list_changed", "{}"));
+        JsonNode roots = server.nextMessage();
+        assertEquals("roots/list", roots.get("method").asText(), roots::toString);
+        server.send("{\"jsonrpc\":\"2.0\",\"id\":" + roots.get("id") + ",\"result\":{\"roots\":["
+                + "{\"uri\":\"file:///a\"}]}}");
+        String known = "";
+        for (int i = 2; i < 100 && !known.startsWith("["); i++) { // the answer is stored by a worker
+            known = server.callTool(i, "known_roots", "{}");
+        }
+        assertEquals("[{\"uri\":\"file:///a\"}]", known);
     }
 
     @Test

@@ -138,6 +138,14 @@ public final class Backend implements AutoCloseable {
     private final Duration orphanPatience;
     /** Ids of requests the proxy sends on its own behalf; their responses are expected and dropped. */
     private final Set<Long> internalRequests = ConcurrentHashMap.newKeySet();
+    /**
+     * How long after a session told the server about its roots ({@code notifications/roots/list_changed}, or the
+     * {@code notifications/initialized} that opens a connection) a {@code roots/list} from the server may be the
+     * reaction to it, so that session counts as busy for it. Servers ask at once.
+     */
+    static final Duration ROOTS_NOTICE_WINDOW = Duration.ofSeconds(2);
+    /** Sessions that told the server about their roots less than {@link #ROOTS_NOTICE_WINDOW} ago. */
+    private final ConcurrentHashMap<Channel, Long> rootsNotices = new ConcurrentHashMap<>();
 
     Backend(StdioServer server, Duration requestTimeout, long maxServerMessageBytes, Duration restartInitialDelay,
             Duration restartMaxDelay, boolean restart, ScheduledExecutorService scheduler, BackendStats stats,
@@ -295,7 +303,7 @@ public final class Backend implements AutoCloseable {
             sendToServer(JsonRpc.result(request.get("id"), JsonRpc.objectNode()));
             return;
         }
-        Target target = unambiguousTarget();
+        Target target = unambiguousTarget("roots/list".equals(method));
         if (target.channel() == null) {
             stats.undeliverable.incrementAndGet();
             LOG.warn("[{}] cannot tell which client session '{}' (id {}) is for: {}; answered with an error"
@@ -362,7 +370,7 @@ public final class Backend implements AutoCloseable {
             }
             return;
         }
-        Target target = unambiguousTarget();
+        Target target = unambiguousTarget(false);
         if (target.channel() == null) {
             undeliverable(notification, target.refusal());
         } else if ("notifications/message".equals(method)
@@ -394,10 +402,13 @@ public final class Backend implements AutoCloseable {
 
     /**
      * Where a message tied to "whoever is busy" goes: the one session with requests at the server (answered ones
-     * the server still works on included), else the only open session. Anything else is refused with the reason:
-     * a guess could reach the wrong client.
+     * the server still works on included), else the only open session. For a {@code roots/list}, a session that
+     * just announced its roots counts as busy too. Anything else is refused with the reason: a guess could reach
+     * the wrong client.
+     *
+     * @param rootsList whether the message is a {@code roots/list} request
      */
-    private Target unambiguousTarget() {
+    private Target unambiguousTarget(boolean rootsList) {
         forgetStaleOrphans();
         Channel busy = null;
         Pending only = null;
@@ -420,6 +431,20 @@ public final class Backend implements AutoCloseable {
             }
             // One live request of the same session besides: the message goes on its stream, which that client
             // reads now (a GET stream is optional), and it is that client's message whichever request it is about.
+        }
+        long now = System.nanoTime();
+        for (Map.Entry<Channel, Long> notice : rootsNotices.entrySet()) {
+            Channel notifier = notice.getKey();
+            if (now - notice.getValue() >= ROOTS_NOTICE_WINDOW.toNanos() || notifier.isEnded()) {
+                rootsNotices.remove(notifier, notice.getValue());
+            } else if (!rootsList) {
+                continue; // a sampling or elicitation request is about a call, not about roots
+            } else if (busy == null) {
+                busy = notifier; // the server asks for the roots that session just announced
+            } else if (busy != notifier) {
+                return Target.refused("one session just announced its roots while another is busy: either may be"
+                        + " the one asked");
+            }
         }
         if (busy != null) {
             return busy.isEnded()
@@ -822,6 +847,7 @@ public final class Backend implements AutoCloseable {
             String method = JsonRpc.method(notification);
             if ("notifications/initialized".equals(method)) {
                 if (generation.initializedNotified.compareAndSet(false, true)) {
+                    noticeOfRoots();
                     send(notification);
                 }
                 return;
@@ -839,7 +865,15 @@ public final class Backend implements AutoCloseable {
                         "Request cancelled by the client"));
                 return;
             }
+            if ("notifications/roots/list_changed".equals(method)) {
+                noticeOfRoots();
+            }
             send(notification);
+        }
+
+        /** The server may now ask this session for its roots (see ROOTS_NOTICE_WINDOW). */
+        private void noticeOfRoots() {
+            rootsNotices.put(this, System.nanoTime());
         }
 
         /**
