@@ -8,27 +8,10 @@ import java.util.Optional;
  * {@link SessionManager#updateMetadata} meets, on every call, the race it must survive: the session ends between
  * its read and its write. Deterministic, no threads or timing involved.
  */
-final class EndingAfterLoadStorage implements SessionStorage {
-
-    private final SessionStorage delegate;
+final class EndingAfterLoadStorage extends ForwardingStorage {
 
     EndingAfterLoadStorage(SessionStorage delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public boolean createIfAbsent(Session session, Duration ttl) {
-        return delegate.createIfAbsent(session, ttl);
-    }
-
-    @Override
-    public void store(Session session, Duration ttl) {
-        delegate.store(session, ttl);
-    }
-
-    @Override
-    public boolean replace(Session session, Duration ttl) {
-        return delegate.replace(session, ttl);
+        super(delegate);
     }
 
     @Override
@@ -36,15 +19,5 @@ final class EndingAfterLoadStorage implements SessionStorage {
         Optional<Session> loaded = delegate.load(id, ttl);
         delegate.delete(id); // e.g. the client's stream closed just now
         return loaded;
-    }
-
-    @Override
-    public boolean delete(String id) {
-        return delegate.delete(id);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

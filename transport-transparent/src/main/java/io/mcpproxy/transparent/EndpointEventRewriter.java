@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -13,8 +14,10 @@ import org.eclipse.jetty.util.BufferUtil;
 
 /**
  * Watches the start of a legacy SSE stream from an upstream for its {@code endpoint} event: learns the session id
- * from the announced POST URI and, when the proxy serves the upstream under a path prefix, rewrites that URI so
- * that clients POST through the proxy. Everything after the first event passes through untouched.
+ * from the announced POST URI and rewrites that URI where the client would otherwise miss the proxy (an absolute
+ * URI naming the upstream itself; any URI when the proxy serves the upstream under a path prefix). Events before
+ * it (comments, {@code retry:}) pass on as they complete; everything after it passes through untouched, and so
+ * does a stream that announces no endpoint in its first 16 KiB.
  */
 final class EndpointEventRewriter {
 
@@ -24,47 +27,61 @@ final class EndpointEventRewriter {
     private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
 
     private final String pathPrefix;
+    private final URI upstreamStream;
     private final Consumer<String> sessionLearned;
-    /** The stream's bytes so far, held as bytes: a chunk may end inside a UTF-8 sequence. */
+    /** The stream's bytes not yet passed on, held as bytes: a chunk may end inside a UTF-8 sequence. */
     private ByteBuffer head = ByteBuffer.allocate(1024);
+    /** Bytes of the stream examined so far, passed on or held. */
+    private long examined;
     private boolean done;
 
     /**
      * @param pathPrefix     prefix the proxy serves this upstream under ("" for none)
+     * @param upstreamPath   the path (and query) the stream was requested with upstream: what a relative
+     *                       endpoint URI is resolved against
      * @param sessionLearned called with the session id of the endpoint URI
      */
-    EndpointEventRewriter(String pathPrefix, Consumer<String> sessionLearned) {
+    EndpointEventRewriter(String pathPrefix, String upstreamPath, Consumer<String> sessionLearned) {
         this.pathPrefix = pathPrefix;
+        this.upstreamStream = streamUri(upstreamPath);
         this.sessionLearned = sessionLearned;
     }
 
     /**
      * Feeds a chunk of the upstream stream.
      *
-     * @return the bytes to send to the client now (possibly empty while the first event is incomplete)
+     * @return the bytes to send to the client now (possibly empty while an event is incomplete)
      */
     ByteBuffer apply(ByteBuffer chunk) {
         if (done) {
             return chunk;
         }
+        examined += chunk.remaining();
         append(chunk.slice());
-        int end = eventEnd(head);
-        if (end < 0) {
-            return head.position() > MAX_HEAD ? release() : BufferUtil.EMPTY_BUFFER; // too long: stop looking
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int from = 0;
+        int end;
+        while (!done && (end = eventEnd(head, from)) >= 0) {
+            // The blank line is ASCII, so the event is whole UTF-8; it is decoded only to read it, and its bytes
+            // pass as they came unless its URI is rewritten.
+            String event = new String(head.array(), from, end - from, StandardCharsets.UTF_8);
+            String rewritten = rewrite(event);
+            if (rewritten == null) {
+                out.write(head.array(), from, end - from); // a comment, retry: or another event before it
+            } else {
+                out.writeBytes(rewritten.getBytes(StandardCharsets.UTF_8));
+                done = true;
+            }
+            from = end;
         }
-        // The blank line is ASCII, so the first event is whole UTF-8; it is decoded only to read it, and its
-        // bytes pass as they came unless its URI is rewritten.
-        String first = new String(head.array(), 0, end, StandardCharsets.UTF_8);
-        String rewritten = rewrite(first);
-        if (rewritten.equals(first)) {
-            return release();
+        if (done || examined > MAX_HEAD) { // found, or too long a head: stop looking
+            out.write(head.array(), from, head.position() - from);
+            done = true;
+            head = null;
+        } else {
+            compact(from);
         }
-        byte[] event = rewritten.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(event.length + head.position() - end);
-        out.put(event).put(head.array(), end, head.position() - end).flip();
-        done = true;
-        head = null;
-        return out;
+        return out.size() == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(out.toByteArray());
     }
 
     /** Whatever is still held, at the end of the stream. */
@@ -89,7 +106,18 @@ final class EndpointEventRewriter {
         return held;
     }
 
-    /** The first event, its endpoint URI (if it is the endpoint event) learned and put under the prefix. */
+    /** Drops the first {@code count} held bytes (passed on already). */
+    private void compact(int count) {
+        if (count > 0) {
+            head.flip().position(count);
+            head.compact();
+        }
+    }
+
+    /**
+     * The endpoint event with its URI learned and, where needed, rewritten to reach the upstream through the
+     * proxy; null when {@code event} is not the endpoint event.
+     */
     private String rewrite(String event) {
         List<String> lines = new ArrayList<>();
         List<String> breaks = new ArrayList<>(); // each line's own line break, kept as the upstream wrote it
@@ -104,7 +132,7 @@ final class EndpointEventRewriter {
         breaks.add("");
         if (lines.stream().noneMatch(line -> line.startsWith("event:")
                 && line.substring(6).trim().equals("endpoint"))) {
-            return event;
+            return null;
         }
         StringBuilder out = new StringBuilder(event.length() + pathPrefix.length());
         for (int i = 0; i < lines.size(); i++) {
@@ -112,8 +140,9 @@ final class EndpointEventRewriter {
             if (line.startsWith("data:")) {
                 String uri = line.substring(5).trim();
                 learn(uri);
-                if (!pathPrefix.isEmpty()) {
-                    line = "data: " + throughProxy(uri);
+                String throughProxy = throughProxy(uri);
+                if (!throughProxy.equals(uri)) {
+                    line = "data: " + throughProxy;
                 }
             }
             out.append(line).append(breaks.get(i));
@@ -130,14 +159,46 @@ final class EndpointEventRewriter {
         }
     }
 
-    /** The upstream's POST URI as the client must use it: path (and query) under the proxy's prefix. */
+    /**
+     * The upstream's POST URI as the client must use it. A relative one without a prefix reaches the proxy as it
+     * is (the client resolves it against the proxy's stream URI, whose path is the upstream's). An absolute one
+     * names the upstream, which the client must not bypass (nor may be able to reach), and under a prefix every
+     * one moves below it: those become the path (and query) on the proxy, resolved against the upstream stream.
+     */
     private String throughProxy(String uri) {
         URI parsed = parse(uri);
-        if (parsed == null || parsed.getRawPath() == null) {
+        boolean absolute = parsed != null && (parsed.isAbsolute() || parsed.getRawAuthority() != null);
+        if (parsed == null || parsed.isOpaque() || !absolute && pathPrefix.isEmpty()) {
             return uri;
         }
-        String pathAndQuery = parsed.getRawPath() + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
-        return pathPrefix + pathAndQuery;
+        String path;
+        String query;
+        if (!absolute && parsed.getRawPath().isEmpty()) {
+            // "?session_id=x": the stream's own path (RFC 3986 5.2.2; java.net.URI.resolve would cut its last segment)
+            path = upstreamStream.getRawPath();
+            query = parsed.getRawQuery() != null ? parsed.getRawQuery() : upstreamStream.getRawQuery();
+        } else {
+            URI resolved = upstreamStream.resolve(parsed);
+            path = resolved.getRawPath() == null || resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath();
+            query = resolved.getRawQuery();
+        }
+        return pathPrefix + path + (query == null ? "" : "?" + query);
+    }
+
+    /**
+     * The upstream stream's URI to resolve against: its path and query, the query dropped (then the path, then
+     * all) where java.net.URI cannot read what Jetty forwarded (a '|' in the query, say).
+     */
+    private static URI streamUri(String pathAndQuery) {
+        int question = pathAndQuery.indexOf('?');
+        String path = question < 0 ? pathAndQuery : pathAndQuery.substring(0, question);
+        for (String candidate : new String[] {pathAndQuery, path, "/"}) {
+            URI uri = parse("http://upstream" + (candidate.startsWith("/") ? "" : "/") + candidate);
+            if (uri != null) {
+                return uri;
+            }
+        }
+        throw new AssertionError("http://upstream/ is a URI");
     }
 
     /** An endpoint URI, or null for one java.net.URI cannot read: that one is left alone, nothing learned. */
@@ -149,10 +210,10 @@ final class EndpointEventRewriter {
         }
     }
 
-    /** Index just past the blank line (LF LF, CR LF CR LF or CR CR) that ends the first event, or -1. */
-    private static int eventEnd(ByteBuffer head) {
+    /** Index just past the blank line (LF LF, CR LF CR LF or CR CR) that ends the event at {@code from}, or -1. */
+    private static int eventEnd(ByteBuffer head, int from) {
         byte[] bytes = head.array();
-        for (int i = 0, end = head.position(); i + 1 < end; i++) {
+        for (int i = from, end = head.position(); i + 1 < end; i++) {
             if (bytes[i] == '\n' && bytes[i + 1] == '\n') {
                 return i + 2;
             }

@@ -49,20 +49,26 @@ final class OpenStreams {
 
     /**
      * Restarts the TTL of every session with an open stream (a load does that in the same round trip). A session
-     * that is gone (deleted through another replica) is not brought back; a storage failure is retried next round.
+     * that is gone (deleted through another replica) is not brought back. A session that fails (storage down, or
+     * one unreadable record) does not keep the others from their refresh; the next round tries it again.
      */
     void refresh() {
         Set<String> ids = new LinkedHashSet<>(sessionOfStream.values()); // several streams of one session: once
+        int failed = 0;
+        RuntimeException lastFailure = null;
         for (String id : ids) {
             try {
                 if (sessions.get(id).isEmpty()) {
                     LOG.debug("session {} of an open stream is gone from storage", SessionRegistry.abbreviate(id));
                 }
             } catch (SessionStorageException e) {
-                LOG.debug("could not refresh the TTL of session {}: {}", SessionRegistry.abbreviate(id),
-                        e.getMessage());
-                return; // storage down: the next round tries them all again
+                failed++;
+                lastFailure = e;
             }
+        }
+        if (failed > 0) {
+            LOG.warn("could not refresh the TTL of {} of {} sessions with open streams: {}", failed, ids.size(),
+                    lastFailure.getMessage());
         }
     }
 }

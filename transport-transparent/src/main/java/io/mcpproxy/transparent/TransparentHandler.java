@@ -145,16 +145,32 @@ final class TransparentHandler extends Handler.Abstract {
         return upstreams.first();
     }
 
-    /** Records a session an upstream just created (the id is the upstream's). */
-    void learned(String sessionId, URI servedBy) {
+    /**
+     * Records a session an upstream just created (the id is the upstream's).
+     *
+     * @return false when another upstream's live session has that id: this one's requests would reach that other
+     *         upstream (servers that number their sessions issue the same ids), so the exchange must fail
+     */
+    boolean learned(String sessionId, URI servedBy) {
         try {
             if (sessions.register(sessionId, Session.Type.TRANSPARENT,
-                    Map.of(Session.BACKEND_URL, servedBy.toString())).isEmpty() && !SessionManager.isValidId(sessionId)) {
+                    Map.of(Session.BACKEND_URL, servedBy.toString())).isPresent()) {
+                return true;
+            }
+            if (!SessionManager.isValidId(sessionId)) {
                 LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
+                return true;
+            }
+            Optional<String> holder = sessions.get(sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
+            if (holder.isPresent() && !holder.get().equals(servedBy.toString())) {
+                LOG.warn("upstream {} issued a session id that a live session of {} has; refused", servedBy,
+                        holder.get());
+                return false;
             }
         } catch (SessionStorageException e) {
             LOG.warn("could not record session learned from {}: {}", servedBy, e.getMessage());
         }
+        return true;
     }
 
     /** DELETE answered by the upstream: 2xx or 404 ends the session here too; 5xx keeps it. */

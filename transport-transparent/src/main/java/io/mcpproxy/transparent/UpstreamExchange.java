@@ -7,6 +7,8 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -123,24 +125,29 @@ final class UpstreamExchange {
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
             int status = serverToProxyResponse.getStatus();
             String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
-            if (status / 100 == 2 && issued != null && !issued.equals(knownSession)) {
-                handler.learned(issued, servedBy());
+            if (status / 100 == 2 && issued != null && !issued.equals(knownSession)
+                    && !handler.learned(issued, servedBy())) {
+                serverToProxyResponse.abort(new SessionIdTaken()); // nothing reached the client yet: 502
+                return;
             }
             if (knownSession != null && "DELETE".equals(clientToProxyRequest.getMethod())) {
                 handler.deleted(knownSession, status);
             }
             boolean eventStream = isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
             if (eventStream && "GET".equals(clientToProxyRequest.getMethod())) {
-                rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), id -> {
-                    handler.learned(id, servedBy());
-                    carries(id); // a legacy stream lasts as long as its session
+                rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), upstreamPathAndQuery(), id -> {
+                    if (handler.learned(id, servedBy())) {
+                        carries(id); // a legacy stream lasts as long as its session
+                    } else {
+                        serverToProxyResponse.abort(new SessionIdTaken()); // the client reconnects for another
+                    }
                 });
             }
             if (eventStream && status / 100 == 2 && knownSession != null) {
                 carries(knownSession);
             }
             proxyToClientResponse.setStatus(status);
-            copyResponseHeaders(serverToProxyResponse.getHeaders());
+            copyResponseHeaders(serverToProxyResponse.getHeaders(), rewriter[0] != null);
             if (rewriter[0] == null) {
                 unread[0] = serverToProxyResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             }
@@ -241,10 +248,14 @@ final class UpstreamExchange {
 
     private void completed(Result result, boolean requestCommitted, EndpointEventRewriter rewriter, Tail tail,
                            HeadersAhead headersAhead) {
-        if (!result.isSucceeded() && !requestCommitted && attempt == 0 && !clientGone
+        // A response, even a partial one, proves the upstream took the request (it may have answered before
+        // reading a body it refuses, then closed): such a request never goes out again.
+        boolean answered = result.getResponse().getStatus() != 0;
+        if (!result.isSucceeded() && !requestCommitted && !answered && attempt == 0 && !clientGone
                 && isClosedConnection(result.getFailure())) {
             attempt++;
             LOG.debug("pooled connection to {} was closed before the request was written; retrying once", target);
+            tail.release();
             proxyToClientResponse.getHeaders().clear();
             attempt();
             return;
@@ -253,7 +264,9 @@ final class UpstreamExchange {
         if (carriesSession) {
             handler.openStreams().closed(this);
         }
-        if (result.isSucceeded()) {
+        // An answer that arrived whole is the client's, even if sending the rest of the request body then failed
+        boolean answeredWhole = answered && result.getResponseFailure() == null;
+        if (result.isSucceeded() || answeredWhole) {
             ByteBuffer rest = rewriter != null ? rewriter.flush() : tail.data;
             Consumer<Throwable> writeFailed = failure -> {
                 tail.release();
@@ -285,10 +298,21 @@ final class UpstreamExchange {
                         error.message + " (" + servedBy() + ")"));
     }
 
-    /** 502 for an unreachable upstream, 504 for one that timed out. */
+    /** The upstream issued a session id that another upstream's live session has. */
+    private static final class SessionIdTaken extends RuntimeException {
+        SessionIdTaken() {
+            super("the upstream issued a session id another upstream's session has", null, false, false);
+        }
+    }
+
+    /** 502 for an unreachable upstream or one whose new session's id is taken, 504 for one that timed out. */
     private record JsonRpcErrorOf(int status, String reason, String message) {
         static JsonRpcErrorOf of(Throwable failure) {
             for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+                if (cause instanceof SessionIdTaken) {
+                    return new JsonRpcErrorOf(502, "session_id_taken",
+                            "The upstream MCP server issued a session id another upstream's session has");
+                }
                 if (cause instanceof TimeoutException) {
                     return new JsonRpcErrorOf(504, "upstream_timeout", "The upstream MCP server did not answer in time");
                 }
@@ -402,7 +426,8 @@ final class UpstreamExchange {
         return rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate;
     }
 
-    private void copyResponseHeaders(HttpFields serverToProxyHeaders) {
+    /** @param bodyRewritten whether the body may change length (a legacy stream's endpoint event rewritten) */
+    private void copyResponseHeaders(HttpFields serverToProxyHeaders, boolean bodyRewritten) {
         Set<String> connectionScoped = connectionTokens(serverToProxyHeaders);
         HttpFields.Mutable proxyToClientHeaders = proxyToClientResponse.getHeaders();
         for (HttpField field : serverToProxyHeaders) {
@@ -410,25 +435,22 @@ final class UpstreamExchange {
             if (HOP_BY_HOP.contains(name) || connectionScoped.contains(name)) {
                 continue;
             }
-            if (field.getHeader() == HttpHeader.CONTENT_LENGTH && rewritesBody()) {
+            if (field.getHeader() == HttpHeader.CONTENT_LENGTH && bodyRewritten) {
                 continue;
             }
             proxyToClientHeaders.add(field);
         }
     }
 
-    /** A prefixed legacy SSE stream may change length as its endpoint event is rewritten. */
-    private boolean rewritesBody() {
-        return !handler.settings().pathPrefix().isEmpty() && "GET".equals(clientToProxyRequest.getMethod());
-    }
 
+    /** The header names every {@code Connection} field lists (there may be several fields). */
     private static Set<String> connectionTokens(HttpFields headers) {
-        String connection = headers.get(HttpHeader.CONNECTION);
-        if (connection == null) {
+        List<String> connection = headers.getCSV(HttpHeader.CONNECTION, false);
+        if (connection.isEmpty()) {
             return Set.of();
         }
-        java.util.HashSet<String> tokens = new java.util.HashSet<>();
-        for (String token : connection.split(",")) {
+        Set<String> tokens = new HashSet<>();
+        for (String token : connection) {
             tokens.add(token.trim().toLowerCase(Locale.ROOT));
         }
         return tokens;

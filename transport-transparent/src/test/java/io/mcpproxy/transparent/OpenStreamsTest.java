@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.session.ForwardingStorage;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.MutableClock;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
+import io.mcpproxy.session.SessionStorage;
+import io.mcpproxy.session.SessionStorageException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -79,5 +85,42 @@ class OpenStreamsTest {
         openStreams.closed(post);
         runFor(2);
         assertTrue(sessions.storage().load(session, TTL).isPresent());
+    }
+
+    @Test
+    void oneUnreadableSessionDoesNotKeepTheOthersFromTheirRefresh() {
+        MutableClock clock = new MutableClock();
+        LocalStorage local = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).build();
+        SessionStorage unreadableOne = new ForwardingStorage(local) { // one record a newer replica wrote, say
+            @Override
+            public Optional<Session> load(String id, Duration ttl) {
+                if (id.startsWith("unreadable")) {
+                    throw new SessionStorageException("record format 9 is newer than this replica");
+                }
+                return super.load(id, ttl);
+            }
+        };
+        try (SessionManager manager = SessionManager.builder().storage(unreadableOne).clock(clock).ttl(TTL).build()) {
+            OpenStreams streams = new OpenStreams(manager);
+            List<String> readable = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String id = "readable-session-" + (100 + i);
+                manager.register(id, Session.Type.TRANSPARENT, Map.of());
+                readable.add(id);
+                streams.opened(new Object(), id);
+                if (i == 3) {
+                    manager.register("unreadable-session-1", Session.Type.TRANSPARENT, Map.of());
+                    streams.opened(new Object(), "unreadable-session-1");
+                }
+            }
+            Duration every = OpenStreams.refreshInterval(TTL);
+            for (int round = 0; round < 6; round++) { // two TTLs
+                clock.advance(every);
+                streams.refresh();
+            }
+            for (String id : readable) {
+                assertTrue(local.load(id, TTL).isPresent(), id + " kept");
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -19,8 +20,17 @@ abstract class SocketUpstream implements AutoCloseable {
     private final String name;
 
     SocketUpstream(String name) throws IOException {
+        this(name, 0);
+    }
+
+    /** @param receiveBufferSize SO_RCVBUF of accepted connections in bytes (0: the system's) */
+    SocketUpstream(String name, int receiveBufferSize) throws IOException {
         this.name = name;
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server = new ServerSocket();
+        if (receiveBufferSize > 0) {
+            server.setReceiveBufferSize(receiveBufferSize); // before bind: it applies to the accepted sockets
+        }
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     }
 
     /** Starts accepting; a subclass calls it last in its constructor, once its own fields are set. */

@@ -52,6 +52,8 @@ final class TestUpstream implements AutoCloseable {
     volatile int deleteStatus = 200;
     /** Opened by a test to let {@code /held-stream} send its event. */
     final java.util.concurrent.CountDownLatch releaseHeldEvent = new java.util.concurrent.CountDownLatch(1);
+    /** Replaces "name-session-" before the counter in the session ids this upstream issues. */
+    volatile String sessionIdStem;
     /** Appended to every session id this upstream issues (a JWT-sized id, say). */
     volatile String sessionIdSuffix = "";
     volatile long slowMillis;
@@ -180,7 +182,8 @@ final class TestUpstream implements AutoCloseable {
         String method = body.path("method").asText();
         ObjectNode result = JsonRpc.objectNode().put("servedBy", name).put("method", method);
         if ("initialize".equals(method)) {
-            String sessionId = name + "-session-" + sessions.incrementAndGet() + sessionIdSuffix;
+            String sessionId = (sessionIdStem != null ? sessionIdStem : name + "-session-") + sessions.incrementAndGet()
+                    + sessionIdSuffix;
             response.getHeaders().put("Mcp-Session-Id", sessionId);
             result.put("protocolVersion", "2025-06-18");
         }

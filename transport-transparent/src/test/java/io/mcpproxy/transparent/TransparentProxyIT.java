@@ -98,6 +98,25 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aSessionIdThatAnotherUpstreamsSessionHasIsRefusedNotShared() throws Exception {
+        a.sessionIdStem = "numbered-session-"; // servers that count their sessions issue the same ids
+        b.sessionIdStem = "numbered-session-";
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        String first = client.initialize(); // from one upstream
+        assertEquals("numbered-session-1", first);
+        String firstServer = ProxyClient.servedBy(client.post(first, "tools/list"));
+
+        HttpResponse<String> second = client.post(null, "initialize"); // the other one issues the same id
+        assertEquals(502, second.statusCode(), second.body());
+        assertEquals("session_id_taken",
+                JsonRpc.parse(second.body().getBytes()).path("error").path("data").path("reason").asText());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(firstServer, ProxyClient.servedBy(client.post(first, "tools/list")), "still its own");
+        }
+    }
+
+    @Test
     void unknownSessionsAreAnsweredWithoutAnyUpstream() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
@@ -311,10 +330,12 @@ class TransparentProxyIT {
                 "GET /not-modified-sized HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
                         + "Content-Length: 1234\r\n\r\n")));
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()));
+        TransparentProxy prefixed = proxy(TransparentProxy.builder().target(canned.uri()).pathPrefix("/up"));
         Map<String, String> lengths = Map.of("HEAD /chunked", "", "HEAD /sized", "1234",
-                "GET /not-modified", "", "GET /not-modified-sized", "1234");
+                "GET /not-modified", "", "GET /not-modified-sized", "1234", "GET /up/not-modified-sized", "1234");
         for (Map.Entry<String, String> expected : lengths.entrySet()) {
-            RawHttp.Answer answer = RawHttp.exchange(proxy.port(), expected.getKey()
+            int port = expected.getKey().contains(" /up/") ? prefixed.port() : proxy.port();
+            RawHttp.Answer answer = RawHttp.exchange(port, expected.getKey()
                     + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             String head = answer.text();
             assertTrue(head.endsWith("\r\n\r\n"), "a head and no body: " + head);
@@ -322,6 +343,20 @@ class TransparentProxyIT {
                     .map(line -> line.substring(15).trim()).findFirst().orElse("");
             assertEquals(expected.getValue(), length, expected.getKey() + ": " + head);
         }
+    }
+
+    @Test
+    void aRequestTheUpstreamAnsweredBeforeReadingItsBodyIsNeverSentTwice() throws Exception {
+        EarlyAnswerUpstream early = track(new EarlyAnswerUpstream());
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(early.uri()));
+        String call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"x\":\""
+                + "a".repeat(3_000_000) + "\"}}";
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(call)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(1, early.requestsSeen.get(), "the upstream had answered: the request is not sent again");
+        assertEquals(413, answer.statusCode(), answer.body());
+        assertEquals(EarlyAnswerUpstream.BODY, answer.body());
     }
 
     @Test
@@ -496,6 +531,7 @@ class TransparentProxyIT {
         String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}";
         String raw = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + proxy.port() + "\r\nContent-Type: application/json\r\n"
                 + "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                + "Connection: X-Second-Hop\r\nX-Second-Hop: secret too\r\n" // every Connection field counts
                 + "X-Custom: kept\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
             socket.getOutputStream().write(raw.getBytes());
@@ -504,6 +540,7 @@ class TransparentProxyIT {
         }
         org.eclipse.jetty.http.HttpFields seen = a.headersSeen.get(a.headersSeen.size() - 1);
         assertFalse(seen.contains("X-Hop"), "named in Connection: hop-by-hop");
+        assertFalse(seen.contains("X-Second-Hop"), "named in a second Connection field");
         assertFalse(seen.contains("Keep-Alive"));
         assertFalse(seen.contains("TE"));
         assertEquals("kept", seen.get("X-Custom"));
