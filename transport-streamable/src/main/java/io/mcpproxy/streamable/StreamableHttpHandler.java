@@ -175,14 +175,30 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         Backend.Channel channel = session.channel();
         List<ObjectNode> requests = new ArrayList<>();
+        JsonNode refused = null; // a response to no server request of this session
+        boolean accepted = false;
         for (ObjectNode message : messages) {
             switch (JsonRpc.Kind.of(message)) {
                 case REQUEST -> requests.add(message);
-                case NOTIFICATION -> channel.notify(message);
-                default -> channel.respond(message);
+                case NOTIFICATION -> {
+                    channel.notify(message);
+                    accepted = true;
+                }
+                default -> {
+                    if (channel.respond(message)) {
+                        accepted = true;
+                    } else {
+                        refused = message.get("id");
+                    }
+                }
             }
         }
         if (requests.isEmpty()) {
+            if (!accepted && refused != null) { // spec: 202 only for input the server accepts
+                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                        "Bad Request: no request with id " + refused + " awaits an answer from this session");
+                return;
+            }
             JsonResponses.empty(response, callback, 202);
             return;
         }

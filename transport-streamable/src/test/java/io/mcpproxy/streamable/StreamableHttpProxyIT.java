@@ -291,6 +291,15 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void aResponseToNoServerRequestOfTheSessionIsRefusedWith400() throws Exception {
+        client.initialize();
+        ObjectNode stray = JsonRpc.result(JsonRpc.MAPPER.getNodeFactory().textNode("srv-never-sent"),
+                JsonRpc.objectNode());
+        assertError(client.newPost(JsonRpc.toJson(stray)).build(), 400, -32600);
+        assertEquals(1, proxy.stats().misdirectedResponses(), "refused, counted, never sent to the server");
+    }
+
+    @Test
     void malformedRequestsGetJsonRpcErrors() throws Exception {
         client.initialize();
         assertError(client.newPost("{not json").build(), 400, -32700);
