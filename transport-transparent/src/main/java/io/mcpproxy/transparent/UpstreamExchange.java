@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -443,15 +442,25 @@ final class UpstreamExchange {
     }
 
 
-    /** The header names every {@code Connection} field lists (there may be several fields). */
+    /**
+     * The header names every {@code Connection} field lists (there may be several fields), besides those dropped
+     * anyway: nearly every response says just {@code keep-alive}, and that costs no set.
+     */
     private static Set<String> connectionTokens(HttpFields headers) {
-        List<String> connection = headers.getCSV(HttpHeader.CONNECTION, false);
-        if (connection.isEmpty()) {
-            return Set.of();
-        }
-        Set<String> tokens = new HashSet<>();
-        for (String token : connection) {
-            tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        Set<String> tokens = Set.of();
+        for (HttpField field : headers) {
+            if (field.getHeader() != HttpHeader.CONNECTION) {
+                continue;
+            }
+            for (String token : field.getValue().split(",")) {
+                String name = token.trim().toLowerCase(Locale.ROOT);
+                if (!HOP_BY_HOP.contains(name) && !name.equals("close") && !name.isEmpty()) {
+                    if (tokens.isEmpty()) {
+                        tokens = new HashSet<>();
+                    }
+                    tokens.add(name);
+                }
+            }
         }
         return tokens;
     }
