@@ -1,6 +1,7 @@
 package io.mcpproxy.session;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,6 +52,8 @@ public final class RedisStorage implements SessionStorage {
 
     /** Default key prefix; every key is {@code prefix + sessionId}. */
     public static final String DEFAULT_KEY_PREFIX = "mcp-proxy:session:";
+    /** The port of a Redis URI that names none. */
+    static final int DEFAULT_PORT = 6379;
 
     private final UnifiedJedis redis;
     private final boolean ownsClient;
@@ -130,8 +133,19 @@ public final class RedisStorage implements SessionStorage {
             dropIdleConnections();
             throw new SessionStorageException("Redis at " + address + " failed on " + command + ": " + e.getMessage(), e);
         } catch (JedisException e) {
+            if (isNoLongerPrimary(e)) {
+                // After a failover the address may name the new primary while pooled connections still reach the
+                // old one, now a replica that refuses every write (GETEX included): start over on fresh ones.
+                dropIdleConnections();
+            }
             throw new SessionStorageException("Redis at " + address + " failed on " + command + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A reply saying this connection's server cannot serve writes any more (demoted, or not yet in charge). */
+    private static boolean isNoLongerPrimary(JedisException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith("READONLY") || message.startsWith("MASTERDOWN") || message.startsWith("LOADING");
     }
 
     /**
@@ -185,12 +199,22 @@ public final class RedisStorage implements SessionStorage {
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri");
-            return uri(URI.create(uri));
+            try {
+                return uri(new URI(uri));
+            } catch (URISyntaxException malformed) { // its message would quote the URI, password and all
+                throw new IllegalArgumentException("not a Redis URI (redis://host:port[/db] or rediss://...): "
+                        + redact(uri) + " (" + malformed.getReason() + " at index " + malformed.getIndex() + ")");
+            }
         }
 
         /** See {@link #uri(String)}. */
         public Builder uri(URI uri) {
             Objects.requireNonNull(uri, "uri");
+            if (uri.getPort() == -1 && uri.getHost() != null) { // the port is optional, as with redis-cli -u
+                uri = URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + ":" + DEFAULT_PORT
+                        + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            }
             if (!JedisURIHelper.isValid(uri)) {
                 throw new IllegalArgumentException("not a Redis URI (redis://host:port[/db] or rediss://...): "
                         + redactUri(uri));
@@ -296,6 +320,11 @@ public final class RedisStorage implements SessionStorage {
          *
          * @throws SessionStorageException naming the address when Redis does not answer
          */
+        /** host:port as configured so far. */
+        String address() {
+            return host + ":" + port;
+        }
+
         public RedisStorage build() {
             boolean owns = client == null;
             String address = owns ? (tls ? "rediss://" : "redis://") + host + ":" + port + "/" + database
@@ -359,7 +388,16 @@ public final class RedisStorage implements SessionStorage {
         }
 
         private static String redactUri(URI uri) {
-            return uri.getUserInfo() == null ? uri.toString() : uri.toString().replace(uri.getRawUserInfo(), "***");
+            return redact(uri.toString());
+        }
+
+        /** The URI text with whatever stands between "://" and the last '@' before the host replaced by ***. */
+        private static String redact(String uri) {
+            int scheme = uri.indexOf("://");
+            int start = scheme < 0 ? 0 : scheme + 3;
+            int slash = uri.indexOf('/', start);
+            int at = uri.lastIndexOf('@', slash < 0 ? uri.length() : slash);
+            return at < start ? uri : uri.substring(0, start) + "***" + uri.substring(at);
         }
     }
 }

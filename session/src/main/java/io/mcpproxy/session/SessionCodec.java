@@ -52,6 +52,9 @@ final class SessionCodec {
         } catch (JsonProcessingException e) {
             throw new SessionStorageException("corrupt session record: " + e.getOriginalMessage(), e);
         }
+        if (stored == null) { // the JSON literal null
+            throw new SessionStorageException("corrupt session record: null");
+        }
         if (stored.v() == null) {
             throw new SessionStorageException("corrupt session record: no format version field 'v'");
         }

@@ -246,6 +246,42 @@ class RedisStorageIT {
     }
 
     @Test
+    void afterAFailoverLeftItAReplicaThePoolStartsOverOnFreshConnections() throws Exception {
+        String id = freshId();
+        storage.createIfAbsent(session(id), TTL);
+        raw.replicaof("127.0.0.1", 1); // demoted: a replica (of a primary that does not exist), read-only
+        try {
+            SessionStorageException readOnly = assertThrows(SessionStorageException.class, () -> storage.load(id, TTL));
+            assertTrue(readOnly.getMessage().contains("READONLY"), readOnly.getMessage());
+            // The pooled connection that met the replica is closed: the next borrow connects anew (after a real
+            // failover, to whatever the address names now) instead of asking the old primary again and again.
+            Await.until(() -> raw.clientList().lines().noneMatch(line -> line.contains("cmd=getex")),
+                    Duration.ofSeconds(5));
+            assertEquals(List.of(), raw.clientList().lines().filter(line -> line.contains("cmd=getex")).toList());
+        } finally {
+            raw.replicaofNoOne();
+        }
+        assertTrue(storage.load(id, TTL).isPresent(), "works on a fresh connection");
+    }
+
+    @Test
+    void aUriItCannotReadIsRefusedWithoutShowingThePassword() {
+        IllegalArgumentException spaced = assertThrows(IllegalArgumentException.class,
+                () -> RedisStorage.builder().uri("redis://:se cret@127.0.0.1:6390"));
+        assertFalse(spaced.getMessage().contains("se cret"), spaced.getMessage());
+        IllegalArgumentException hashed = assertThrows(IllegalArgumentException.class,
+                () -> RedisStorage.builder().uri("redis://:sec#ret@127.0.0.1:6390"));
+        assertFalse(hashed.getMessage().contains("sec#ret") || hashed.getMessage().contains("sec"),
+                hashed.getMessage());
+    }
+
+    @Test
+    void theUriPortIsOptional() {
+        assertEquals("10.1.2.3:6379", RedisStorage.builder().uri("redis://10.1.2.3/2").address());
+        assertEquals("10.1.2.3:6380", RedisStorage.builder().uri("redis://u:p@10.1.2.3:6380").address());
+    }
+
+    @Test
     void constructionFailsFastNamingTheAddressWhenNothingListens() throws Exception {
         int closedPort;
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

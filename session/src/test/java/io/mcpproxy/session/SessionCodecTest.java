@@ -43,6 +43,7 @@ class SessionCodecTest {
         assertMessage("{\"v\":1,\"id\":\"x\",\"type\":\"carrier-pigeon\",\"created\":5,\"accessed\":6}",
                 "unknown session type");
         assertMessage("{\"v\":1,\"type\":\"sse\",\"created\":5,\"accessed\":6}", "required");
+        assertMessage("null", "corrupt session record");
     }
 
     private static void assertMessage(String json, String expected) {
