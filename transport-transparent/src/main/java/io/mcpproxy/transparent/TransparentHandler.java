@@ -150,25 +150,23 @@ final class TransparentHandler extends Handler.Abstract {
      *
      * @return false when another upstream's live session has that id: this one's requests would reach that other
      *         upstream (servers that number their sessions issue the same ids), so the exchange must fail
+     * @throws SessionStorageException when the storage fails: the client must not get an id every later request
+     *         of which would be answered "Session not found"
      */
     boolean learned(String sessionId, URI servedBy) {
-        try {
-            if (sessions.register(sessionId, Session.Type.TRANSPARENT,
-                    Map.of(Session.BACKEND_URL, servedBy.toString())).isPresent()) {
-                return true;
-            }
-            if (!SessionManager.isValidId(sessionId)) {
-                LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
-                return true;
-            }
-            Optional<String> holder = sessions.get(sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
-            if (holder.isPresent() && !holder.get().equals(servedBy.toString())) {
-                LOG.warn("upstream {} issued a session id that a live session of {} has; refused", servedBy,
-                        holder.get());
-                return false;
-            }
-        } catch (SessionStorageException e) {
-            LOG.warn("could not record session learned from {}: {}", servedBy, e.getMessage());
+        if (sessions.register(sessionId, Session.Type.TRANSPARENT,
+                Map.of(Session.BACKEND_URL, servedBy.toString())).isPresent()) {
+            return true;
+        }
+        if (!SessionManager.isValidId(sessionId)) {
+            LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
+            return true;
+        }
+        Optional<String> holder = sessions.get(sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
+        if (holder.isPresent() && !holder.get().equals(servedBy.toString())) {
+            LOG.warn("upstream {} issued a session id that a live session of {} has; refused", servedBy,
+                    holder.get());
+            return false;
         }
         return true;
     }

@@ -1,7 +1,9 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.core.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.session.SessionStorageException;
 import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -84,6 +86,20 @@ final class UpstreamExchange {
         attempt();
     }
 
+    /**
+     * Records the session the upstream just issued; null when done, else why this exchange must fail instead of
+     * handing the client an id that no later request could use.
+     */
+    private Throwable learn(String sessionId) {
+        try {
+            return handler.learned(sessionId, servedBy()) ? null : new SessionIdTaken();
+        } catch (SessionStorageException e) {
+            LOG.warn("could not record the session {} learned from {}: {}", SessionRegistry.abbreviate(sessionId),
+                    target, e.getMessage());
+            return e;
+        }
+    }
+
     /** This exchange is an open event stream of {@code sessionId}: the session's TTL is kept fresh meanwhile. */
     private void carries(String sessionId) {
         carriesSession = true;
@@ -124,10 +140,12 @@ final class UpstreamExchange {
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
             int status = serverToProxyResponse.getStatus();
             String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
-            if (status / 100 == 2 && issued != null && !issued.equals(knownSession)
-                    && !handler.learned(issued, servedBy())) {
-                serverToProxyResponse.abort(new SessionIdTaken()); // nothing reached the client yet: 502
-                return;
+            if (status / 100 == 2 && issued != null && !issued.equals(knownSession)) {
+                Throwable unlearned = learn(issued);
+                if (unlearned != null) {
+                    serverToProxyResponse.abort(unlearned); // nothing reached the client yet: 502 or 503
+                    return;
+                }
             }
             if (knownSession != null && "DELETE".equals(clientToProxyRequest.getMethod())) {
                 handler.deleted(knownSession, status);
@@ -135,10 +153,11 @@ final class UpstreamExchange {
             boolean eventStream = isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
             if (eventStream && "GET".equals(clientToProxyRequest.getMethod())) {
                 rewriter[0] = new EndpointEventRewriter(settings.pathPrefix(), upstreamPathAndQuery(), id -> {
-                    if (handler.learned(id, servedBy())) {
+                    Throwable unlearned = learn(id);
+                    if (unlearned == null) {
                         carries(id); // a legacy stream lasts as long as its session
                     } else {
-                        serverToProxyResponse.abort(new SessionIdTaken()); // the client reconnects for another
+                        serverToProxyResponse.abort(unlearned); // the stream ends; the client reconnects
                     }
                 });
             }
@@ -290,6 +309,12 @@ final class UpstreamExchange {
             return;
         }
         proxyToClientResponse.getHeaders().clear();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SessionStorageException) { // the session could not be recorded
+                JsonResponses.storageUnavailable(proxyToClientResponse, callback, TransparentHandler.idOf(body));
+                return;
+            }
+        }
         JsonRpcErrorOf error = JsonRpcErrorOf.of(failure);
         LOG.info("upstream {} {}: {}", target, error.reason, failure.toString());
         JsonResponses.write(proxyToClientResponse, callback, error.status,

@@ -12,7 +12,10 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.ResponseHead;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
+import io.mcpproxy.session.ForwardingStorage;
+import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
+import io.mcpproxy.session.SessionStorageException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +118,32 @@ class TransparentProxyIT {
         for (int i = 0; i < 3; i++) {
             assertEquals(firstServer, ProxyClient.servedBy(client.post(first, "tools/list")), "still its own");
         }
+    }
+
+    @Test
+    void aSessionTheStorageCouldNotRecordIs503NotAnIdThatLeadsNowhere() throws Exception {
+        LocalStorage local = track(LocalStorage.create());
+        AtomicBoolean storageDown = new AtomicBoolean(true);
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri())
+                .withSessionStorage(new ForwardingStorage(local) {
+                    @Override
+                    public boolean createIfAbsent(Session session, Duration ttl) {
+                        if (storageDown.get()) {
+                            throw new SessionStorageException("Redis at 127.0.0.1:1 failed on SET: refused");
+                        }
+                        return super.createIfAbsent(session, ttl);
+                    }
+                }));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        HttpResponse<String> refused = client.post(null, "initialize");
+        assertEquals(503, refused.statusCode(), refused.body());
+        assertEquals("storage_unavailable",
+                JsonRpc.parse(refused.body().getBytes()).path("error").path("data").path("reason").asText());
+        assertTrue(refused.headers().firstValue("Mcp-Session-Id").isEmpty(), "no id that no request could use");
+
+        storageDown.set(false);
+        String session = client.initialize(); // the client retries once storage is back
+        assertEquals(200, client.post(session, "tools/list").statusCode());
     }
 
     @Test
