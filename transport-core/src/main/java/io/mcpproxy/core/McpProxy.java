@@ -56,6 +56,12 @@ public final class McpProxy implements AutoCloseable {
     private final String serverDescription;
     private final Duration drainTimeout;
 
+    /** The keep-alive interval in effect: as configured, or a third of the session TTL when that is shorter. */
+    private static Duration keepAliveInterval(AbstractBuilder<?> builder) {
+        Duration thirdOfTtl = builder.sessionTtl.dividedBy(3);
+        return builder.keepAliveInterval.compareTo(thirdOfTtl) <= 0 ? builder.keepAliveInterval : thirdOfTtl;
+    }
+
     private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
         this.serverDescription = builder.server.toString();
         this.drainTimeout = builder.drainTimeout;
@@ -85,7 +91,7 @@ public final class McpProxy implements AutoCloseable {
                 HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
         this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler,
-                builder.maxBodyBytes, builder.keepAliveInterval, builder.maxQueuedEvents, builder.maxQueuedBytes,
+                builder.maxBodyBytes, keepAliveInterval(builder), builder.maxQueuedEvents, builder.maxQueuedBytes,
                 builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(), builder.replayBytes());
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
@@ -350,7 +356,11 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Interval of SSE keep-alive comments. Default 15 s. */
+        /**
+         * Interval of SSE keep-alive comments, which also restart the TTL of sessions whose clients listen. Default
+         * 15 s; never more than a third of {@link #sessionTtl} (a shorter TTL shortens it), so that a listening
+         * client's session is refreshed before it expires.
+         */
         public B keepAliveInterval(Duration interval) {
             Objects.requireNonNull(interval, "keepAliveInterval");
             if (interval.toMillis() < 10) {

@@ -57,7 +57,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.guard = context.guard();
-        this.local = new SessionRegistry<>(context, LocalSession::close);
+        this.local = new SessionRegistry<>(context, Session.Type.STREAMABLE, LocalSession::close);
         this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
         this.replay = new ReplayBuffer.Settings(context.resumeWindow().toNanos(), context.maxReplayEvents(),
                 context.maxReplayBytes(), System::nanoTime);
@@ -359,13 +359,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     /**
      * Keep-alive comments on every connected stream, GET and POST (a long tool call's stream stays open through
-     * proxies and NATs, and a connection that died unnoticed is found); a session whose GET stream is connected also
-     * gets its TTL refreshed in storage (a client that only listens keeps its session), and a session the storage
-     * no longer has ends here too.
+     * proxies and NATs, and a connection that died unnoticed is found); a session whose GET stream is connected, or
+     * that waits for answers, also gets its TTL refreshed in storage (a client that only listens, or whose tool call
+     * outlasts the TTL, keeps its session), and a session the storage no longer has ends here too.
      */
     private void keepAlive() {
         for (LocalSession session : local.all()) {
-            if (session.keepAlive()) { // a client that listens keeps its session
+            boolean listening = session.keepAlive();
+            if (listening || session.channel().inFlight() > 0) { // a client that listens or waits keeps its session
                 local.refreshLater(session.id(), session);
             }
         }
@@ -377,7 +378,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         for (LocalSession session : local.all()) {
             if (!session.isListening() && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
                 LOG.debug("session {} expired", SessionRegistry.abbreviate(session.id()));
-                endLocally(session);
+                local.remove(session.id(), session);
+                session.close();
+                local.forgetLater(session.id()); // a storage call: not on the timer thread that sends keep-alives
             }
         }
     }

@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -254,6 +256,32 @@ class StreamableHttpProxyIT {
             assertFalse(events.ended());
             assertEquals("still here", text(client.callTool("echo", Map.of("text", "still here"))));
         }
+    }
+
+    @Test
+    void aTtlShorterThanTheKeepAliveIntervalStillKeepsAListeningClientsSession() throws Exception {
+        restartWithKeepAliveAndTtl(Duration.ofSeconds(15), Duration.ofSeconds(1)); // keep-alives every 333 ms then
+        try (SseEvents events = new SseEvents(client.openGet().body())) {
+            Thread.sleep(2_500);
+            assertFalse(events.ended());
+            assertEquals("still here", text(client.callTool("echo", Map.of("text", "still here"))));
+        }
+    }
+
+    @Test
+    void aCallThatOutlastsTheTtlKeepsItsSession() throws Exception {
+        restartWithKeepAliveAndTtl(Duration.ofMillis(200), Duration.ofSeconds(1));
+        CompletableFuture<ObjectNode> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.callTool("slow", Map.of("ms", 2_500));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1_800); // no other request meanwhile
+        assertEquals("meanwhile", text(client.callTool("echo", Map.of("text", "meanwhile"))));
+        assertTrue(text(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS)).startsWith("slept"),
+                "the long call was answered");
     }
 
     @Test
