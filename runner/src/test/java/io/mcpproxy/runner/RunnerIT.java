@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The runner as a real process: prints its URL, serves, drains on SIGTERM and exits 0. */
@@ -74,6 +76,39 @@ class RunnerIT {
         assertTrue(drained.body().contains("slept 1000 ms"), "in-flight request finished: " + drained.body());
         assertTrue(runner.waitFor(15, TimeUnit.SECONDS), "runner exited");
         assertEquals(0, runner.exitValue());
+    }
+
+    @Test
+    void ctrlCInATerminalDrainsLikeSigtermAndDoesNotKillTheServerFirst() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "needs setsid (Linux)");
+        // The runner leads a process group of its own, as a shell's foreground job does; Ctrl-C signals that group
+        List<String> command = new ArrayList<>(List.of("/usr/bin/setsid"));
+        command.addAll(java(Main.class.getName(), "streamable", "--port", "0", "--"));
+        command.addAll(java(Main.class.getName(), "example-server"));
+        runner = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(runner.getInputStream(), StandardCharsets.UTF_8));
+        URI uri = URI.create(CompletableFuture.supplyAsync(() -> {
+            try {
+                return stdout.readLine();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(30, TimeUnit.SECONDS));
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> init = http.send(post(uri, null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+                + "\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"), HttpResponse.BodyHandlers.ofString());
+        String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+        CompletableFuture<HttpResponse<String>> slow = http.sendAsync(post(uri, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\","
+                        + "\"arguments\":{\"ms\":1000}}}"), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        Process ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + runner.pid()).inheritIO().start();
+        assertEquals(0, ctrlC.waitFor());
+
+        HttpResponse<String> drained = slow.get(10, TimeUnit.SECONDS);
+        assertTrue(drained.body().contains("slept 1000 ms"), "in-flight request finished: " + drained.body());
+        assertTrue(runner.waitFor(15, TimeUnit.SECONDS), "runner exited");
     }
 
     @Test

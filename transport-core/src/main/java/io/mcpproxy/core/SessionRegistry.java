@@ -36,15 +36,19 @@ public final class SessionRegistry<S> {
     }
 
     private final ProxyContext context;
+    private final Session.Type type;
     private final Consumer<S> close;
     private final ConcurrentHashMap<String, S> held = new ConcurrentHashMap<>();
 
     /**
+     * @param type  the transport's sessions: a session of another transport (one proxy may serve several) is not
+     *              this registry's to serve, nor to end
      * @param close ends held state whose session the storage no longer has (expired there, deleted through another
      *              replica, storage flushed): its stream, its server channel, a per-session process
      */
-    public SessionRegistry(ProxyContext context, Consumer<S> close) {
+    public SessionRegistry(ProxyContext context, Session.Type type, Consumer<S> close) {
         this.context = context;
+        this.type = type;
         this.close = close;
     }
 
@@ -65,6 +69,9 @@ public final class SessionRegistry<S> {
         }
         if (session != null && !ended.test(session)) {
             return new Lookup.Here<>(session);
+        }
+        if (stored.get().type() != type) {
+            return new Lookup.Missing<>(); // another transport's session, named at the wrong endpoint: left alone
         }
         String owner = stored.get().metadata(Session.OWNER).orElse(context.replicaId());
         if (!owner.equals(context.replicaId())) {

@@ -42,7 +42,7 @@ final class SseHandler extends Handler.Abstract {
     SseHandler(SseTransport.Settings settings, ProxyContext context) {
         this.settings = settings;
         this.context = context;
-        this.local = new SessionRegistry<>(context, SseSession::close);
+        this.local = new SessionRegistry<>(context, Session.Type.SSE, SseSession::close);
         Duration keepAlive = context.keepAliveInterval();
         Periodic.every(context.scheduler(), "SSE keep-alive round", keepAlive, keepAlive, this::keepAlive);
     }
@@ -91,7 +91,8 @@ final class SseHandler extends Handler.Abstract {
     // ---- GET: the session's stream ----------------------------------------------------------------------------
 
     private void openStream(Request request, Response response, Callback callback) {
-        if (!JsonRpcPost.accepts(request, "text/event-stream")) {
+        // No Accept header accepts anything (RFC 9110 12.5.1); one that rules out event streams gets 406
+        if (request.getHeaders().contains(HttpHeader.ACCEPT) && !JsonRpcPost.accepts(request, "text/event-stream")) {
             JsonResponses.error(response, callback, 406, null, JsonRpc.INVALID_REQUEST,
                     "Not Acceptable: GET needs Accept: text/event-stream");
             return;
@@ -108,12 +109,13 @@ final class SseHandler extends Handler.Abstract {
         }
         SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
                 "SSE stream of session " + SessionRegistry.abbreviate(created.id()));
+        // Queued before the session can route anything to the stream: the endpoint event is always the first
+        stream.send(null, "endpoint", endpointUri(request, created.id()));
         session.attach(stream);
         local.put(created.id(), session);
         stream.onClose(() -> clientGone(session));
         stream.abortOnFailureOf(request);
         request.addIdleTimeoutListener(timeout -> false); // keep-alives, not the idle timeout, watch the stream
-        stream.send(null, "endpoint", endpointUri(request, created.id()));
     }
 
     /** The POST URI announced in the {@code endpoint} event. */
@@ -208,6 +210,8 @@ final class SseHandler extends Handler.Abstract {
             return;
         }
         SseSession session = here.session();
+        boolean accepted = false;
+        JsonNode refused = null; // a response to no server request of this session
         for (ObjectNode message : messages) {
             switch (JsonRpc.Kind.of(message)) {
                 case REQUEST -> {
@@ -216,10 +220,25 @@ final class SseHandler extends Handler.Abstract {
                     } else {
                         session.channel().request(message, session);
                     }
+                    accepted = true;
                 }
-                case NOTIFICATION -> session.channel().notify(message);
-                default -> session.channel().respond(message);
+                case NOTIFICATION -> {
+                    session.channel().notify(message);
+                    accepted = true;
+                }
+                default -> {
+                    if (session.channel().respond(message)) {
+                        accepted = true;
+                    } else {
+                        refused = message.get("id");
+                    }
+                }
             }
+        }
+        if (!accepted && refused != null) { // 202 only for input the server accepts
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                    "Bad Request: no request with id " + refused + " awaits an answer from this session");
+            return;
         }
         JsonResponses.empty(response, callback, 202);
     }

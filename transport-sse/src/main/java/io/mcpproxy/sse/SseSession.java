@@ -79,12 +79,15 @@ final class SseSession implements Backend.Listener, Backend.Exchange {
         onEnded.accept(this);
     }
 
-    /** Ends the stream and the channel (client gone, expiry, shutdown). */
+    /**
+     * Ends the channel, then the stream (client gone, expiry, shutdown): closing the channel answers the requests
+     * still in flight, and those answers go out on the stream before it ends.
+     */
     void close() {
-        closeStream();
         Backend.Channel current = channel;
         if (current != null) {
             current.close();
         }
+        closeStream();
     }
 }

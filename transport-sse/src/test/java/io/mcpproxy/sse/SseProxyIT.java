@@ -140,6 +140,37 @@ class SseProxyIT {
         }
     }
 
+    @Test
+    void aPostOfNothingButAnAnswerNobodyAskedForIs400AndAGetWithoutAcceptOpensAStream() throws Exception {
+        start(SseProxy.builder());
+        try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
+            client.initialize();
+            assertError(client.post("{\"jsonrpc\":\"2.0\",\"id\":\"srv-999\",\"result\":{}}"), 400, -32600);
+            assertEquals(1, proxy.stats().misdirectedResponses());
+        }
+        HttpResponse<InputStream> noAccept = http.send(HttpRequest.newBuilder(proxy.uri()).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream()); // no Accept header accepts anything (RFC 9110)
+        try (SseEvents events = new SseEvents(noAccept.body())) {
+            assertEquals(200, noAccept.statusCode());
+            assertEquals("endpoint", events.next(WAIT).name());
+        }
+    }
+
+    @Test
+    void closingTheProxyPastItsDrainTimeoutStillAnswersTheCallsInFlight() throws Exception {
+        start(SseProxy.builder().drainTimeout(Duration.ofMillis(300)));
+        try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
+            client.initialize();
+            ObjectNode slow = client.request("tools/call", toolCall("slow", Map.of("ms", 10_000)));
+            assertEquals(202, client.post(slow).statusCode());
+            Await.until(() -> proxy.backends().inFlight() == 1, WAIT);
+            proxy.close(); // the call is still running when the drain time is up
+            ObjectNode answer = client.events.nextMessage(WAIT);
+            assertEquals(slow.get("id").asLong(), answer.path("id").asLong(), answer.toString());
+            assertTrue(answer.has("error"), "answered with an error, not dropped: " + answer);
+        }
+    }
+
     private static void assertError(HttpResponse<String> response, int status, int code) {
         assertEquals(status, response.statusCode(), response.body());
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));

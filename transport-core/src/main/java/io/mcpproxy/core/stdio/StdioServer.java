@@ -3,12 +3,14 @@ package io.mcpproxy.core.stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * How to reach an MCP server over stdio: a command the proxy spawns (and may respawn), or a stdin/stdout pair
@@ -64,6 +66,10 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
 
     /** A spawned process. */
     public static final class Command extends StdioServer {
+
+        /** {@code setsid} (util-linux), or null where there is none. */
+        private static final String SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+                .filter(path -> Files.isExecutable(Path.of(path))).findFirst().orElse(null);
         private final List<String> commandLine;
         private final Map<String, String> environment;
         private final Path directory;
@@ -99,6 +105,21 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
             return commandLine;
         }
 
+        /**
+         * The command started in a session of its own where {@code setsid} exists (Linux): a terminal's Ctrl-C goes
+         * to the whole foreground process group, and would kill the server at once, failing the requests the proxy
+         * is about to drain. Out of the group, only the proxy gets the signal; it drains, then stops the server by
+         * closing its stdin. {@code setsid} replaces itself with the server (no extra process, same pid).
+         */
+        private static List<String> inOwnSession(List<String> commandLine) {
+            List<String> command = new ArrayList<>(commandLine.size() + 1);
+            if (SETSID != null) {
+                command.add(SETSID);
+            }
+            command.addAll(commandLine);
+            return command;
+        }
+
         @Override
         public boolean restartable() {
             return true;
@@ -106,7 +127,7 @@ public abstract sealed class StdioServer permits StdioServer.Command, StdioServe
 
         @Override
         public StdioConnection connect(StdioConnection.Listener listener, long maxMessageBytes) throws IOException {
-            ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(commandLine));
+            ProcessBuilder builder = new ProcessBuilder(inOwnSession(commandLine));
             builder.environment().putAll(environment);
             if (directory != null) {
                 builder.directory(directory.toFile());
