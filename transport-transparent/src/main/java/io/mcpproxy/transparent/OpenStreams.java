@@ -12,11 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sessions whose event streams are open through this replica. A client that only listens (a Streamable GET
- * stream, a legacy {@code /sse} stream) sends no request that would restart its session's TTL; without this its
- * session would expire in storage while the stream is open, and its next request would get "Session not found"
- * although the upstream still serves it. {@link #refresh} restarts the TTL of each such session, a few times per
- * TTL.
+ * The sessions with an exchange open through this replica: an event stream (a Streamable GET stream, a legacy
+ * {@code /sse} stream) or a request still waiting for its answer. A client that only listens, or waits for a long
+ * tool call, sends no request that would restart its session's TTL; without this its session would expire in
+ * storage meanwhile, and its next request would get "Session not found" although the upstream still serves it.
+ * {@link #refresh} restarts the TTL of each such session, a few times per TTL.
  */
 final class OpenStreams {
 

@@ -83,6 +83,9 @@ final class UpstreamExchange {
         clientToProxyRequest.addFailureListener(this::clientLeft);
         clientDisconnectWatch = ClientDisconnectWatch.start(clientToProxyRequest,
                 () -> clientLeft(new EofException("client closed its connection")));
+        if (knownSession != null) {
+            carries(knownSession); // a session with a request in flight is in use, however long the answer takes
+        }
         attempt();
     }
 
@@ -100,7 +103,7 @@ final class UpstreamExchange {
         }
     }
 
-    /** This exchange is an open event stream of {@code sessionId}: the session's TTL is kept fresh meanwhile. */
+    /** This exchange is open for {@code sessionId}: the session's TTL is kept fresh meanwhile. */
     private void carries(String sessionId) {
         carriesSession = true;
         handler.openStreams().opened(this, sessionId);
@@ -160,9 +163,6 @@ final class UpstreamExchange {
                         serverToProxyResponse.abort(unlearned); // the stream ends; the client reconnects
                     }
                 });
-            }
-            if (eventStream && status / 100 == 2 && knownSession != null) {
-                carries(knownSession);
             }
             proxyToClientResponse.setStatus(status);
             copyResponseHeaders(serverToProxyResponse.getHeaders(), rewriter[0] != null);

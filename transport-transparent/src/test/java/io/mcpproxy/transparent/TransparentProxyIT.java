@@ -539,6 +539,25 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aClientWaitingForAnAnswerLongerThanTheTtlKeepsItsSession() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1)));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+        String session = client.initialize();
+        a.slowMillis = 2_500; // every POST from now on: a long tool call
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> longCall =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return client.post(session, "tools/call");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Thread.sleep(1_500); // past the TTL, no other request
+        assertEquals(200, client.post(session, "tools/list").statusCode(), "the session is still there");
+        assertEquals(200, longCall.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+    }
+
+    @Test
     void aTargetThatFailsItsHealthProbeGetsNoNewSessions() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
