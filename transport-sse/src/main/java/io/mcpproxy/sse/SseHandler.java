@@ -109,10 +109,8 @@ final class SseHandler extends Handler.Abstract {
         }
         SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
                 "SSE stream of session " + SessionRegistry.abbreviate(created.id()));
-        // Queued before the session can route anything to the stream: the endpoint event is always the first
-        stream.send(null, "endpoint", endpointUri(request, created.id()));
-        session.attach(stream);
-        local.put(created.id(), session);
+        local.put(created.id(), session); // held before the client can learn the id: its first POST finds it
+        session.open(stream, endpointUri(request, created.id()));
         stream.onClose(() -> clientGone(session));
         stream.abortOnFailureOf(request);
         request.addIdleTimeoutListener(timeout -> false); // keep-alives, not the idle timeout, watch the stream
@@ -236,8 +234,7 @@ final class SseHandler extends Handler.Abstract {
             }
         }
         if (!accepted && refused != null) { // 202 only for input the server accepts
-            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                    "Bad Request: no request with id " + refused + " awaits an answer from this session");
+            JsonResponses.answerNobodyAwaits(response, callback, refused);
             return;
         }
         JsonResponses.empty(response, callback, 202);

@@ -22,8 +22,13 @@ final class SseSession implements Backend.Listener, Backend.Exchange {
         this.onEnded = onEnded;
     }
 
-    void attach(SseStream stream) {
+    /**
+     * Carries the session on {@code stream}, whose first event is the {@code endpoint} event: under the lock
+     * {@link #deliver} takes, so that no server message can come before it.
+     */
+    synchronized void open(SseStream stream, String endpointUri) {
         this.stream = stream;
+        stream.send(null, "endpoint", endpointUri);
     }
 
     String id() {
@@ -57,7 +62,7 @@ final class SseSession implements Backend.Listener, Backend.Exchange {
 
     /** Unrelated server messages, and (as the exchange of every request) related ones and responses. */
     @Override
-    public boolean deliver(ObjectNode message) {
+    public synchronized boolean deliver(ObjectNode message) {
         SseStream current = stream;
         return current != null && current.send(null, "message", JsonRpc.toJson(message));
     }

@@ -194,9 +194,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             }
         }
         if (requests.isEmpty()) {
-            if (!accepted && refused != null) { // spec: 202 only for input the server accepts
-                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                        "Bad Request: no request with id " + refused + " awaits an answer from this session");
+            if (!accepted && refused != null) { // 202 only for input the server accepts
+                JsonResponses.answerNobodyAwaits(response, callback, refused);
                 return;
             }
             JsonResponses.empty(response, callback, 202);

@@ -49,6 +49,15 @@ public final class JsonResponses {
         unavailable(response, callback, id, "storage_unavailable", "Session storage is unavailable; retry shortly", 1);
     }
 
+    /**
+     * 400 for a POST whose only content is a client's answer to a server request that this session never received
+     * (refused and counted by the backend): 202 means accepted, and nothing was.
+     */
+    public static void answerNobodyAwaits(Response response, Callback callback, JsonNode answerId) {
+        error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                "Bad Request: no request with id " + answerId + " awaits an answer from this session");
+    }
+
     /** An empty response (202, 204). */
     public static void empty(Response response, Callback callback, int status) {
         response.setStatus(status);
