@@ -107,7 +107,8 @@ public final class JsonRpcPost {
 
     /**
      * Answers 413. A client still sending its body would otherwise meet a closed connection instead of the answer,
-     * so a body of declared, moderate size is read and discarded first; a larger or unsized one is cut off.
+     * so the body is read and discarded first: one of declared size up to 16 MiB whole, an unsized (chunked) one up
+     * to 16 MiB more; a larger one is cut off.
      */
     public static void tooLarge(Request request, Response response, Callback callback, long maxBytes) {
         rejectUnread(request, response, callback, 413, JsonRpc.INVALID_REQUEST,
@@ -136,9 +137,39 @@ public final class JsonRpcPost {
         long declared = request.getLength();
         if (declared > 0 && declared <= MAX_DRAINED_BYTES) {
             Content.Source.consumeAll(request, Callback.from(answer, failure -> answer.run()));
+        } else if (declared < 0) {
+            drainThen(request, MAX_DRAINED_BYTES, answer); // unsized (chunked): read on within the same bound
         } else {
             answer.run();
         }
+    }
+
+    /**
+     * Reads and discards {@code source} to its end, or until {@code budget} bytes are gone, then runs {@code then}.
+     * A connection closed with request bytes unread is reset, and a client still sending then loses the answer.
+     */
+    private static void drainThen(Content.Source source, long budget, Runnable then) {
+        new Runnable() {
+            private long left = budget;
+
+            @Override
+            public void run() {
+                while (true) {
+                    Content.Chunk chunk = source.read();
+                    if (chunk == null) {
+                        source.demand(this);
+                        return;
+                    }
+                    boolean done = chunk.isLast() || Content.Chunk.isFailure(chunk);
+                    left -= chunk.remaining();
+                    chunk.release();
+                    if (done || left < 0) {
+                        then.run();
+                        return;
+                    }
+                }
+            }
+        }.run();
     }
 
     static boolean isJson(String contentType) {
