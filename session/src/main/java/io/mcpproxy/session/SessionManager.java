@@ -129,6 +129,14 @@ public final class SessionManager implements AutoCloseable {
         return ttl;
     }
 
+    /**
+     * How often whatever keeps a session in use without requests (an open stream, a long call) must restart its
+     * TTL: three times per TTL, so that one late or failed refresh costs nothing.
+     */
+    public Duration refreshInterval() {
+        return ttl.dividedBy(3);
+    }
+
     /** The storage behind this manager. */
     public SessionStorage storage() {
         return storage;

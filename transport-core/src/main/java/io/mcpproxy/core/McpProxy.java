@@ -56,10 +56,10 @@ public final class McpProxy implements AutoCloseable {
     private final String serverDescription;
     private final Duration drainTimeout;
 
-    /** The keep-alive interval in effect: as configured, or a third of the session TTL when that is shorter. */
-    private static Duration keepAliveInterval(AbstractBuilder<?> builder) {
-        Duration thirdOfTtl = builder.sessionTtl.dividedBy(3);
-        return builder.keepAliveInterval.compareTo(thirdOfTtl) <= 0 ? builder.keepAliveInterval : thirdOfTtl;
+    /** The keep-alive interval in effect: as configured, or the sessions' refresh interval when that is shorter. */
+    private static Duration keepAliveInterval(AbstractBuilder<?> builder, SessionManager sessions) {
+        Duration refresh = sessions.refreshInterval();
+        return builder.keepAliveInterval.compareTo(refresh) <= 0 ? builder.keepAliveInterval : refresh;
     }
 
     private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
@@ -91,8 +91,9 @@ public final class McpProxy implements AutoCloseable {
                 HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
         this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler,
-                builder.maxBodyBytes, keepAliveInterval(builder), builder.maxQueuedEvents, builder.maxQueuedBytes,
-                builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(), builder.replayBytes());
+                builder.maxBodyBytes, keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
+                builder.maxQueuedBytes, builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(),
+                builder.replayBytes());
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);

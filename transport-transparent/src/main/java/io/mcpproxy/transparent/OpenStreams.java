@@ -3,7 +3,6 @@ package io.mcpproxy.transparent;
 import io.mcpproxy.core.SessionRegistry;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * {@code /sse} stream) or a request still waiting for its answer. A client that only listens, or waits for a long
  * tool call, sends no request that would restart its session's TTL; without this its session would expire in
  * storage meanwhile, and its next request would get "Session not found" although the upstream still serves it.
- * {@link #refresh} restarts the TTL of each such session, a few times per TTL.
+ * {@link #refresh} restarts the TTL of each such session; it runs every {@link SessionManager#refreshInterval()}.
  */
 final class OpenStreams {
 
@@ -27,11 +26,6 @@ final class OpenStreams {
 
     OpenStreams(SessionManager sessions) {
         this.sessions = sessions;
-    }
-
-    /** How often {@link #refresh} must run: three times per TTL, so one late or failed round costs nothing. */
-    static Duration refreshInterval(Duration ttl) {
-        return ttl.dividedBy(3);
     }
 
     /** {@code stream} (any object that stands for one open response) now carries events of {@code sessionId}. */

@@ -168,7 +168,7 @@ public final class TransparentProxy implements AutoCloseable {
             }
             throw e;
         }
-        Duration refreshEvery = OpenStreams.refreshInterval(sessions.ttl());
+        Duration refreshEvery = sessions.refreshInterval();
         Periodic.every(scheduler, "TTL refresh of sessions with open streams", refreshEvery, refreshEvery,
                 openStreams::refresh);
         if (healthCheckInterval != null) {

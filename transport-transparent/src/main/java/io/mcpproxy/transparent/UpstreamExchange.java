@@ -62,7 +62,7 @@ final class UpstreamExchange {
     private volatile org.eclipse.jetty.client.Request proxyToServerRequest;
     private volatile boolean clientGone;
     private ClientDisconnectWatch clientDisconnectWatch;
-    private volatile boolean carriesSession; // set by a response listener, read when the exchange completes
+    private volatile boolean carriesSession; // whether this exchange is in OpenStreams; read when it completes
 
     UpstreamExchange(TransparentHandler handler, Request clientToProxyRequest, Response proxyToClientResponse,
                      Callback callback, byte[] body, URI target, String knownSession) {

@@ -42,7 +42,7 @@ class OpenStreamsTest {
 
     /** Moves the clock through {@code ttls} TTLs, running the refresh as often as the proxy schedules it. */
     private void runFor(int ttls) {
-        Duration every = OpenStreams.refreshInterval(TTL);
+        Duration every = sessions.refreshInterval();
         for (long elapsed = 0; elapsed < TTL.multipliedBy(ttls).toMillis(); elapsed += every.toMillis()) {
             clock.advance(every);
             openStreams.refresh();
@@ -113,7 +113,7 @@ class OpenStreamsTest {
                     streams.opened(new Object(), "unreadable-session-1");
                 }
             }
-            Duration every = OpenStreams.refreshInterval(TTL);
+            Duration every = manager.refreshInterval();
             for (int round = 0; round < 6; round++) { // two TTLs
                 clock.advance(every);
                 streams.refresh();
