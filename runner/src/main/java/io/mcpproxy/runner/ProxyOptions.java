@@ -1,8 +1,8 @@
 package io.mcpproxy.runner;
 
-import io.mcpproxy.core.BackendMode;
-import io.mcpproxy.core.McpProxy;
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.session.redis.RedisStorage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.mcpproxy.runner;
 
-import io.mcpproxy.core.McpProxy;
-import io.mcpproxy.core.Transport;
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.Transport;
+import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;
 import java.util.List;

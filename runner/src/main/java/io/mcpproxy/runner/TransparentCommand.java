@@ -1,6 +1,6 @@
 package io.mcpproxy.runner;
 
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.transparent.TransparentProxy;
 import java.net.URI;
 import java.time.Duration;

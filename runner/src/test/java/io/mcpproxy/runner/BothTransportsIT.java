@@ -3,8 +3,8 @@ package io.mcpproxy.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcpproxy.core.McpProxy;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;

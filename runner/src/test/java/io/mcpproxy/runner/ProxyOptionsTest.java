@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.mcpproxy.core.McpProxy;
-import io.mcpproxy.core.ProxyContext;
+import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.ProxyContext;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;

@@ -17,9 +17,10 @@ import java.util.Map;
  * breaking older ones; a record of a newer <em>format version</em> is refused with a clear error instead of being
  * half-read.
  */
-final class SessionCodec {
+public final class SessionCodec {
 
-    static final int FORMAT_VERSION = 1;
+    /** The format version this code writes and reads. */
+    public static final int FORMAT_VERSION = 1;
 
     /** The one mapper of the session layer: thread-safe once configured. */
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -34,7 +35,8 @@ final class SessionCodec {
     private SessionCodec() {
     }
 
-    static String encode(Session session) {
+    /** The stored JSON text of {@code session}. */
+    public static String encode(Session session) {
         Stored stored = new Stored(FORMAT_VERSION, session.id(), session.type().wireName(),
                 session.createdAt().toEpochMilli(), session.lastAccess().toEpochMilli(), session.metadata());
         try {
@@ -45,7 +47,7 @@ final class SessionCodec {
     }
 
     /** @throws SessionStorageException for anything that is not a readable version-1 record */
-    static Session decode(String json) {
+    public static Session decode(String json) {
         Stored stored;
         try {
             stored = MAPPER.readValue(json, Stored.class);

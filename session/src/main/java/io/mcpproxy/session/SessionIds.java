@@ -4,7 +4,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /** Minting and checking session ids (MCP: globally unique, cryptographically secure, visible ASCII only). */
-final class SessionIds {
+public final class SessionIds {
 
     /** 192 random bits, well above the 122 of a random UUID; 32 characters of base64url. */
     private static final int RANDOM_BYTES = 24;
@@ -41,8 +41,11 @@ final class SessionIds {
         return true;
     }
 
-    /** Enough of an id to correlate log lines, not enough to hijack the session. */
-    static String redact(String id) {
+    /**
+     * Enough of a session id to correlate log lines, not enough to hijack the session: its first six characters,
+     * or {@code ****} for an id of eight characters or fewer.
+     */
+    public static String redact(String id) {
         return id.length() <= 8 ? "****" : id.substring(0, 6) + "…";
     }
 }

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Where sessions live: in this process ({@link LocalStorage}, the default) or shared by several proxy replicas
- * ({@link RedisStorage}).
+ * ({@code RedisStorage} (module session-redis)).
  *
  * <p>The time-to-live is passed on every call rather than configured per storage, so that the
  * {@link SessionManager} (and the proxy builders above it) own one TTL that behaves the same on every storage.

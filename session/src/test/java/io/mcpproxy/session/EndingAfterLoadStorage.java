@@ -8,9 +8,9 @@ import java.util.Optional;
  * {@link SessionManager#updateMetadata} meets, on every call, the race it must survive: the session ends between
  * its read and its write. Deterministic, no threads or timing involved.
  */
-final class EndingAfterLoadStorage extends ForwardingStorage {
+public final class EndingAfterLoadStorage extends ForwardingStorage {
 
-    EndingAfterLoadStorage(SessionStorage delegate) {
+    public EndingAfterLoadStorage(SessionStorage delegate) {
         super(delegate);
     }
 

@@ -1,12 +1,13 @@
 package io.mcpproxy.sse;
 
+import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.BackendUnavailableException;
+import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
-import io.mcpproxy.core.ProxyContext;
-import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.SseStream;
@@ -108,7 +109,7 @@ final class SseHandler extends Handler.Abstract {
             return;
         }
         SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
-                "SSE stream of session " + SessionRegistry.abbreviate(created.id()));
+                "SSE stream of session " + SessionIds.redact(created.id()));
         local.put(created.id(), session); // held before the client can learn the id: its first POST finds it
         session.open(stream, endpointUri(request, created.id()));
         stream.onClose(() -> clientGone(session));
@@ -241,7 +242,7 @@ final class SseHandler extends Handler.Abstract {
     }
 
     /** Relays the initialize answer and records the negotiated version. */
-    private final class Initialize implements io.mcpproxy.core.Backend.Exchange {
+    private final class Initialize implements io.mcpproxy.stdio.backend.Backend.Exchange {
         private final SseSession session;
 
         Initialize(SseSession session) {
@@ -264,7 +265,7 @@ final class SseHandler extends Handler.Abstract {
                                 Map.of(Session.PROTOCOL_VERSION, negotiated)).isEmpty()) {
                             // The stream closed meanwhile; the session stays ended rather than being recreated.
                             LOG.debug("session {} ended before its protocol version was recorded",
-                                    SessionRegistry.abbreviate(session.id()));
+                                    SessionIds.redact(session.id()));
                         }
                     } catch (SessionStorageException e) {
                         LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());

@@ -1,8 +1,8 @@
 package io.mcpproxy.sse;
 
-import io.mcpproxy.core.BackendStats;
-import io.mcpproxy.core.Backends;
-import io.mcpproxy.core.McpProxy;
+import io.mcpproxy.stdio.backend.BackendStats;
+import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.session.SessionManager;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package io.mcpproxy.sse;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.Backend;
+import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.util.function.Consumer;

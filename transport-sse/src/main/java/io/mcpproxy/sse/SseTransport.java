@@ -1,13 +1,13 @@
 package io.mcpproxy.sse;
 
-import io.mcpproxy.core.ProxyContext;
-import io.mcpproxy.core.Transport;
+import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.Transport;
 import java.net.URI;
 import java.util.Objects;
 import org.eclipse.jetty.server.Handler;
 
 /**
- * The legacy MCP HTTP+SSE transport (protocol 2024-11-05) for {@link io.mcpproxy.core.McpProxy}: {@code GET /sse}
+ * The legacy MCP HTTP+SSE transport (protocol 2024-11-05) for {@link io.mcpproxy.stdio.McpProxy}: {@code GET /sse}
  * and {@code POST /messages?session_id=...} by default.
  *
  * <pre>{@code

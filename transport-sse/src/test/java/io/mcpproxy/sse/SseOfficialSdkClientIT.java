@@ -3,7 +3,7 @@ package io.mcpproxy.sse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.session.Await;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;

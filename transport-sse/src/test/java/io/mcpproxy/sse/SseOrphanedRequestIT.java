@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.core.testing.StubbornServer;
+import io.mcpproxy.stdio.testing.StubbornServer;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
 import java.time.Duration;

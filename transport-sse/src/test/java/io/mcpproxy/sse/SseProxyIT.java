@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.BackendMode;
+import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.io.ByteArrayOutputStream;

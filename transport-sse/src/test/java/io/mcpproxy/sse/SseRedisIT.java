@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.core.testing.ExampleServerCommand;
-import io.mcpproxy.session.RedisServerExtension;
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.session.redis.RedisServerExtension;
+import io.mcpproxy.session.redis.RedisStorage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -4,7 +4,7 @@ import static io.mcpproxy.sse.SseTestClient.text;
 import static io.mcpproxy.sse.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
 import java.util.ArrayList;

@@ -1,10 +1,11 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.Backend;
+import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.core.ProtocolVersions;
-import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -114,7 +115,7 @@ final class PostExchange {
         }
         stream = session.openPostStream();
         SseStream connection = SseStream.open(response, callback, streams.maxQueuedEvents(),
-                streams.maxQueuedBytes(), "POST stream of session " + SessionRegistry.abbreviate(session.id()));
+                streams.maxQueuedBytes(), "POST stream of session " + SessionIds.redact(session.id()));
         if (ProtocolVersions.primesStreams(protocolVersion)) {
             connection.prime(stream.nextId());
         }

@@ -1,14 +1,15 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.Backend;
-import io.mcpproxy.core.BackendUnavailableException;
-import io.mcpproxy.core.Backends;
+import io.mcpproxy.stdio.backend.Backend;
+import io.mcpproxy.stdio.backend.BackendUnavailableException;
+import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
-import io.mcpproxy.core.ProxyContext;
-import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
@@ -271,7 +272,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String lastEventId = request.getHeaders().get(LAST_EVENT_ID_HEADER);
         Supplier<SseStream> open = () -> {
             SseStream connection = SseStream.open(response, callback, context.maxQueuedEvents(),
-                    context.maxQueuedBytes(), "GET stream of session " + SessionRegistry.abbreviate(sessionId));
+                    context.maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId));
             ignoreIdleTimeouts(request);
             connection.abortOnFailureOf(request);
             return connection;
@@ -376,7 +377,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         long ttl = sessions.ttl().toNanos();
         for (LocalSession session : local.all()) {
             if (!session.isListening() && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
-                LOG.debug("session {} expired", SessionRegistry.abbreviate(session.id()));
+                LOG.debug("session {} expired", SessionIds.redact(session.id()));
                 local.remove(session.id(), session);
                 session.close();
                 local.forgetLater(session.id()); // a storage call: not on the timer thread that sends keep-alives

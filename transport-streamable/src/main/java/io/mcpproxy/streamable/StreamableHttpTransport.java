@@ -1,11 +1,11 @@
 package io.mcpproxy.streamable;
 
-import io.mcpproxy.core.ProxyContext;
-import io.mcpproxy.core.Transport;
+import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.Transport;
 import java.util.Objects;
 import org.eclipse.jetty.server.Handler;
 
-/** The MCP Streamable HTTP transport on one path (default {@code /mcp}), for {@link io.mcpproxy.core.McpProxy}. */
+/** The MCP Streamable HTTP transport on one path (default {@code /mcp}), for {@link io.mcpproxy.stdio.McpProxy}. */
 public final class StreamableHttpTransport implements Transport {
 
     /** Default endpoint path. */

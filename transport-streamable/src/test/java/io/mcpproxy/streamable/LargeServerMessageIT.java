@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.mcpproxy.core.testing.BulkServer;
+import io.mcpproxy.stdio.testing.BulkServer;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.mcpproxy.streamable;
 
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.session.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

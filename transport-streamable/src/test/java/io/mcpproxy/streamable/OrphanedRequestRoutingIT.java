@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.SseEvents;
-import io.mcpproxy.core.testing.StubbornServer;
+import io.mcpproxy.stdio.testing.StubbornServer;
 import io.mcpproxy.session.Await;
 import java.io.InputStream;
 import java.net.http.HttpClient;

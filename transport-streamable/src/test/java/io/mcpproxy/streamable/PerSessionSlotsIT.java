@@ -4,8 +4,8 @@ import static io.mcpproxy.streamable.McpTestClient.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.mcpproxy.core.BackendMode;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
 import java.time.Duration;

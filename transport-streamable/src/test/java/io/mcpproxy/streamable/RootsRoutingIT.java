@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;

@@ -1,7 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.SseEvents;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.params;
 import static io.mcpproxy.streamable.McpTestClient.text;

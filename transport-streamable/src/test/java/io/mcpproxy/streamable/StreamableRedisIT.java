@@ -1,12 +1,12 @@
 package io.mcpproxy.streamable;
 
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import static io.mcpproxy.streamable.McpTestClient.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcpproxy.session.RedisServerExtension;
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.session.redis.RedisServerExtension;
+import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.session.Session;
 import java.net.http.HttpClient;
 import java.time.Duration;

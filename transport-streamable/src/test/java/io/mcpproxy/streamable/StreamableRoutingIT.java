@@ -1,7 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.SseEvents;
-import io.mcpproxy.core.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.text;
 import static io.mcpproxy.streamable.McpTestClient.toolCall;
@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.core.BackendMode;
+import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Await;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.mcpproxy.transparent;
 
-import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.util.LinkedHashSet;
@@ -53,7 +53,7 @@ final class OpenStreams {
         for (String id : ids) {
             try {
                 if (sessions.get(id).isEmpty()) {
-                    LOG.debug("session {} of an open stream is gone from storage", SessionRegistry.abbreviate(id));
+                    LOG.debug("session {} of an open stream is gone from storage", SessionIds.redact(id));
                 }
             } catch (SessionStorageException e) {
                 failed++;

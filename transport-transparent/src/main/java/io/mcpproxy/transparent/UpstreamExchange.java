@@ -1,6 +1,6 @@
 package io.mcpproxy.transparent;
 
-import io.mcpproxy.core.SessionRegistry;
+import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.SessionStorageException;
@@ -97,7 +97,7 @@ final class UpstreamExchange {
         try {
             return handler.learned(sessionId, servedBy()) ? null : new SessionIdTaken();
         } catch (SessionStorageException e) {
-            LOG.warn("could not record the session {} learned from {}: {}", SessionRegistry.abbreviate(sessionId),
+            LOG.warn("could not record the session {} learned from {}: {}", SessionIds.redact(sessionId),
                     target, e.getMessage());
             return e;
         }

@@ -3,8 +3,8 @@ package io.mcpproxy.transparent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.session.RedisServerExtension;
-import io.mcpproxy.session.RedisStorage;
+import io.mcpproxy.session.redis.RedisServerExtension;
+import io.mcpproxy.session.redis.RedisStorage;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -1,0 +1,509 @@
+package io.mcpproxy.stdio;
+
+import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.backend.BackendStats;
+import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.core.http.HttpListener;
+import io.mcpproxy.core.http.RequestGuard;
+import io.mcpproxy.stdio.process.StdioServer;
+import io.mcpproxy.session.LocalStorage;
+import io.mcpproxy.session.SessionManager;
+import io.mcpproxy.session.SessionStorage;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.server.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP listener with one or more {@link Transport transports} in front of one stdio MCP server (or one per
+ * session): the Jetty server, the {@link Backends} and the {@link SessionManager} they share.
+ *
+ * <pre>{@code
+ * McpProxy proxy = McpProxy.builder()
+ *         .command(List.of("python", "server.py"))
+ *         .port(8080)
+ *         .transport(new StreamableHttpTransport("/mcp"))     // from transport-streamable
+ *         .transport(new SseTransport("/sse", "/messages"))   // from transport-sse
+ *         .build();
+ * proxy.start();
+ * }</pre>
+ *
+ * The transport modules also offer single-transport facades ({@code StreamableHttpProxy}, {@code SseProxy}) with
+ * the same options. Every option, its default and its unit is on {@link AbstractBuilder}.
+ */
+public final class McpProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(McpProxy.class);
+
+    private final HttpListener listener;
+    private final Backends backends;
+    private final SessionManager sessions;
+    private final boolean ownsStorage;
+    private final ScheduledExecutorService scheduler;
+    private final ProxyContext context;
+    private final List<Transport.Endpoint> endpoints = new ArrayList<>();
+    private final String serverDescription;
+    private final Duration drainTimeout;
+
+    /** The keep-alive interval in effect: as configured, or the sessions' refresh interval when that is shorter. */
+    private static Duration keepAliveInterval(AbstractBuilder<?> builder, SessionManager sessions) {
+        Duration refresh = sessions.refreshInterval();
+        return builder.keepAliveInterval.compareTo(refresh) <= 0 ? builder.keepAliveInterval : refresh;
+    }
+
+    private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
+        this.serverDescription = builder.server.toString();
+        this.drainTimeout = builder.drainTimeout;
+        this.backends = Backends.builder(builder.server)
+                .mode(builder.backendMode)
+                .maxBackends(builder.maxBackends)
+                .requestTimeout(builder.requestTimeout)
+                .maxServerMessageSize(builder.maxServerMessageBytes)
+                .restartBackoff(builder.restartInitialDelay, builder.restartMaxDelay)
+                .restart(builder.restart)
+                .build();
+        this.ownsStorage = builder.storage == null;
+        SessionStorage storage = ownsStorage ? LocalStorage.create() : builder.storage;
+        this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
+
+        this.listener = new HttpListener("mcp-proxy", builder.host, builder.port, builder.idleTimeout,
+                builder.maxThreads);
+
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "mcp-proxy-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true); // cancelled keep-alives and sweeps leave the queue at once
+        this.scheduler = timer;
+        RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
+                HttpListener.isLoopback(builder.host));
+        String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
+        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler,
+                builder.maxBodyBytes, keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
+                builder.maxQueuedBytes, builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(),
+                builder.replayBytes());
+        List<Handler> handlers = new ArrayList<>();
+        for (Transport transport : transports) {
+            Transport.Endpoint endpoint = transport.open(context);
+            endpoints.add(endpoint);
+            handlers.add(endpoint.handler());
+        }
+        listener.handler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the MCP server process (shared mode) and the HTTP listener.
+     *
+     * @throws Exception when the command cannot be started or the port cannot be bound
+     */
+    public void start() throws Exception {
+        backends.start();
+        try {
+            listener.start();
+        } catch (Exception e) {
+            backends.close();
+            throw e;
+        }
+        LOG.info("MCP proxy on {} ({}) in front of '{}'", listener.uri(""),
+                endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", ")),
+                serverDescription);
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return listener.port();
+    }
+
+    /** {@code http://host:port<path>} as bound. */
+    public URI uri(String path) {
+        return listener.uri(path);
+    }
+
+    public ProxyContext context() {
+        return context;
+    }
+
+    public Backends backends() {
+        return backends;
+    }
+
+    public SessionManager sessions() {
+        return sessions;
+    }
+
+    public BackendStats stats() {
+        return backends.stats();
+    }
+
+    /**
+     * Stops gracefully: no new connections, in-flight requests get up to the drain timeout, then streams end,
+     * this replica's sessions are removed and the MCP server stops. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (!listener.isRunning()) {
+            releaseBackendsAndSessions();
+            return;
+        }
+        listener.stopAccepting(); // open connections may still finish their requests
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (backends.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (backends.inFlight() > 0) {
+            LOG.warn("{} requests still in flight after the {} ms drain timeout; ending them", backends.inFlight(),
+                    drainTimeout.toMillis());
+        }
+        endpoints.forEach(Transport.Endpoint::closeSessions); // ends streams, answers what is left
+        listener.stop();
+        releaseBackendsAndSessions();
+    }
+
+    private void releaseBackendsAndSessions() {
+        backends.close();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sessions.close();
+        if (ownsStorage) {
+            sessions.storage().close();
+        }
+    }
+
+    private static String defaultReplicaId(int port) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        // An ephemeral port says nothing stable: keep such replicas apart instead.
+        return host + ":" + (port == 0 ? UUID.randomUUID().toString() : Integer.toString(port));
+    }
+
+    /** {@link McpProxy} with the transports named by {@link #transport(Transport)}. */
+    public static final class Builder extends AbstractBuilder<Builder> {
+        private final List<Transport> transports = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Adds a transport; at least one. */
+        public Builder transport(Transport transport) {
+            transports.add(Objects.requireNonNull(transport, "transport"));
+            return this;
+        }
+
+        public McpProxy build() {
+            if (transports.isEmpty()) {
+                throw new IllegalStateException("no transport: call transport(...) at least once");
+            }
+            return buildProxy(transports);
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+    }
+
+    /**
+     * The options every proxy has, whatever its transports. The MCP server ({@link #command} or
+     * {@link #stdioServer}) is the only required one.
+     *
+     * @param <B> the concrete builder, so that chained calls keep its own options in reach
+     */
+    public abstract static class AbstractBuilder<B extends AbstractBuilder<B>> {
+        private StdioServer server;
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private SessionStorage storage;
+        private Duration sessionTtl = SessionManager.DEFAULT_TTL;
+        private final Set<String> allowedOrigins = new LinkedHashSet<>();
+        private final Set<String> allowedHosts = new LinkedHashSet<>();
+        private Duration requestTimeout = Duration.ofMinutes(5);
+        private long maxBodyBytes = 4L * 1024 * 1024;
+        private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
+        private Duration keepAliveInterval = Duration.ofSeconds(15);
+        private BackendMode backendMode = BackendMode.SHARED;
+        private int maxBackends = 64;
+        private Duration restartInitialDelay = Duration.ofMillis(250);
+        private Duration restartMaxDelay = Duration.ofSeconds(30);
+        private boolean restart = true;
+        private int maxQueuedEvents = 1_000;
+        private long maxQueuedBytes = 8L * 1024 * 1024;
+        private int maxWaitingMessages = 256;
+        private Duration resumeWindow = Duration.ofSeconds(60);
+        private int maxReplayEvents = -1; // -1: the default, capped at the stream buffer
+        private long maxReplayBytes = -1;
+        private String replicaId;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration drainTimeout = Duration.ofSeconds(10);
+        private int maxThreads = 200;
+
+        protected AbstractBuilder() {
+        }
+
+        protected abstract B self();
+
+        /** The stdio MCP server to spawn: program and arguments. */
+        public B command(List<String> commandLine) {
+            this.server = StdioServer.command(commandLine);
+            return self();
+        }
+
+        /** The stdio MCP server: a command with environment and directory, or handed-in streams. */
+        public B stdioServer(StdioServer server) {
+            this.server = Objects.requireNonNull(server, "server");
+            return self();
+        }
+
+        /** Address to bind. Default {@code 127.0.0.1}. */
+        public B host(String host) {
+            this.host = requireText(host, "host");
+            return self();
+        }
+
+        /** Port to bind; 0 picks a free one. Default 8080. */
+        public B port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0-65535, got " + port);
+            }
+            this.port = port;
+            return self();
+        }
+
+        /** Where sessions live. Default: an in-process {@link LocalStorage}. A storage handed in stays open. */
+        public B withSessionStorage(SessionStorage storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+            return self();
+        }
+
+        /** Sliding session time-to-live. Default 2 h; at least 1 s. */
+        public B sessionTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "sessionTtl");
+            if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("sessionTtl must be at least 1 s, got " + ttl);
+            }
+            this.sessionTtl = ttl;
+            return self();
+        }
+
+        /**
+         * Origins allowed besides the defaults (no Origin header, and loopback origins); exact origins such as
+         * {@code https://app.example.com}, or {@code *} for any.
+         */
+        public B allowedOrigins(Collection<String> origins) {
+            this.allowedOrigins.addAll(origins);
+            return self();
+        }
+
+        /** Host header names allowed; {@code *} any. Default: loopback names when bound to loopback, else any. */
+        public B allowedHosts(Collection<String> hosts) {
+            this.allowedHosts.addAll(hosts);
+            return self();
+        }
+
+        /** Longest wait for the MCP server's answer to one request. Default 5 min; {@code ZERO} = unlimited. */
+        public B requestTimeout(Duration timeout) {
+            this.requestTimeout = Objects.requireNonNull(timeout, "requestTimeout");
+            return self();
+        }
+
+        /** Largest POST body in bytes; larger gets 413. Default 4 MiB. */
+        public B maxBodySize(long bytes) {
+            if (bytes < 1 || bytes > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("maxBodySize must be 1 byte to 2 GiB, got " + bytes);
+            }
+            this.maxBodyBytes = bytes;
+            return self();
+        }
+
+        /**
+         * Largest message (one stdout line) the MCP server may send. A longer one is read past without being kept;
+         * if it answered a request, that client gets a JSON-RPC error ({@code data.reason}
+         * {@code message_too_large}) at once instead of a timeout. Protects the proxy's memory from a server that
+         * writes without newlines. Default 64 MiB.
+         */
+        public B maxServerMessageSize(long bytes) {
+            if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got " + bytes);
+            }
+            this.maxServerMessageBytes = bytes;
+            return self();
+        }
+
+        /**
+         * Interval of SSE keep-alive comments, which also restart the TTL of sessions whose clients listen. Default
+         * 15 s; never more than a third of {@link #sessionTtl} (a shorter TTL shortens it), so that a listening
+         * client's session is refreshed before it expires.
+         */
+        public B keepAliveInterval(Duration interval) {
+            Objects.requireNonNull(interval, "keepAliveInterval");
+            if (interval.toMillis() < 10) {
+                throw new IllegalArgumentException("keepAliveInterval must be at least 10 ms, got " + interval);
+            }
+            this.keepAliveInterval = interval;
+            return self();
+        }
+
+        /** One shared server process (default) or one per session. */
+        public B backendMode(BackendMode mode) {
+            this.backendMode = Objects.requireNonNull(mode, "backendMode");
+            return self();
+        }
+
+        /** Per-session mode: most server processes at once. Default 64. */
+        public B maxBackends(int max) {
+            this.maxBackends = max;
+            return self();
+        }
+
+        /** Restart backoff of a crashed shared server. Defaults 250 ms doubling to 30 s. */
+        public B restartBackoff(Duration initialDelay, Duration maxDelay) {
+            this.restartInitialDelay = Objects.requireNonNull(initialDelay);
+            this.restartMaxDelay = Objects.requireNonNull(maxDelay);
+            return self();
+        }
+
+        /** Whether a crashed shared server is restarted. Default true (never for handed-in streams). */
+        public B restart(boolean restart) {
+            this.restart = restart;
+            return self();
+        }
+
+        /** Bound of each SSE stream's outbound queue; a client that falls further behind is cut off. Defaults 1,000 events and 8 MiB. */
+        public B streamBuffer(int maxEvents, long maxBytes) {
+            if (maxEvents < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("streamBuffer bounds must be positive");
+            }
+            this.maxQueuedEvents = maxEvents;
+            this.maxQueuedBytes = maxBytes;
+            return self();
+        }
+
+        /** Server messages kept for a session until it has a stream open. Default 256. */
+        public B maxWaitingMessages(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxWaitingMessages must be >= 0, got " + max);
+            }
+            this.maxWaitingMessages = max;
+            return self();
+        }
+
+        /**
+         * Streamable HTTP: how long each event a session's streams sent stays replayable for a client that comes
+         * back with {@code GET} and {@code Last-Event-ID} after its connection dropped; a message for a request
+         * whose stream is gone is kept as long for the same reason, instead of being dropped. Default 60 s;
+         * {@code ZERO} turns replay off. (The legacy SSE transport has no resumption.)
+         */
+        public B resumeWindow(Duration window) {
+            Objects.requireNonNull(window, "resumeWindow");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("resumeWindow must not be negative, got " + window);
+            }
+            this.resumeWindow = window;
+            return self();
+        }
+
+        /**
+         * Streamable HTTP: bound of each session's replay buffer (see {@link #resumeWindow}); the oldest events go
+         * first, the newest is always kept however large. Defaults 256 events and 4 MiB (counted in characters of
+         * JSON), or the {@link #streamBuffer} bounds when smaller; at most those, so that a replay fits the stream it
+         * goes out on.
+         */
+        public B replayBuffer(int maxEvents, long maxBytes) {
+            if (maxEvents < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("replayBuffer bounds must be positive");
+            }
+            this.maxReplayEvents = maxEvents;
+            this.maxReplayBytes = maxBytes;
+            return self();
+        }
+
+        /**
+         * This replica's name in session metadata ({@code owner}). Default {@code <hostname>:<port>}, stable across
+         * restarts so that a restarted replica answers its old sessions with 404 (re-initialize), not 503.
+         */
+        public B replicaId(String replicaId) {
+            this.replicaId = requireText(replicaId, "replicaId");
+            return self();
+        }
+
+        /** Idle timeout of client connections between requests. Default 30 s (never cuts a pending response). */
+        public B idleTimeout(Duration timeout) {
+            this.idleTimeout = Objects.requireNonNull(timeout, "idleTimeout");
+            return self();
+        }
+
+        /** On close, how long in-flight requests may take to finish. Default 10 s. */
+        public B drainTimeout(Duration timeout) {
+            this.drainTimeout = Objects.requireNonNull(timeout, "drainTimeout");
+            return self();
+        }
+
+        /** Jetty worker threads. Default 200. */
+        public B maxThreads(int maxThreads) {
+            if (maxThreads < 8) {
+                throw new IllegalArgumentException("maxThreads must be at least 8, got " + maxThreads);
+            }
+            this.maxThreads = maxThreads;
+            return self();
+        }
+
+        /** Builds a proxy serving {@code transports}. */
+        protected final McpProxy buildProxy(List<Transport> transports) {
+            if (server == null) {
+                throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
+            }
+            if (replayEvents() > maxQueuedEvents || replayBytes() > maxQueuedBytes) {
+                throw new IllegalStateException("replayBuffer (" + replayEvents() + " events, " + replayBytes()
+                        + " bytes) must not exceed streamBuffer (" + maxQueuedEvents + " events, " + maxQueuedBytes
+                        + " bytes): a replay has to fit the stream it goes out on");
+            }
+            return new McpProxy(this, List.copyOf(transports));
+        }
+
+        private int replayEvents() {
+            return maxReplayEvents > 0 ? maxReplayEvents : Math.min(256, maxQueuedEvents);
+        }
+
+        private long replayBytes() {
+            return maxReplayBytes > 0 ? maxReplayBytes : Math.min(4L * 1024 * 1024, maxQueuedBytes);
+        }
+
+        private static String requireText(String value, String what) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(what + " must not be empty");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.mcpproxy.stdio;
+
+import org.eclipse.jetty.server.Handler;
+
+/**
+ * One HTTP transport of an {@link McpProxy} (Streamable HTTP, legacy HTTP+SSE): it turns the shared
+ * {@link ProxyContext} into a Jetty handler for its paths. Several transports may serve one port and one backend.
+ */
+public interface Transport {
+
+    /** The transport's handler; it answers only its own paths and declines the rest. */
+    Endpoint open(ProxyContext context);
+
+    /** A live transport: its handler, and how to end its sessions on shutdown. */
+    interface Endpoint {
+        Handler handler();
+
+        /** The paths it serves, for the start-up log line. */
+        String describe();
+
+        /** Ends every session this replica holds for the transport (streams closed, sessions removed). */
+        void closeSessions();
+    }
+}

@@ -1,0 +1,47 @@
+package io.mcpproxy.stdio.backend;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of messages the proxy could not deliver and of backend events: nothing is dropped without being
+ * logged and counted here.
+ */
+public final class BackendStats {
+
+    final AtomicLong undeliverable = new AtomicLong();
+    final AtomicLong lateResponses = new AtomicLong();
+    final AtomicLong misdirectedResponses = new AtomicLong();
+    final AtomicLong timeouts = new AtomicLong();
+    final AtomicLong restarts = new AtomicLong();
+
+    /** Server-to-client messages no client session could receive (ambiguous target, no stream, closed stream). */
+    public long undeliverable() {
+        return undeliverable.get();
+    }
+
+    /** Server responses that arrived after their request timed out, was cancelled or its session ended. */
+    public long lateResponses() {
+        return lateResponses.get();
+    }
+
+    /** Client responses to server requests that were not sent to that client, refused. */
+    public long misdirectedResponses() {
+        return misdirectedResponses.get();
+    }
+
+    /** Requests answered with a timeout error. */
+    public long timeouts() {
+        return timeouts.get();
+    }
+
+    /** Times a dead MCP server process was started again. */
+    public long restarts() {
+        return restarts.get();
+    }
+
+    @Override
+    public String toString() {
+        return "undeliverable=" + undeliverable + " late=" + lateResponses + " misdirected=" + misdirectedResponses
+                + " timeouts=" + timeouts + " restarts=" + restarts;
+    }
+}
