@@ -20,9 +20,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
 import org.slf4j.Logger;
@@ -53,7 +50,6 @@ public final class McpProxy implements AutoCloseable {
     private final Backends backends;
     private final SessionManager sessions;
     private final boolean ownsStorage;
-    private final ScheduledExecutorService scheduler;
     private final ProxyContext context;
     private final List<Transport.Endpoint> endpoints = new ArrayList<>();
     private final String serverDescription;
@@ -83,17 +79,10 @@ public final class McpProxy implements AutoCloseable {
         this.listener = new HttpListener("mcp-proxy", builder.host, builder.port, builder.idleTimeout,
                 builder.maxThreads);
 
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "mcp-proxy-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true); // cancelled keep-alives and sweeps leave the queue at once
-        this.scheduler = timer;
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
-        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), scheduler,
+        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), listener.scheduler(),
                 builder.maxBodyBytes, keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
                 builder.maxQueuedBytes, builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(),
                 builder.replayBytes());
@@ -185,12 +174,6 @@ public final class McpProxy implements AutoCloseable {
 
     private void releaseBackendsAndSessions() {
         backends.close();
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         sessions.close();
         if (ownsStorage) {
             sessions.storage().close();

@@ -5,7 +5,7 @@ import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.session.SessionManager;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * What every transport of one {@link McpProxy} shares: the MCP server processes, the sessions, the Origin/Host
@@ -16,7 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param guard              Origin and Host checks, applied first on every request
  * @param replicaId          this replica's name in session metadata ({@code owner})
  * @param executor           worker threads for blocking work (storage calls) off the stdio reader threads
- * @param scheduler          a timer for keep-alives and idle-session sweeps
+ * @param scheduler          the proxy's timer (keep-alives, idle-session sweeps), running while the proxy runs
  * @param maxBodyBytes       largest POST body
  * @param keepAliveInterval  interval of SSE keep-alive comments
  * @param maxQueuedEvents    bound of one SSE stream's outbound queue, in events
@@ -27,7 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param maxReplayBytes     bound of one session's replay buffer, in bytes (characters of JSON)
  */
 public record ProxyContext(Backends backends, SessionManager sessions, RequestGuard guard, String replicaId,
-                           Executor executor, ScheduledExecutorService scheduler, long maxBodyBytes,
+                           Executor executor, Scheduler scheduler, long maxBodyBytes,
                            Duration keepAliveInterval, int maxQueuedEvents, long maxQueuedBytes,
                            int maxWaitingMessages, Duration resumeWindow, int maxReplayEvents,
                            long maxReplayBytes) {

@@ -39,13 +39,27 @@ final class SseHandler extends Handler.Abstract {
     private final SseTransport.Settings settings;
     private final ProxyContext context;
     private final SessionRegistry<SseSession> local;
+    private Periodic keepAlives;
 
     SseHandler(SseTransport.Settings settings, ProxyContext context) {
         this.settings = settings;
         this.context = context;
         this.local = new SessionRegistry<>(context, Session.Type.SSE, SseSession::close);
+    }
+
+    /** Starts the keep-alive rounds; they stop with the handler. */
+    @Override
+    protected void doStart() throws Exception {
         Duration keepAlive = context.keepAliveInterval();
-        Periodic.every(context.scheduler(), "SSE keep-alive round", keepAlive, keepAlive, this::keepAlive);
+        keepAlives = Periodic.every(context.scheduler(), "SSE keep-alive round", keepAlive, keepAlive,
+                this::keepAlive);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        keepAlives.cancel();
+        super.doStop();
     }
 
     int localSessionCount() {

@@ -51,6 +51,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final PostExchange.StreamSettings streamSettings;
     private final ReplayBuffer.Settings replay;
     private final SessionRegistry<LocalSession> local;
+    private Periodic keepAlives;
+    private Periodic idleSweep;
 
     StreamableHttpHandler(String path, ProxyContext context) {
         this.path = path;
@@ -62,10 +64,24 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
         this.replay = new ReplayBuffer.Settings(context.resumeWindow().toNanos(), context.maxReplayEvents(),
                 context.maxReplayBytes(), System::nanoTime);
+    }
+
+    /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
+    @Override
+    protected void doStart() throws Exception {
         Duration keepAlive = context.keepAliveInterval();
-        Periodic.every(context.scheduler(), "Streamable HTTP keep-alive round", keepAlive, keepAlive, this::keepAlive);
+        keepAlives = Periodic.every(context.scheduler(), "Streamable HTTP keep-alive round", keepAlive, keepAlive,
+                this::keepAlive);
         Duration reap = Duration.ofMillis(Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4)));
-        Periodic.every(context.scheduler(), "idle session sweep", reap, reap, this::reapIdle);
+        idleSweep = Periodic.every(context.scheduler(), "idle session sweep", reap, reap, this::reapIdle);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        keepAlives.cancel();
+        idleSweep.cancel();
+        super.doStop();
     }
 
     /** Ids of the sessions this replica holds. */

@@ -14,8 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
@@ -72,7 +70,7 @@ public final class TransparentProxy implements AutoCloseable {
     private final boolean ownsStorage;
     private final Duration healthCheckInterval;
     private final Duration drainTimeout;
-    private final ScheduledExecutorService scheduler;
+    private final List<Periodic> periodic = new ArrayList<>();
     private final OpenStreams openStreams;
     private final TransparentHandler handler;
 
@@ -88,11 +86,6 @@ public final class TransparentProxy implements AutoCloseable {
                 builder.maxThreads);
         this.healthCheckInterval = builder.healthCheckInterval;
         this.drainTimeout = builder.drainTimeout;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "mcp-transparent-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
         Settings settings = new Settings(builder.pathPrefix, builder.maxBodyBytes, builder.unknownSessionStatus,
                 builder.responseIdleTimeout, builder.maxIdleConnections != 0, builder.poolingRate, builder.http2);
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
@@ -169,10 +162,11 @@ public final class TransparentProxy implements AutoCloseable {
             throw e;
         }
         Duration refreshEvery = sessions.refreshInterval();
-        Periodic.every(scheduler, "TTL refresh of sessions with open streams", refreshEvery, refreshEvery,
-                openStreams::refresh);
+        periodic.add(Periodic.every(listener.scheduler(), "TTL refresh of sessions with open streams", refreshEvery,
+                refreshEvery, openStreams::refresh));
         if (healthCheckInterval != null) {
-            Periodic.every(scheduler, "health probe", Duration.ZERO, healthCheckInterval, this::probe);
+            periodic.add(Periodic.every(listener.scheduler(), "health probe", Duration.ZERO, healthCheckInterval,
+                    this::probe));
         }
         LOG.info("MCP transparent proxy on {} in front of {}", listener.uri(""), upstreams.all());
     }
@@ -218,7 +212,7 @@ public final class TransparentProxy implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish (drain timeout), stops the listener and the client. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        periodic.forEach(Periodic::cancel);
         if (listener.isRunning()) {
             listener.stopAccepting();
             listener.server().setStopTimeout(drainTimeout.toMillis());

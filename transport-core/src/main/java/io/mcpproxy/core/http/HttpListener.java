@@ -11,6 +11,8 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The HTTP side every proxy shares: a Jetty server with one connector, its own worker pool, JSON-RPC error pages
@@ -30,7 +32,8 @@ public final class HttpListener {
         this.threads = new QueuedThreadPool(maxThreads, 4);
         threads.setName(name);
         threads.setDaemon(true);
-        this.server = new Server(threads);
+        // The proxy's one timer: Jetty's idle timeouts, and the proxy's keep-alives, sweeps and request timeouts.
+        this.server = new Server(threads, new ScheduledExecutorScheduler(name + "-timer", true), null);
         // The handler tree is fixed before start, so Jetty may trust its invocation type: a tree that never
         // blocks is then run on the selector thread that read the request, without a hand-off to a worker.
         server.setDynamic(false);
@@ -56,6 +59,11 @@ public final class HttpListener {
 
     public Server server() {
         return server;
+    }
+
+    /** The proxy's one timer, started and stopped with the server. */
+    public Scheduler scheduler() {
+        return server.getScheduler();
     }
 
     public void start() throws Exception {
