@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SessionManager implements AutoCloseable {
 
     /** Default session time-to-live: 2 hours since the last access. */
-    public static final Duration DEFAULT_TTL = Duration.ofHours(2);
+    public static final Duration DEFAULT_TTL = SessionSettings.DEFAULTS.ttl();
 
     private final SessionStorage storage;
     private final boolean ownsStorage;
@@ -42,9 +42,9 @@ public final class SessionManager implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SessionManager(Builder builder) {
-        this.ownsStorage = builder.storage == null;
-        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock).build() : builder.storage;
-        this.ttl = builder.ttl;
+        this.ownsStorage = builder.settings.storage() == null;
+        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock).build() : builder.settings.storage();
+        this.ttl = builder.settings.ttl();
         this.clock = builder.clock;
     }
 
@@ -165,8 +165,7 @@ public final class SessionManager implements AutoCloseable {
 
     /** Options of {@link SessionManager}. */
     public static final class Builder {
-        private SessionStorage storage;
-        private Duration ttl = DEFAULT_TTL;
+        private SessionSettings settings = SessionSettings.DEFAULTS;
         private InstantSource clock = InstantSource.system();
 
         private Builder() {
@@ -174,17 +173,19 @@ public final class SessionManager implements AutoCloseable {
 
         /** Where sessions live. Default: a new {@link LocalStorage}, closed with the manager. */
         public Builder storage(SessionStorage storage) {
-            this.storage = Objects.requireNonNull(storage, "storage");
+            this.settings = settings.withStorage(storage);
             return this;
         }
 
         /** Sliding time-to-live since the last access. Default 2 hours; at least 1 second. */
         public Builder ttl(Duration ttl) {
-            Objects.requireNonNull(ttl, "ttl");
-            if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("session ttl must be at least 1 second, got " + ttl);
-            }
-            this.ttl = ttl;
+            this.settings = settings.withTtl(ttl);
+            return this;
+        }
+
+        /** Storage and TTL at once; a null storage means a new {@link LocalStorage}, closed with the manager. */
+        public Builder settings(SessionSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

@@ -6,7 +6,8 @@ import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
-import io.mcpproxy.session.LocalStorage;
+import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorage;
 import java.net.InetAddress;
@@ -15,10 +16,8 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
@@ -49,7 +48,6 @@ public final class McpProxy implements AutoCloseable {
     private final HttpListener listener;
     private final Backends backends;
     private final SessionManager sessions;
-    private final boolean ownsStorage;
     private final ProxyContext context;
     private final List<Transport.Endpoint> endpoints = new ArrayList<>();
     private final String serverDescription;
@@ -63,7 +61,7 @@ public final class McpProxy implements AutoCloseable {
 
     private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
         this.serverDescription = builder.server.toString();
-        this.drainTimeout = builder.drainTimeout;
+        this.drainTimeout = builder.listener.drainTimeout();
         this.backends = Backends.builder(builder.server)
                 .mode(builder.backendMode)
                 .maxBackends(builder.maxBackends)
@@ -72,18 +70,13 @@ public final class McpProxy implements AutoCloseable {
                 .restartBackoff(builder.restartInitialDelay, builder.restartMaxDelay)
                 .restart(builder.restart)
                 .build();
-        this.ownsStorage = builder.storage == null;
-        SessionStorage storage = ownsStorage ? LocalStorage.create() : builder.storage;
-        this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
+        this.sessions = SessionManager.builder().settings(builder.sessions).build();
+        this.listener = new HttpListener("mcp-proxy", builder.listener);
 
-        this.listener = new HttpListener("mcp-proxy", builder.host, builder.port, builder.idleTimeout,
-                builder.maxThreads);
-
-        RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
-                HttpListener.isLoopback(builder.host));
-        String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.port);
+        RequestGuard guard = RequestGuard.of(builder.listener);
+        String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.listener.port());
         this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), listener.scheduler(),
-                builder.maxBodyBytes, keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
+                builder.listener.maxBodyBytes(), keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
                 builder.maxQueuedBytes, builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(),
                 builder.replayBytes());
         List<Handler> handlers = new ArrayList<>();
@@ -174,10 +167,7 @@ public final class McpProxy implements AutoCloseable {
 
     private void releaseBackendsAndSessions() {
         backends.close();
-        sessions.close();
-        if (ownsStorage) {
-            sessions.storage().close();
-        }
+        sessions.close(); // and the storage, if the proxy created it
     }
 
     private static String defaultReplicaId(int port) {
@@ -225,14 +215,9 @@ public final class McpProxy implements AutoCloseable {
      */
     public abstract static class AbstractBuilder<B extends AbstractBuilder<B>> {
         private StdioServer server;
-        private String host = "127.0.0.1";
-        private int port = 8080;
-        private SessionStorage storage;
-        private Duration sessionTtl = SessionManager.DEFAULT_TTL;
-        private final Set<String> allowedOrigins = new LinkedHashSet<>();
-        private final Set<String> allowedHosts = new LinkedHashSet<>();
+        private ListenerSettings listener = ListenerSettings.DEFAULTS;
+        private SessionSettings sessions = SessionSettings.DEFAULTS;
         private Duration requestTimeout = Duration.ofMinutes(5);
-        private long maxBodyBytes = 4L * 1024 * 1024;
         private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
         private Duration keepAliveInterval = Duration.ofSeconds(15);
         private BackendMode backendMode = BackendMode.SHARED;
@@ -247,9 +232,6 @@ public final class McpProxy implements AutoCloseable {
         private int maxReplayEvents = -1; // -1: the default, capped at the stream buffer
         private long maxReplayBytes = -1;
         private String replicaId;
-        private Duration idleTimeout = Duration.ofSeconds(30);
-        private Duration drainTimeout = Duration.ofSeconds(10);
-        private int maxThreads = 200;
 
         protected AbstractBuilder() {
         }
@@ -268,49 +250,45 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Address to bind. Default {@code 127.0.0.1}. */
+        /** See {@link ListenerSettings#host}. */
         public B host(String host) {
-            this.host = requireText(host, "host");
+            this.listener = listener.withHost(host);
             return self();
         }
 
-        /** Port to bind; 0 picks a free one. Default 8080. */
+        /** See {@link ListenerSettings#port}. */
         public B port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0-65535, got " + port);
-            }
-            this.port = port;
+            this.listener = listener.withPort(port);
             return self();
         }
 
-        /** Where sessions live. Default: an in-process {@link LocalStorage}. A storage handed in stays open. */
+        /** The whole listener at once (host, port, timeouts, threads, body size, allowed origins and hosts). */
+        public B listener(ListenerSettings settings) {
+            this.listener = Objects.requireNonNull(settings, "listener");
+            return self();
+        }
+
+        /** See {@link SessionSettings#storage}: a storage handed in stays open when the proxy closes. */
         public B withSessionStorage(SessionStorage storage) {
-            this.storage = Objects.requireNonNull(storage, "storage");
+            this.sessions = sessions.withStorage(storage);
             return self();
         }
 
-        /** Sliding session time-to-live. Default 2 h; at least 1 s. */
+        /** See {@link SessionSettings#ttl}. */
         public B sessionTtl(Duration ttl) {
-            Objects.requireNonNull(ttl, "sessionTtl");
-            if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("sessionTtl must be at least 1 s, got " + ttl);
-            }
-            this.sessionTtl = ttl;
+            this.sessions = sessions.withTtl(ttl);
             return self();
         }
 
-        /**
-         * Origins allowed besides the defaults (no Origin header, and loopback origins); exact origins such as
-         * {@code https://app.example.com}, or {@code *} for any.
-         */
+        /** See {@link ListenerSettings#allowedOrigins}; adds to those already allowed. */
         public B allowedOrigins(Collection<String> origins) {
-            this.allowedOrigins.addAll(origins);
+            this.listener = listener.withAllowedOrigins(origins);
             return self();
         }
 
-        /** Host header names allowed; {@code *} any. Default: loopback names when bound to loopback, else any. */
+        /** See {@link ListenerSettings#allowedHosts}; adds to those already allowed. */
         public B allowedHosts(Collection<String> hosts) {
-            this.allowedHosts.addAll(hosts);
+            this.listener = listener.withAllowedHosts(hosts);
             return self();
         }
 
@@ -320,12 +298,9 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Largest POST body in bytes; larger gets 413. Default 4 MiB. */
+        /** See {@link ListenerSettings#maxBodyBytes}. */
         public B maxBodySize(long bytes) {
-            if (bytes < 1 || bytes > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("maxBodySize must be 1 byte to 2 GiB, got " + bytes);
-            }
-            this.maxBodyBytes = bytes;
+            this.listener = listener.withMaxBodyBytes(bytes);
             return self();
         }
 
@@ -440,24 +415,21 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Idle timeout of client connections between requests. Default 30 s (never cuts a pending response). */
+        /** See {@link ListenerSettings#idleTimeout}. */
         public B idleTimeout(Duration timeout) {
-            this.idleTimeout = Objects.requireNonNull(timeout, "idleTimeout");
+            this.listener = listener.withIdleTimeout(timeout);
             return self();
         }
 
-        /** On close, how long in-flight requests may take to finish. Default 10 s. */
+        /** See {@link ListenerSettings#drainTimeout}. */
         public B drainTimeout(Duration timeout) {
-            this.drainTimeout = Objects.requireNonNull(timeout, "drainTimeout");
+            this.listener = listener.withDrainTimeout(timeout);
             return self();
         }
 
-        /** Jetty worker threads. Default 200. */
+        /** See {@link ListenerSettings#maxThreads}. */
         public B maxThreads(int maxThreads) {
-            if (maxThreads < 8) {
-                throw new IllegalArgumentException("maxThreads must be at least 8, got " + maxThreads);
-            }
-            this.maxThreads = maxThreads;
+            this.listener = listener.withMaxThreads(maxThreads);
             return self();
         }
 

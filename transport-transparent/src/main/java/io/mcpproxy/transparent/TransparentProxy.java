@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
@@ -82,8 +83,8 @@ public final class TransparentProxy implements AutoCloseable {
         this.ownsClient = builder.client == null;
         this.client = ownsClient ? newClient(builder, inProcessStorage) : builder.client;
         this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
-        this.listener = new HttpListener("mcp-transparent", builder.host, builder.port, builder.idleTimeout,
-                builder.maxThreads);
+        this.listener = new HttpListener("mcp-transparent", ListenerSettings.DEFAULTS.withHost(builder.host)
+                .withPort(builder.port).withIdleTimeout(builder.idleTimeout).withMaxThreads(builder.maxThreads));
         this.healthCheckInterval = builder.healthCheckInterval;
         this.drainTimeout = builder.drainTimeout;
         Settings settings = new Settings(builder.pathPrefix, builder.maxBodyBytes, builder.unknownSessionStatus,

@@ -1,9 +1,9 @@
 package io.mcpproxy.core.http;
 
+import io.mcpproxy.core.ListenerSettings;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -25,11 +25,11 @@ public final class HttpListener {
     private final QueuedThreadPool threads;
 
     /**
-     * @param name        prefix of the worker thread names
-     * @param idleTimeout idle timeout of client connections between requests
+     * @param name     prefix of the worker and timer thread names
+     * @param settings where to bind, the idle timeout of client connections between requests, worker threads
      */
-    public HttpListener(String name, String host, int port, Duration idleTimeout, int maxThreads) {
-        this.threads = new QueuedThreadPool(maxThreads, 4);
+    public HttpListener(String name, ListenerSettings settings) {
+        this.threads = new QueuedThreadPool(settings.maxThreads(), 4);
         threads.setName(name);
         threads.setDaemon(true);
         // The proxy's one timer: Jetty's idle timeouts, and the proxy's keep-alives, sweeps and request timeouts.
@@ -41,9 +41,9 @@ public final class HttpListener {
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
         this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setIdleTimeout(idleTimeout.toMillis());
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
         server.addConnector(connector);
         server.setErrorHandler(new JsonErrorHandler());
     }

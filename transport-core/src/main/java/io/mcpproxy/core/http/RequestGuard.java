@@ -1,5 +1,6 @@
 package io.mcpproxy.core.http;
 
+import io.mcpproxy.core.ListenerSettings;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Set;
@@ -37,6 +38,12 @@ public final class RequestGuard {
             this.anyHost = allowedHosts.contains("*");
             this.allowedHosts = lowerCase(allowedHosts);
         }
+    }
+
+    /** The guard of a listener with {@code settings}. */
+    public static RequestGuard of(ListenerSettings settings) {
+        return new RequestGuard(settings.allowedOrigins(), settings.allowedHosts(),
+                HttpListener.isLoopback(settings.host()));
     }
 
     /** @return why the request is forbidden, or null when it may proceed */
