@@ -3,6 +3,8 @@ package io.mcpproxy.core.http;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
@@ -21,23 +23,33 @@ public final class SseStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
 
+    /** Where a stream is in its life; it only moves forward. */
+    private enum State {
+        /** Takes events. */
+        OPEN,
+        /** Takes no more events; what is queued is written, then the response ends ({@link #close}, a hand-over). */
+        CLOSING,
+        /** The response's last write is with Jetty. */
+        ENDING,
+        /** Over: the handler's callback is completed and the close action ran (or runs at once when set). */
+        DONE
+    }
+
     private final Response response;
     private final Callback completion;
     private final int maxQueuedEvents;
     private final long maxQueuedBytes;
     private final String description;
     private final Flusher flusher = new Flusher();
+    /** Guards {@link #state}'s changes, the queue and its counters, and {@link #onClose}. */
     private final Object lock = new Object();
+    private volatile State state = State.OPEN; // written under lock; read without it by isOpen
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private long queuedBytes;
     /** High-water marks of the queue, so tests and diagnostics can see that a backlog never outgrew the bound. */
     private int peakQueuedEvents;
     private long peakQueuedBytes;
-    private boolean closing;
-    private boolean finished;
-    private volatile boolean open = true;
-    private final java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile Runnable onClose = () -> { };
+    private Runnable onClose; // null once run, or while none is set
 
     private SseStream(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
                       String description) {
@@ -62,12 +74,19 @@ public final class SseStream {
         return new SseStream(response, completion, maxQueuedEvents, maxQueuedBytes, description);
     }
 
-    /** Runs once when the stream ends, for whatever reason (at once if it already has). */
+    /**
+     * Runs {@code action} once when the stream ends, for whatever reason; at once if it already has. A later call
+     * replaces an action that has not run yet.
+     */
     public void onClose(Runnable action) {
-        this.onClose = Objects.requireNonNull(action);
-        if (completed.get()) {
-            action.run();
+        Objects.requireNonNull(action);
+        synchronized (lock) {
+            if (state != State.DONE) {
+                onClose = action;
+                return;
+            }
         }
+        action.run();
     }
 
     /**
@@ -103,19 +122,18 @@ public final class SseStream {
 
     /** @param bounded false for events handed over from a predecessor: that backlog was within its own bound */
     private boolean enqueue(ByteBuffer bytes, boolean bounded) {
+        boolean cutOff;
         synchronized (lock) {
-            if (!open || closing) {
+            if (state != State.OPEN) {
                 return false;
             }
             // The bytes bound is for backlog: an event larger than the bound alone (a big tool result) is admitted
             // when nothing waits before it, or a client that keeps up could never receive it.
-            if (bounded && (queue.size() >= maxQueuedEvents
-                    || queuedBytes > 0 && queuedBytes + bytes.remaining() > maxQueuedBytes)) {
+            cutOff = bounded && (queue.size() >= maxQueuedEvents
+                    || queuedBytes > 0 && queuedBytes + bytes.remaining() > maxQueuedBytes);
+            if (cutOff) {
                 LOG.warn("{}: client is not reading ({} events, {} bytes queued); closing the stream",
                         description, queue.size(), queuedBytes);
-                open = false;
-                queue.clear();
-                queuedBytes = 0;
             } else {
                 queue.add(bytes);
                 queuedBytes += bytes.remaining();
@@ -123,7 +141,7 @@ public final class SseStream {
                 peakQueuedBytes = Math.max(peakQueuedBytes, queuedBytes);
             }
         }
-        if (!open) {
+        if (cutOff) {
             abort(new IllegalStateException(description + ": slow consumer cut off"));
             return false;
         }
@@ -134,10 +152,10 @@ public final class SseStream {
     /** Ends the stream after what is queued has been written. */
     public void close() {
         synchronized (lock) {
-            if (!open || closing) {
+            if (state != State.OPEN) {
                 return;
             }
-            closing = true;
+            state = State.CLOSING;
         }
         flusher.iterate();
     }
@@ -153,16 +171,16 @@ public final class SseStream {
      *         within this stream's.
      */
     public boolean handOverTo(SseStream successor) {
-        java.util.List<ByteBuffer> unwritten;
         if (!successor.isOpen()) {
             return false; // this stream stays as it is: the events are not thrown at a stream that is already gone
         }
+        List<ByteBuffer> unwritten;
         synchronized (lock) {
-            if (!open || closing) {
+            if (state != State.OPEN) {
                 return false;
             }
-            closing = true;
-            unwritten = new java.util.ArrayList<>(queue);
+            state = State.CLOSING;
+            unwritten = new ArrayList<>(queue);
             queue.clear();
             queuedBytes = 0;
         }
@@ -188,8 +206,9 @@ public final class SseStream {
         request.addFailureListener(this::abort);
     }
 
+    /** Whether the stream takes events. */
     public boolean isOpen() {
-        return open && !closing;
+        return state == State.OPEN;
     }
 
     /** Events waiting to be written. */
@@ -218,20 +237,25 @@ public final class SseStream {
 
     /** Completes the handler's callback and runs the close action, once, whichever way the stream ends. */
     private void finish(Throwable failure) {
-        if (!completed.compareAndSet(false, true)) {
-            return;
-        }
-        open = false;
+        Runnable action;
         synchronized (lock) {
+            if (state == State.DONE) {
+                return;
+            }
+            state = State.DONE;
             queue.clear();
             queuedBytes = 0;
+            action = onClose;
+            onClose = null;
         }
         if (failure == null) {
             completion.succeeded();
         } else {
             completion.failed(failure);
         }
-        onClose.run();
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** Writes the queue one buffer at a time; Jetty calls back when each write is done. */
@@ -239,21 +263,24 @@ public final class SseStream {
         @Override
         protected Action process() {
             ByteBuffer next;
-            boolean last = false;
             synchronized (lock) {
-                if (finished) {
-                    return Action.SUCCEEDED;
-                }
-                next = queue.poll();
-                if (next != null) {
-                    queuedBytes -= next.remaining();
-                } else if (closing) {
-                    finished = true;
-                    last = true;
-                } else {
-                    return Action.IDLE;
+                switch (state) {
+                    case DONE, ENDING -> {
+                        return Action.SUCCEEDED;
+                    }
+                    default -> {
+                        next = queue.poll();
+                        if (next != null) {
+                            queuedBytes -= next.remaining();
+                        } else if (state == State.CLOSING) {
+                            state = State.ENDING;
+                        } else {
+                            return Action.IDLE;
+                        }
+                    }
                 }
             }
+            boolean last = next == null;
             response.write(last, last ? BufferUtil.EMPTY_BUFFER : next, this);
             return Action.SCHEDULED;
         }
