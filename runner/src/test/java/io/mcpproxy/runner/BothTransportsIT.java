@@ -9,7 +9,6 @@ import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -5,6 +5,7 @@ import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionStorageException;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -107,6 +108,22 @@ public final class SessionRegistry<S> {
             } catch (SessionStorageException e) {
                 LOG.debug("keep-alive could not refresh the TTL of session {}: {}", SessionIds.redact(sessionId),
                         e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Records the protocol version a session's {@code initialize} negotiated, on a worker thread (safe to call from
+     * a stdio reader thread). A session that ended meanwhile stays ended: it is not recreated.
+     */
+    public void recordNegotiatedVersion(String sessionId, String version) {
+        context.runLater(() -> {
+            try {
+                if (context.sessions().updateMetadata(sessionId, Map.of(Session.PROTOCOL_VERSION, version)).isEmpty()) {
+                    LOG.debug("session {} ended before its protocol version was recorded", SessionIds.redact(sessionId));
+                }
+            } catch (SessionStorageException e) {
+                LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
             }
         });
     }

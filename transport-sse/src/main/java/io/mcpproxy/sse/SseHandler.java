@@ -3,9 +3,11 @@ package io.mcpproxy.sse;
 import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
@@ -223,40 +225,18 @@ final class SseHandler extends Handler.Abstract {
             return;
         }
         SseSession session = here.session();
-        boolean accepted = false;
-        JsonNode refused = null; // a response to no server request of this session
-        for (ObjectNode message : messages) {
-            switch (JsonRpc.Kind.of(message)) {
-                case REQUEST -> {
-                    if ("initialize".equals(JsonRpc.method(message))) {
-                        session.channel().request(message, new Initialize(session));
-                    } else {
-                        session.channel().request(message, session);
-                    }
-                    accepted = true;
-                }
-                case NOTIFICATION -> {
-                    session.channel().notify(message);
-                    accepted = true;
-                }
-                default -> {
-                    if (session.channel().respond(message)) {
-                        accepted = true;
-                    } else {
-                        refused = message.get("id");
-                    }
-                }
-            }
-        }
-        if (!accepted && refused != null) { // 202 only for input the server accepts
-            JsonResponses.answerNobodyAwaits(response, callback, refused);
+        // Answers travel on the session's stream
+        PostedMessages posted = PostedMessages.deliver(session.channel(), messages, message -> session.channel()
+                .request(message, "initialize".equals(JsonRpc.method(message)) ? new Initialize(session) : session));
+        if (posted.onlyRefused()) {
+            JsonResponses.answerNobodyAwaits(response, callback, posted.refusedAnswer());
             return;
         }
         JsonResponses.empty(response, callback, 202);
     }
 
     /** Relays the initialize answer and records the negotiated version. */
-    private final class Initialize implements io.mcpproxy.stdio.backend.Backend.Exchange {
+    private final class Initialize implements Backend.Exchange {
         private final SseSession session;
 
         Initialize(SseSession session) {
@@ -273,18 +253,7 @@ final class SseHandler extends Handler.Abstract {
             session.onResponse(response);
             String negotiated = response.path("result").path("protocolVersion").asText(null);
             if (negotiated != null) {
-                context.runLater(() -> {
-                    try {
-                        if (context.sessions().updateMetadata(session.id(),
-                                Map.of(Session.PROTOCOL_VERSION, negotiated)).isEmpty()) {
-                            // The stream closed meanwhile; the session stays ended rather than being recreated.
-                            LOG.debug("session {} ended before its protocol version was recorded",
-                                    SessionIds.redact(session.id()));
-                        }
-                    } catch (SessionStorageException e) {
-                        LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
-                    }
-                });
+                local.recordNegotiatedVersion(session.id(), negotiated);
             }
         }
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.core.ProtocolVersions;
-import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;

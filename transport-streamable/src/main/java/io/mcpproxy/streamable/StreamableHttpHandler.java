@@ -3,11 +3,11 @@ package io.mcpproxy.streamable;
 import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
@@ -19,7 +19,6 @@ import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -163,67 +162,58 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         ObjectNode initialize = messages.stream().filter(m -> "initialize".equals(JsonRpc.method(m))).findFirst()
                 .orElse(null);
         if (initialize != null) {
-            if (batch) { // even a batch of one: 2025-03-26 forbids initialize in a batch
-                JsonResponses.error(response, callback, 400, initialize.get("id"), JsonRpc.INVALID_REQUEST,
-                        "Invalid Request: initialize must be sent alone");
-                return;
-            }
-            if (JsonRpc.Kind.of(initialize) != JsonRpc.Kind.REQUEST) {
-                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                        "Invalid Request: initialize must be a request");
-                return;
-            }
-            initialize(request, response, callback, initialize);
+            postInitialize(request, response, callback, initialize, batch);
             return;
         }
-        JsonNode firstId = messages.get(0).get("id");
-        String sessionId = requireSessionHeader(request, response, callback, firstId);
-        if (sessionId == null) {
-            return;
-        }
-        LocalSession session = resolve(sessionId, response, callback, firstId);
+        LocalSession session = sessionOfPost(request, response, callback, messages.get(0).get("id"), batch, version);
         if (session == null) {
             return;
         }
-        if (batch && version == null && !ProtocolVersions.allowsBatches(session.protocolVersion())) {
+        int requests = PostedMessages.countRequests(messages);
+        PostExchange exchange = requests == 0 ? null : new PostExchange(response, callback, session, requests,
+                batch, streamSettings, session.protocolVersion(), message -> { });
+        if (exchange != null) {
+            ignoreIdleTimeouts(request);
+        }
+        // Batch members all go at once: they run concurrently at the server
+        PostedMessages posted = PostedMessages.deliver(session.channel(), messages,
+                message -> session.channel().request(message, exchange.exchange()));
+        if (posted.onlyRefused()) {
+            JsonResponses.answerNobodyAwaits(response, callback, posted.refusedAnswer());
+        } else if (requests == 0) {
+            JsonResponses.empty(response, callback, 202);
+        }
+    }
+
+    /** An initialize must come alone and as a request; it then opens a session. */
+    private void postInitialize(Request request, Response response, Callback callback, ObjectNode initialize,
+                                boolean batch) {
+        if (batch) { // even a batch of one: 2025-03-26 forbids initialize in a batch
+            JsonResponses.error(response, callback, 400, initialize.get("id"), JsonRpc.INVALID_REQUEST,
+                    "Invalid Request: initialize must be sent alone");
+        } else if (JsonRpc.Kind.of(initialize) != JsonRpc.Kind.REQUEST) {
+            JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                    "Invalid Request: initialize must be a request");
+        } else {
+            initialize(request, response, callback, initialize);
+        }
+    }
+
+    /**
+     * The session a POST names, or null after answering: 400 without {@code Mcp-Session-Id}, 404/503 as
+     * {@link #resolve} decides, 400 for a batch in a session that negotiated a version without batches.
+     */
+    private LocalSession sessionOfPost(Request request, Response response, Callback callback, JsonNode firstId,
+                                       boolean batch, String version) {
+        String sessionId = requireSessionHeader(request, response, callback, firstId);
+        LocalSession session = sessionId == null ? null : resolve(sessionId, response, callback, firstId);
+        if (session != null && batch && version == null
+                && !ProtocolVersions.allowsBatches(session.protocolVersion())) {
             // The spec's "assume 2025-03-26" is for a server with no other way to know: this one negotiated it
             JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, BATCH_ERROR);
-            return;
+            return null;
         }
-        Backend.Channel channel = session.channel();
-        List<ObjectNode> requests = new ArrayList<>();
-        JsonNode refused = null; // a response to no server request of this session
-        boolean accepted = false;
-        for (ObjectNode message : messages) {
-            switch (JsonRpc.Kind.of(message)) {
-                case REQUEST -> requests.add(message);
-                case NOTIFICATION -> {
-                    channel.notify(message);
-                    accepted = true;
-                }
-                default -> {
-                    if (channel.respond(message)) {
-                        accepted = true;
-                    } else {
-                        refused = message.get("id");
-                    }
-                }
-            }
-        }
-        if (requests.isEmpty()) {
-            if (!accepted && refused != null) { // 202 only for input the server accepts
-                JsonResponses.answerNobodyAwaits(response, callback, refused);
-                return;
-            }
-            JsonResponses.empty(response, callback, 202);
-            return;
-        }
-        ignoreIdleTimeouts(request);
-        PostExchange exchange = new PostExchange(response, callback, session, requests.size(), batch, streamSettings,
-                session.protocolVersion(), message -> { });
-        for (ObjectNode message : requests) { // all at once: batch members run concurrently at the server
-            channel.request(message, exchange.exchange());
-        }
+        return session;
     }
 
     private void initialize(Request request, Response response, Callback callback, ObjectNode initialize) {
@@ -258,13 +248,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         String negotiated = result.path("protocolVersion").asText(session.protocolVersion());
         session.protocolVersion(negotiated);
-        context.runLater(() -> {
-            try {
-                sessions.updateMetadata(session.id(), Map.of(Session.PROTOCOL_VERSION, negotiated));
-            } catch (SessionStorageException e) {
-                LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
-            }
-        });
+        local.recordNegotiatedVersion(session.id(), negotiated);
     }
 
     // ---- GET --------------------------------------------------------------------------------------------------

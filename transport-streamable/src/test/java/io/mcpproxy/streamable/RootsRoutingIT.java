@@ -12,7 +12,6 @@ import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
