@@ -3,6 +3,7 @@ package io.mcpproxy.runner;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.session.redis.RedisStorage;
+import io.mcpproxy.streamable.ResumptionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,15 +79,15 @@ final class ProxyOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     Duration resumeWindow;
 
-    @Option(names = "--replay-buffer-events", defaultValue = "256",
+    @Option(names = "--replay-buffer-events",
             description = "Streamable HTTP: bound of each session's replay buffer in events, at most"
-                    + " --stream-buffer-events (default: ${DEFAULT-VALUE}).")
-    int replayBufferEvents;
+                    + " --stream-buffer-events (default: 256, or --stream-buffer-events when smaller).")
+    Integer replayBufferEvents;
 
-    @Option(names = "--replay-buffer-bytes", defaultValue = "4194304",
+    @Option(names = "--replay-buffer-bytes",
             description = "Streamable HTTP: bound of each session's replay buffer in bytes, at most"
-                    + " --stream-buffer-bytes (default: ${DEFAULT-VALUE} = 4 MiB).")
-    long replayBufferBytes;
+                    + " --stream-buffer-bytes (default: 4194304 = 4 MiB, or --stream-buffer-bytes when smaller).")
+    Long replayBufferBytes;
 
     @Option(names = "--max-body-size", defaultValue = "4194304",
             description = "Largest POST body in bytes; larger gets 413 (default: ${DEFAULT-VALUE}).")
@@ -115,9 +116,6 @@ final class ProxyOptions {
                 .maxBackends(maxBackends).keepAliveInterval(keepAlive)
                 .streamBuffer(streamBufferEvents, streamBufferBytes).maxBodySize(maxBodySize)
                 .maxServerMessageSize(maxServerMessageSize)
-                .resumeWindow(resumeWindow)
-                .replayBuffer(Math.min(replayBufferEvents, streamBufferEvents),
-                        Math.min(replayBufferBytes, streamBufferBytes))
                 .drainTimeout(drainTimeout);
         if (replicaId != null) {
             builder.replicaId(replicaId);
@@ -128,6 +126,17 @@ final class ProxyOptions {
         RedisStorage storage = RedisStorage.builder().uri(redisUrl).keyPrefix(redisKeyPrefix).build();
         builder.withSessionStorage(storage);
         return storage;
+    }
+
+    /** Streamable HTTP resumption as the options say; the replay bounds only where given. */
+    ResumptionSettings resumption() {
+        ResumptionSettings resumption = ResumptionSettings.DEFAULTS.withWindow(resumeWindow);
+        if (replayBufferEvents == null && replayBufferBytes == null) {
+            return resumption; // the default, lowered to the stream buffer where that is smaller
+        }
+        ResumptionSettings.ReplayBounds given = ResumptionSettings.ReplayBounds.DEFAULT;
+        return resumption.withReplayBuffer(replayBufferEvents != null ? replayBufferEvents : given.maxEvents(),
+                replayBufferBytes != null ? replayBufferBytes : given.maxBytes());
     }
 
     /** {@code shared} / {@code per-session}. */

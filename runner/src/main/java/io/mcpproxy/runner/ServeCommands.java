@@ -61,7 +61,7 @@ final class ServeCommands {
 
         @Override
         List<Transport> transports() {
-            return List.of(new StreamableHttpTransport(path));
+            return List.of(new StreamableHttpTransport(path, options.resumption()));
         }
 
         @Override
@@ -106,7 +106,7 @@ final class ServeCommands {
         @Override
         List<Transport> transports() {
             SseTransport legacy = sse.transport();
-            return List.of(new StreamableHttpTransport(path), legacy);
+            return List.of(new StreamableHttpTransport(path, options.resumption()), legacy);
         }
 
         @Override

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.streamable.ResumptionSettings;
+import io.mcpproxy.streamable.StreamableHttpTransport;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -17,36 +19,36 @@ class ProxyOptionsTest {
     @Test
     void streamBufferOptionsReachTheProxy() {
         withProxy(context -> {
-            assertEquals(5, context.maxQueuedEvents());
-            assertEquals(65_536, context.maxQueuedBytes());
+            assertEquals(5, context.streams().maxQueuedEvents());
+            assertEquals(65_536, context.streams().maxQueuedBytes());
         }, "sse", "--stream-buffer-events", "5", "--stream-buffer-bytes", "65536");
     }
 
     @Test
     void streamBufferDefaultsAreOneThousandEventsAndEightMebibytes() {
         withProxy(context -> {
-            assertEquals(1_000, context.maxQueuedEvents());
-            assertEquals(8L * 1024 * 1024, context.maxQueuedBytes());
+            assertEquals(1_000, context.streams().maxQueuedEvents());
+            assertEquals(8L * 1024 * 1024, context.streams().maxQueuedBytes());
         }, "both");
     }
 
     @Test
     void resumptionOptionsReachTheProxy() {
-        withProxy(context -> {
-            assertEquals(Duration.ofSeconds(90), context.resumeWindow());
-            assertEquals(40, context.maxReplayEvents());
-            assertEquals(10_000, context.maxReplayBytes());
-        }, "both", "--resume-window", "90s", "--replay-buffer-events", "40", "--replay-buffer-bytes", "10000");
-        withProxy(context -> assertEquals(Duration.ZERO, context.resumeWindow()), "both", "--resume-window", "0s");
+        withResumption(replay -> {
+            assertEquals(Duration.ofSeconds(90), replay.window());
+            assertEquals(40, replay.maxEvents());
+            assertEquals(10_000, replay.maxBytes());
+        }, "--resume-window", "90s", "--replay-buffer-events", "40", "--replay-buffer-bytes", "10000");
+        withResumption(replay -> assertEquals(Duration.ZERO, replay.window()), "--resume-window", "0s");
     }
 
     @Test
     void resumptionDefaultsAreSixtySecondsAnd256EventsAndFourMebibytes() {
-        withProxy(context -> {
-            assertEquals(Duration.ofSeconds(60), context.resumeWindow());
-            assertEquals(256, context.maxReplayEvents());
-            assertEquals(4L * 1024 * 1024, context.maxReplayBytes());
-        }, "both");
+        withResumption(replay -> {
+            assertEquals(Duration.ofSeconds(60), replay.window());
+            assertEquals(256, replay.maxEvents());
+            assertEquals(4L * 1024 * 1024, replay.maxBytes());
+        });
     }
 
     @Test
@@ -58,10 +60,10 @@ class ProxyOptionsTest {
 
     @Test
     void theReplayBufferNeverOutgrowsTheStreamBuffer() {
-        withProxy(context -> {
-            assertEquals(5, context.maxReplayEvents());
-            assertEquals(65_536, context.maxReplayBytes());
-        }, "both", "--stream-buffer-events", "5", "--stream-buffer-bytes", "65536");
+        withResumption(replay -> {
+            assertEquals(5, replay.maxEvents());
+            assertEquals(65_536, replay.maxBytes());
+        }, "--stream-buffer-events", "5", "--stream-buffer-bytes", "65536");
     }
 
     @Test
@@ -74,9 +76,28 @@ class ProxyOptionsTest {
         assertEquals("streamBuffer bounds must be positive", refused.getMessage());
     }
 
+    /**
+     * Parses {@code both options -- server}, builds the proxy it describes and hands over the Streamable HTTP
+     * transport's resumption settings as they apply (lowered to the stream buffer).
+     */
+    private static void withResumption(Consumer<Resumption> check, String... options) {
+        ServeCommands.Both command = new ServeCommands.Both();
+        withProxy(context -> {
+            ResumptionSettings resumption = ((StreamableHttpTransport) command.transports().get(0)).resumption();
+            ResumptionSettings.ReplayBounds bounds = resumption.replayBufferFor(context.streams());
+            check.accept(new Resumption(resumption.window(), bounds.maxEvents(), bounds.maxBytes()));
+        }, command, options);
+    }
+
+    private record Resumption(Duration window, int maxEvents, long maxBytes) {
+    }
+
     /** Parses {@code subcommand options -- server}, builds the proxy it describes and hands over its context. */
     private static void withProxy(Consumer<ProxyContext> check, String subcommand, String... options) {
-        ServeCommands.Serve command = "sse".equals(subcommand) ? new ServeCommands.Sse() : new ServeCommands.Both();
+        withProxy(check, "sse".equals(subcommand) ? new ServeCommands.Sse() : new ServeCommands.Both(), options);
+    }
+
+    private static void withProxy(Consumer<ProxyContext> check, ServeCommands.Serve command, String... options) {
         String[] args = new String[options.length + 4];
         System.arraycopy(options, 0, args, 0, options.length);
         args[options.length] = "--port";

@@ -53,12 +53,6 @@ public final class McpProxy implements AutoCloseable {
     private final String serverDescription;
     private final Duration drainTimeout;
 
-    /** The keep-alive interval in effect: as configured, or the sessions' refresh interval when that is shorter. */
-    private static Duration keepAliveInterval(AbstractBuilder<?> builder, SessionManager sessions) {
-        Duration refresh = sessions.refreshInterval();
-        return builder.keepAliveInterval.compareTo(refresh) <= 0 ? builder.keepAliveInterval : refresh;
-    }
-
     private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
         this.serverDescription = builder.server.toString();
         this.drainTimeout = builder.listener.drainTimeout();
@@ -75,10 +69,10 @@ public final class McpProxy implements AutoCloseable {
 
         RequestGuard guard = RequestGuard.of(builder.listener);
         String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.listener.port());
+        // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
+        StreamSettings streams = builder.streams.withKeepAliveAtMost(sessions.refreshInterval());
         this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), listener.scheduler(),
-                builder.listener.maxBodyBytes(), keepAliveInterval(builder, sessions), builder.maxQueuedEvents,
-                builder.maxQueuedBytes, builder.maxWaitingMessages, builder.resumeWindow, builder.replayEvents(),
-                builder.replayBytes());
+                builder.listener.maxBodyBytes(), streams);
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
@@ -219,18 +213,12 @@ public final class McpProxy implements AutoCloseable {
         private SessionSettings sessions = SessionSettings.DEFAULTS;
         private Duration requestTimeout = Duration.ofMinutes(5);
         private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
-        private Duration keepAliveInterval = Duration.ofSeconds(15);
+        private StreamSettings streams = StreamSettings.DEFAULTS;
         private BackendMode backendMode = BackendMode.SHARED;
         private int maxBackends = 64;
         private Duration restartInitialDelay = Duration.ofMillis(250);
         private Duration restartMaxDelay = Duration.ofSeconds(30);
         private boolean restart = true;
-        private int maxQueuedEvents = 1_000;
-        private long maxQueuedBytes = 8L * 1024 * 1024;
-        private int maxWaitingMessages = 256;
-        private Duration resumeWindow = Duration.ofSeconds(60);
-        private int maxReplayEvents = -1; // -1: the default, capped at the stream buffer
-        private long maxReplayBytes = -1;
         private String replicaId;
 
         protected AbstractBuilder() {
@@ -318,17 +306,9 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /**
-         * Interval of SSE keep-alive comments, which also restart the TTL of sessions whose clients listen. Default
-         * 15 s; never more than a third of {@link #sessionTtl} (a shorter TTL shortens it), so that a listening
-         * client's session is refreshed before it expires.
-         */
+        /** See {@link StreamSettings#keepAliveInterval}. */
         public B keepAliveInterval(Duration interval) {
-            Objects.requireNonNull(interval, "keepAliveInterval");
-            if (interval.toMillis() < 10) {
-                throw new IllegalArgumentException("keepAliveInterval must be at least 10 ms, got " + interval);
-            }
-            this.keepAliveInterval = interval;
+            this.streams = streams.withKeepAliveInterval(interval);
             return self();
         }
 
@@ -357,52 +337,21 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Bound of each SSE stream's outbound queue; a client that falls further behind is cut off. Defaults 1,000 events and 8 MiB. */
+        /** See {@link StreamSettings#maxQueuedEvents} and {@link StreamSettings#maxQueuedBytes}. */
         public B streamBuffer(int maxEvents, long maxBytes) {
-            if (maxEvents < 1 || maxBytes < 1) {
-                throw new IllegalArgumentException("streamBuffer bounds must be positive");
-            }
-            this.maxQueuedEvents = maxEvents;
-            this.maxQueuedBytes = maxBytes;
+            this.streams = streams.withStreamBuffer(maxEvents, maxBytes);
             return self();
         }
 
-        /** Server messages kept for a session until it has a stream open. Default 256. */
+        /** See {@link StreamSettings#maxWaitingMessages}. */
         public B maxWaitingMessages(int max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("maxWaitingMessages must be >= 0, got " + max);
-            }
-            this.maxWaitingMessages = max;
+            this.streams = streams.withMaxWaitingMessages(max);
             return self();
         }
 
-        /**
-         * Streamable HTTP: how long each event a session's streams sent stays replayable for a client that comes
-         * back with {@code GET} and {@code Last-Event-ID} after its connection dropped; a message for a request
-         * whose stream is gone is kept as long for the same reason, instead of being dropped. Default 60 s;
-         * {@code ZERO} turns replay off. (The legacy SSE transport has no resumption.)
-         */
-        public B resumeWindow(Duration window) {
-            Objects.requireNonNull(window, "resumeWindow");
-            if (window.isNegative()) {
-                throw new IllegalArgumentException("resumeWindow must not be negative, got " + window);
-            }
-            this.resumeWindow = window;
-            return self();
-        }
-
-        /**
-         * Streamable HTTP: bound of each session's replay buffer (see {@link #resumeWindow}); the oldest events go
-         * first, the newest is always kept however large. Defaults 256 events and 4 MiB (counted in characters of
-         * JSON), or the {@link #streamBuffer} bounds when smaller; at most those, so that a replay fits the stream it
-         * goes out on.
-         */
-        public B replayBuffer(int maxEvents, long maxBytes) {
-            if (maxEvents < 1 || maxBytes < 1) {
-                throw new IllegalArgumentException("replayBuffer bounds must be positive");
-            }
-            this.maxReplayEvents = maxEvents;
-            this.maxReplayBytes = maxBytes;
+        /** The SSE stream options at once (keep-alive interval, stream buffer, waiting messages). */
+        public B streams(StreamSettings settings) {
+            this.streams = Objects.requireNonNull(settings, "streams");
             return self();
         }
 
@@ -438,20 +387,7 @@ public final class McpProxy implements AutoCloseable {
             if (server == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
-            if (replayEvents() > maxQueuedEvents || replayBytes() > maxQueuedBytes) {
-                throw new IllegalStateException("replayBuffer (" + replayEvents() + " events, " + replayBytes()
-                        + " bytes) must not exceed streamBuffer (" + maxQueuedEvents + " events, " + maxQueuedBytes
-                        + " bytes): a replay has to fit the stream it goes out on");
-            }
             return new McpProxy(this, List.copyOf(transports));
-        }
-
-        private int replayEvents() {
-            return maxReplayEvents > 0 ? maxReplayEvents : Math.min(256, maxQueuedEvents);
-        }
-
-        private long replayBytes() {
-            return maxReplayBytes > 0 ? maxReplayBytes : Math.min(4L * 1024 * 1024, maxQueuedBytes);
         }
 
         private static String requireText(String value, String what) {

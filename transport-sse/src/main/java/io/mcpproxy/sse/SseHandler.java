@@ -52,7 +52,7 @@ final class SseHandler extends Handler.Abstract {
     /** Starts the keep-alive rounds; they stop with the handler. */
     @Override
     protected void doStart() throws Exception {
-        Duration keepAlive = context.keepAliveInterval();
+        Duration keepAlive = context.streams().keepAliveInterval();
         keepAlives = Periodic.every(context.scheduler(), "SSE keep-alive round", keepAlive, keepAlive,
                 this::keepAlive);
         super.doStart();
@@ -124,7 +124,8 @@ final class SseHandler extends Handler.Abstract {
             JsonResponses.unavailable(response, callback, null, "server_unavailable", e.getMessage(), 1);
             return;
         }
-        SseStream stream = SseStream.open(response, callback, context.maxQueuedEvents(), context.maxQueuedBytes(),
+        SseStream stream = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
+                context.streams().maxQueuedBytes(),
                 "SSE stream of session " + SessionIds.redact(created.id()));
         local.put(created.id(), session); // held before the client can learn the id: its first POST finds it
         session.open(stream, endpointUri(request, created.id()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.stdio.StreamSettings;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -33,10 +34,6 @@ final class PostExchange {
     private int outstanding;
     private ResumableStream stream; // non-null once switched to SSE
     private boolean done;
-
-    /** Limits of the SSE streams a POST may turn into. */
-    record StreamSettings(int maxQueuedEvents, long maxQueuedBytes) {
-    }
 
     PostExchange(Response response, Callback callback, LocalSession session, int requests, boolean batch,
                  StreamSettings streams, String protocolVersion, Consumer<ObjectNode> responseObserver) {

@@ -47,28 +47,27 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Backends backends;
     private final SessionManager sessions;
     private final RequestGuard guard;
-    private final PostExchange.StreamSettings streamSettings;
     private final ReplayBuffer.Settings replay;
     private final SessionRegistry<LocalSession> local;
     private Periodic keepAlives;
     private Periodic idleSweep;
 
-    StreamableHttpHandler(String path, ProxyContext context) {
+    StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
         this.path = path;
         this.context = context;
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.guard = context.guard();
         this.local = new SessionRegistry<>(context, Session.Type.STREAMABLE, LocalSession::close);
-        this.streamSettings = new PostExchange.StreamSettings(context.maxQueuedEvents(), context.maxQueuedBytes());
-        this.replay = new ReplayBuffer.Settings(context.resumeWindow().toNanos(), context.maxReplayEvents(),
-                context.maxReplayBytes(), System::nanoTime);
+        ResumptionSettings.ReplayBounds bounds = resumption.replayBufferFor(context.streams());
+        this.replay = new ReplayBuffer.Settings(resumption.window().toNanos(), bounds.maxEvents(), bounds.maxBytes(),
+                System::nanoTime);
     }
 
     /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
     @Override
     protected void doStart() throws Exception {
-        Duration keepAlive = context.keepAliveInterval();
+        Duration keepAlive = context.streams().keepAliveInterval();
         keepAlives = Periodic.every(context.scheduler(), "Streamable HTTP keep-alive round", keepAlive, keepAlive,
                 this::keepAlive);
         Duration reap = Duration.ofMillis(Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4)));
@@ -171,7 +170,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         int requests = PostedMessages.countRequests(messages);
         PostExchange exchange = requests == 0 ? null : new PostExchange(response, callback, session, requests,
-                batch, streamSettings, session.protocolVersion(), message -> { });
+                batch, context.streams(), session.protocolVersion(), message -> { });
         if (exchange != null) {
             ignoreIdleTimeouts(request);
         }
@@ -221,7 +220,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String requested = initialize.path("params").path("protocolVersion").asText(ProtocolVersions.LATEST);
         Session created = sessions.create(Session.Type.STREAMABLE, Map.of(Session.OWNER, context.replicaId(),
                 Session.PROTOCOL_VERSION, requested));
-        LocalSession session = new LocalSession(created.id(), requested, context.maxWaitingMessages(), replay,
+        LocalSession session = new LocalSession(created.id(), requested, context.streams().maxWaitingMessages(), replay,
                 this::ended);
         try {
             session.attach(backends.open(created.id(), session));
@@ -233,7 +232,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         local.put(created.id(), session);
         response.getHeaders().put(SESSION_HEADER, created.id());
         ignoreIdleTimeouts(request);
-        PostExchange exchange = new PostExchange(response, callback, session, 1, false, streamSettings, requested,
+        PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(), requested,
                 answer -> initialized(session, answer));
         session.channel().request(initialize, exchange.exchange());
     }
@@ -271,8 +270,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         // session's GET stream (see LocalSession.openStandalone).
         String lastEventId = request.getHeaders().get(LAST_EVENT_ID_HEADER);
         Supplier<SseStream> open = () -> {
-            SseStream connection = SseStream.open(response, callback, context.maxQueuedEvents(),
-                    context.maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId));
+            SseStream connection = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
+                    context.streams().maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId));
             ignoreIdleTimeouts(request);
             connection.abortOnFailureOf(request);
             return connection;

@@ -5,7 +5,9 @@ import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.session.SessionManager;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * MCP Streamable HTTP in front of a stdio MCP server: an {@link McpProxy} with one
@@ -85,9 +87,10 @@ public final class StreamableHttpProxy implements AutoCloseable {
         proxy.close();
     }
 
-    /** Options of {@link StreamableHttpProxy}: the shared ones plus {@link #path}. */
+    /** Options of {@link StreamableHttpProxy}: the shared ones plus the path and resumption. */
     public static final class Builder extends McpProxy.AbstractBuilder<Builder> {
         private String path = StreamableHttpTransport.DEFAULT_PATH;
+        private ResumptionSettings resumption = ResumptionSettings.DEFAULTS;
 
         private Builder() {
         }
@@ -98,8 +101,26 @@ public final class StreamableHttpProxy implements AutoCloseable {
             return this;
         }
 
+        /** See {@link ResumptionSettings#window}. */
+        public Builder resumeWindow(Duration window) {
+            this.resumption = resumption.withWindow(window);
+            return this;
+        }
+
+        /** See {@link ResumptionSettings#replayBuffer}: at most the {@link #streamBuffer} bounds. */
+        public Builder replayBuffer(int maxEvents, long maxBytes) {
+            this.resumption = resumption.withReplayBuffer(maxEvents, maxBytes);
+            return this;
+        }
+
+        /** The resumption options at once. */
+        public Builder resumption(ResumptionSettings settings) {
+            this.resumption = Objects.requireNonNull(settings, "resumption");
+            return this;
+        }
+
         public StreamableHttpProxy build() {
-            StreamableHttpTransport transport = new StreamableHttpTransport(path);
+            StreamableHttpTransport transport = new StreamableHttpTransport(path, resumption);
             return new StreamableHttpProxy(buildProxy(List.of(transport)), transport);
         }
 

@@ -12,18 +12,30 @@ public final class StreamableHttpTransport implements Transport {
     public static final String DEFAULT_PATH = "/mcp";
 
     private final String path;
+    private final ResumptionSettings resumption;
     private volatile StreamableHttpHandler handler;
 
+    /** The transport on {@code path} with resumption at its defaults. */
     public StreamableHttpTransport(String path) {
+        this(path, ResumptionSettings.DEFAULTS);
+    }
+
+    /** The transport on {@code path}, events replayable as {@code resumption} says. */
+    public StreamableHttpTransport(String path, ResumptionSettings resumption) {
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with '/', got '" + path + "'");
         }
         this.path = path;
+        this.resumption = Objects.requireNonNull(resumption, "resumption");
     }
 
     public String path() {
         return path;
+    }
+
+    public ResumptionSettings resumption() {
+        return resumption;
     }
 
     /** The handler of the last {@link #open}, for tests and diagnostics. */
@@ -33,7 +45,7 @@ public final class StreamableHttpTransport implements Transport {
 
     @Override
     public Endpoint open(ProxyContext context) {
-        StreamableHttpHandler handler = new StreamableHttpHandler(path, context);
+        StreamableHttpHandler handler = new StreamableHttpHandler(path, resumption, context);
         this.handler = handler;
         return new Endpoint() {
             @Override
