@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP listener with one or more {@link Transport transports} in front of one stdio MCP server (or one per
- * session): the Jetty server, the {@link Backends} and the {@link SessionManager} they share.
+ * session): a Jetty server of its own carrying an {@link McpProxyHandler}.
  *
  * <pre>{@code
  * McpProxy proxy = McpProxy.builder()
@@ -39,47 +39,25 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * The transport modules also offer single-transport facades ({@code StreamableHttpProxy}, {@code SseProxy}) with
- * the same options. Every option, its default and its unit is on {@link AbstractBuilder}.
+ * the same options. Every option, its default and its unit is on {@link AbstractBuilder}. To mount the proxy in a
+ * Jetty server of your own instead, build its handler ({@link Builder#buildHandler()}).
  */
 public final class McpProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(McpProxy.class);
 
     private final HttpListener listener;
-    private final Backends backends;
-    private final SessionManager sessions;
-    private final ProxyContext context;
-    private final List<Transport.Endpoint> endpoints = new ArrayList<>();
+    private final McpProxyHandler handler;
     private final String serverDescription;
     private final Duration drainTimeout;
 
-    private McpProxy(AbstractBuilder<?> builder, List<Transport> transports) {
-        this.serverDescription = builder.server.toString();
-        this.drainTimeout = builder.listener.drainTimeout();
-        this.backends = Backends.builder(builder.server)
-                .mode(builder.backendMode)
-                .maxBackends(builder.maxBackends)
-                .requestTimeout(builder.requestTimeout)
-                .maxServerMessageSize(builder.maxServerMessageBytes)
-                .restartBackoff(builder.restartInitialDelay, builder.restartMaxDelay)
-                .restart(builder.restart)
-                .build();
-        this.sessions = SessionManager.builder().settings(builder.sessions).build();
-        this.listener = new HttpListener("mcp-proxy", builder.listener);
-
-        RequestGuard guard = RequestGuard.of(builder.listener);
-        String replicaId = builder.replicaId != null ? builder.replicaId : defaultReplicaId(builder.listener.port());
-        // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
-        StreamSettings streams = builder.streams.withKeepAliveAtMost(sessions.refreshInterval());
-        this.context = new ProxyContext(backends, sessions, guard, replicaId, listener.executor(), listener.scheduler(),
-                builder.listener.maxBodyBytes(), streams);
-        List<Handler> handlers = new ArrayList<>();
-        for (Transport transport : transports) {
-            Transport.Endpoint endpoint = transport.open(context);
-            endpoints.add(endpoint);
-            handlers.add(endpoint.handler());
-        }
-        listener.handler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
+    private McpProxy(HttpListener listener, McpProxyHandler handler, String serverDescription,
+                     Duration drainTimeout) {
+        this.listener = listener;
+        this.handler = handler;
+        this.serverDescription = serverDescription;
+        this.drainTimeout = drainTimeout;
+        listener.handler(handler);
     }
 
     public static Builder builder() {
@@ -87,21 +65,18 @@ public final class McpProxy implements AutoCloseable {
     }
 
     /**
-     * Starts the MCP server process (shared mode) and the HTTP listener.
+     * Starts the MCP server process (shared mode), then the HTTP listener.
      *
      * @throws Exception when the command cannot be started or the port cannot be bound
      */
     public void start() throws Exception {
-        backends.start();
         try {
             listener.start();
         } catch (Exception e) {
-            backends.close();
+            listener.stop();
             throw e;
         }
-        LOG.info("MCP proxy on {} ({}) in front of '{}'", listener.uri(""),
-                endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", ")),
-                serverDescription);
+        LOG.info("MCP proxy on {} ({}) in front of '{}'", listener.uri(""), handler.describe(), serverDescription);
     }
 
     /** The port actually bound (useful with port 0). */
@@ -114,20 +89,25 @@ public final class McpProxy implements AutoCloseable {
         return listener.uri(path);
     }
 
+    /** The proxy's handler on its listener. */
+    public McpProxyHandler handler() {
+        return handler;
+    }
+
     public ProxyContext context() {
-        return context;
+        return handler.context();
     }
 
     public Backends backends() {
-        return backends;
+        return handler.backends();
     }
 
     public SessionManager sessions() {
-        return sessions;
+        return handler.sessions();
     }
 
     public BackendStats stats() {
-        return backends.stats();
+        return handler.backends().stats();
     }
 
     /**
@@ -136,32 +116,14 @@ public final class McpProxy implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        if (!listener.isRunning()) {
-            releaseBackendsAndSessions();
-            return;
+        if (listener.isRunning()) {
+            listener.stopAccepting(); // open connections may still finish their requests
+            handler.drain(drainTimeout);
+            listener.stop();
+        } else {
+            handler.backends().close(); // never started, or a failed start: release what the build created
+            handler.sessions().close();
         }
-        listener.stopAccepting(); // open connections may still finish their requests
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (backends.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (backends.inFlight() > 0) {
-            LOG.warn("{} requests still in flight after the {} ms drain timeout; ending them", backends.inFlight(),
-                    drainTimeout.toMillis());
-        }
-        endpoints.forEach(Transport.Endpoint::closeSessions); // ends streams, answers what is left
-        listener.stop();
-        releaseBackendsAndSessions();
-    }
-
-    private void releaseBackendsAndSessions() {
-        backends.close();
-        sessions.close(); // and the storage, if the proxy created it
     }
 
     private static String defaultReplicaId(int port) {
@@ -189,10 +151,20 @@ public final class McpProxy implements AutoCloseable {
         }
 
         public McpProxy build() {
+            requireTransports();
+            return buildProxy(transports);
+        }
+
+        /** The proxy as a handler to mount in a Jetty server of your own (see {@link McpProxyHandler}). */
+        public McpProxyHandler buildHandler() {
+            requireTransports();
+            return buildHandler(transports);
+        }
+
+        private void requireTransports() {
             if (transports.isEmpty()) {
                 throw new IllegalStateException("no transport: call transport(...) at least once");
             }
-            return buildProxy(transports);
         }
 
         @Override
@@ -382,12 +354,31 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Builds a proxy serving {@code transports}. */
+        /** Builds a proxy serving {@code transports} on a listener of its own. */
         protected final McpProxy buildProxy(List<Transport> transports) {
+            return new McpProxy(new HttpListener("mcp-proxy", listener), buildHandler(transports), server.toString(),
+                    listener.drainTimeout());
+        }
+
+        /** Builds the handler serving {@code transports}, to mount in any Jetty server. */
+        protected final McpProxyHandler buildHandler(List<Transport> transports) {
             if (server == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
-            return new McpProxy(this, List.copyOf(transports));
+            Backends backends = Backends.builder(server)
+                    .mode(backendMode)
+                    .maxBackends(maxBackends)
+                    .requestTimeout(requestTimeout)
+                    .maxServerMessageSize(maxServerMessageBytes)
+                    .restartBackoff(restartInitialDelay, restartMaxDelay)
+                    .restart(restart)
+                    .build();
+            SessionManager sessionManager = SessionManager.builder().settings(sessions).build();
+            // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
+            ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
+                    replicaId != null ? replicaId : defaultReplicaId(listener.port()), listener.maxBodyBytes(),
+                    streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
+            return new McpProxyHandler(backends, sessionManager, options, List.copyOf(transports));
         }
 
         private static String requireText(String value, String what) {

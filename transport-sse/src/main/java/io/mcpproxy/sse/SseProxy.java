@@ -3,6 +3,7 @@ package io.mcpproxy.sse;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.McpProxyHandler;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.session.SessionManager;
 import java.net.URI;
@@ -120,12 +121,25 @@ public final class SseProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The proxy as a handler to mount in a Jetty server of your own, beside your own handlers; the listener
+         * options (port, threads, idle and drain timeouts) are then your server's (see {@link McpProxyHandler}).
+         */
+        public McpProxyHandler buildHandler() {
+            return buildHandler(List.of(transport()));
+        }
+
         public SseProxy build() {
+            SseTransport transport = transport();
+            return new SseProxy(buildProxy(List.of(transport)), transport);
+        }
+
+        private SseTransport transport() {
             SseTransport transport = new SseTransport(ssePath, messagesPath).trustProxyHeaders(trustProxyHeaders);
             if (publicBaseUrl != null) {
                 transport.publicBaseUrl(publicBaseUrl);
             }
-            return new SseProxy(buildProxy(List.of(transport)), transport);
+            return transport;
         }
 
         @Override

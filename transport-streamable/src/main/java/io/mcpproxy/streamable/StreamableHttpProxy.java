@@ -3,6 +3,7 @@ package io.mcpproxy.streamable;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.McpProxyHandler;
 import io.mcpproxy.session.SessionManager;
 import java.net.URI;
 import java.time.Duration;
@@ -117,6 +118,14 @@ public final class StreamableHttpProxy implements AutoCloseable {
         public Builder resumption(ResumptionSettings settings) {
             this.resumption = Objects.requireNonNull(settings, "resumption");
             return this;
+        }
+
+        /**
+         * The proxy as a handler to mount in a Jetty server of your own, beside your own handlers; the listener
+         * options (port, threads, idle and drain timeouts) are then your server's (see {@link McpProxyHandler}).
+         */
+        public McpProxyHandler buildHandler() {
+            return buildHandler(List.of(new StreamableHttpTransport(path, resumption)));
         }
 
         public StreamableHttpProxy build() {

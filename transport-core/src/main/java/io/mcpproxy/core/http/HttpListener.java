@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -13,6 +15,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side every proxy shares: a Jetty server with one connector, its own worker pool, JSON-RPC error pages
@@ -23,6 +26,8 @@ public final class HttpListener {
     private final Server server;
     private final ServerConnector connector;
     private final QueuedThreadPool threads;
+    /** The timer's thread, the listener's own so that {@link #stop} can wait for it to end. */
+    private final ScheduledThreadPoolExecutor timer;
 
     /**
      * @param name     prefix of the worker and timer thread names
@@ -33,7 +38,14 @@ public final class HttpListener {
         threads.setName(name);
         threads.setDaemon(true);
         // The proxy's one timer: Jetty's idle timeouts, and the proxy's keep-alives, sweeps and request timeouts.
-        this.server = new Server(threads, new ScheduledExecutorScheduler(name + "-timer", true), null);
+        // Cancelled tasks leave its queue at once: request timeouts are armed and cancelled thousands of times a second.
+        this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, name + "-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.server = new Server(threads, new ScheduledExecutorScheduler(timer), null);
         // The handler tree is fixed before start, so Jetty may trust its invocation type: a tree that never
         // blocks is then run on the selector thread that read the request, without a hand-off to a worker.
         server.setDynamic(false);
@@ -79,13 +91,21 @@ public final class HttpListener {
         connector.close();
     }
 
-    /** Stops the server; a failure is reported, not thrown. */
+    /**
+     * Stops the server (gracefully for its stop timeout, see {@link Server#setStopTimeout}) and waits for its
+     * threads to end; a failure is reported, not thrown.
+     */
     public void stop() {
         try {
             server.stop();
         } catch (Exception e) {
-            org.slf4j.LoggerFactory.getLogger(HttpListener.class).warn("HTTP listener did not stop cleanly: {}",
-                    e.toString());
+            LoggerFactory.getLogger(HttpListener.class).warn("HTTP listener did not stop cleanly: {}", e.toString());
+        }
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

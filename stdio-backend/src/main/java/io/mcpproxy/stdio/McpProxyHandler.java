@@ -1,0 +1,163 @@
+package io.mcpproxy.stdio;
+
+import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.session.SessionManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.util.component.Graceful;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stdio proxy as one Jetty handler: the handlers of its {@link Transport transports}, with the MCP server
+ * processes ({@link Backends}) and the sessions as parts that start and stop with it. Its timer and worker threads
+ * are those of the {@link org.eclipse.jetty.server.Server} it is mounted in.
+ *
+ * <p>{@link McpProxy} mounts it on a listener of its own; an application mounts it in its own server, beside its
+ * own handlers ({@code McpProxy.builder()...buildHandler()}, likewise on the single-transport builders). Starting
+ * the server starts the MCP server process (shared mode); a graceful stop of the server
+ * ({@code Server.setStopTimeout}) lets the requests in flight finish first; stopping ends every session this
+ * replica holds (their streams end, requests still running are answered with an error) and stops the processes.
+ */
+public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
+
+    private static final Logger LOG = LoggerFactory.getLogger(McpProxyHandler.class);
+    /** How often a drain looks whether the requests in flight have finished. */
+    private static final long DRAIN_POLL_MILLIS = 20;
+    /** How long before the server's stop timeout a graceful stop ends the sessions, for their last answers. */
+    private static final long GRACEFUL_MARGIN_MILLIS = 200;
+
+    private final Backends backends;
+    private final SessionManager sessions;
+    private final ProxyContext context;
+    private final List<Transport.Endpoint> endpoints = new ArrayList<>();
+    private volatile CompletableFuture<Void> drained;
+
+    McpProxyHandler(Backends backends, SessionManager sessions, ProxyContext.Options options,
+                    List<Transport> transports) {
+        this.backends = backends;
+        this.sessions = sessions;
+        this.context = new ProxyContext(this, backends, sessions, options);
+        List<Handler> handlers = new ArrayList<>();
+        for (Transport transport : transports) {
+            Transport.Endpoint endpoint = transport.open(context);
+            endpoints.add(endpoint);
+            handlers.add(endpoint.handler());
+        }
+        setHandler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
+    }
+
+    /** What the transports share. */
+    public ProxyContext context() {
+        return context;
+    }
+
+    public Backends backends() {
+        return backends;
+    }
+
+    public SessionManager sessions() {
+        return sessions;
+    }
+
+    /** The paths the transports serve, for log lines. */
+    public String describe() {
+        return endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", "));
+    }
+
+    /** Starts the MCP server process (shared mode) before the transports take requests. */
+    @Override
+    protected void doStart() throws Exception {
+        drained = null;
+        backends.start();
+        try {
+            super.doStart();
+        } catch (Exception e) {
+            backends.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Ends every session this replica holds (done already after a drain), then stops the transports, the MCP
+     * server processes and the sessions' storage if the proxy created it.
+     */
+    @Override
+    protected void doStop() throws Exception {
+        closeSessions();
+        try {
+            super.doStop();
+        } finally {
+            backends.close();
+            sessions.close();
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for the requests in flight at the MCP server to be answered, then ends every
+     * session this replica holds: their streams end, and what is still in flight is answered with an error on them
+     * before the connections close. Call it while the server no longer accepts connections.
+     *
+     * @return whether every request was answered in time
+     */
+    public boolean drain(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (backends.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean drainedInTime = backends.inFlight() == 0;
+        closeSessions();
+        return drainedInTime;
+    }
+
+    /**
+     * The graceful stop of the server the handler is mounted in ({@code Server.setStopTimeout}): waits for the
+     * requests in flight, then ends the sessions, shortly before the server's stop timeout so that the answers
+     * reach their clients before the server closes the connections.
+     */
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        CompletableFuture<Void> future = drained;
+        if (future == null) {
+            future = new CompletableFuture<>();
+            drained = future;
+            long stopTimeout = getServer() == null ? 0 : getServer().getStopTimeout();
+            long margin = Math.min(GRACEFUL_MARGIN_MILLIS, stopTimeout / 2);
+            awaitDrained(future, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopTimeout - margin));
+        }
+        return future;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        CompletableFuture<Void> future = drained;
+        return future != null && future.isDone();
+    }
+
+    private void awaitDrained(CompletableFuture<Void> future, long deadline) {
+        if (backends.inFlight() == 0 || System.nanoTime() >= deadline || !isRunning()) {
+            closeSessions();
+            future.complete(null);
+            return;
+        }
+        context.scheduler().schedule(() -> awaitDrained(future, deadline), DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeSessions() {
+        int inFlight = backends.inFlight();
+        if (inFlight > 0) {
+            LOG.warn("{} requests still in flight as the proxy stops; ending them", inFlight);
+        }
+        endpoints.forEach(Transport.Endpoint::closeSessions);
+    }
+}
