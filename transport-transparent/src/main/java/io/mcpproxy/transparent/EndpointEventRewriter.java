@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.core.forward.BodyTransformer;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -19,7 +20,7 @@ import org.eclipse.jetty.util.BufferUtil;
  * it (comments, {@code retry:}) pass on as they complete; everything after it passes through untouched, and so
  * does a stream that announces no endpoint in its first 16 KiB.
  */
-final class EndpointEventRewriter {
+final class EndpointEventRewriter implements BodyTransformer {
 
     /** Longest stream head buffered while looking for the endpoint event. */
     private static final int MAX_HEAD = 16 * 1024;
@@ -52,7 +53,8 @@ final class EndpointEventRewriter {
      *
      * @return the bytes to send to the client now (possibly empty while an event is incomplete)
      */
-    ByteBuffer apply(ByteBuffer chunk) {
+    @Override
+    public ByteBuffer apply(ByteBuffer chunk) {
         if (done) {
             return chunk;
         }
@@ -85,7 +87,8 @@ final class EndpointEventRewriter {
     }
 
     /** Whatever is still held, at the end of the stream. */
-    ByteBuffer flush() {
+    @Override
+    public ByteBuffer flush() {
         return done ? BufferUtil.EMPTY_BUFFER : release();
     }
 

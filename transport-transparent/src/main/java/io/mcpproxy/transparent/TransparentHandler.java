@@ -1,21 +1,20 @@
 package io.mcpproxy.transparent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.forward.Forwarder;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.core.jsonrpc.JsonRpcException;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Routes each client request to an upstream MCP server: requests of a known session to the upstream that created
  * it ({@code backend_url}), new sessions round robin, requests of unknown sessions answered here without any
- * upstream. The exchange itself is {@link UpstreamExchange}.
+ * upstream. The exchange itself is a {@link TransparentExchange}.
  */
 final class TransparentHandler extends Handler.Abstract {
 
@@ -37,20 +36,20 @@ final class TransparentHandler extends Handler.Abstract {
     static final String SESSION_HEADER = "Mcp-Session-Id";
 
     private final TransparentProxy.Settings settings;
-    private final HttpClient client;
+    private final Forwarder forwarder;
     private final Upstreams upstreams;
-    private final SessionManager sessions;
+    private final LearnedSessions sessions;
     private final OpenStreams openStreams;
     private final RequestGuard guard;
 
-    TransparentHandler(TransparentProxy.Settings settings, HttpClient client, Upstreams upstreams,
+    TransparentHandler(TransparentProxy.Settings settings, Forwarder forwarder, Upstreams upstreams,
                        SessionManager sessions, OpenStreams openStreams, RequestGuard guard,
                        InvocationType invocationType) {
         super(invocationType);
         this.settings = settings;
-        this.client = client;
+        this.forwarder = forwarder;
         this.upstreams = upstreams;
-        this.sessions = sessions;
+        this.sessions = new LearnedSessions(sessions);
         this.openStreams = openStreams;
         this.guard = guard;
     }
@@ -75,23 +74,28 @@ final class TransparentHandler extends Handler.Abstract {
             return true;
         }
         if (hasBody(request)) {
-            if (request.getLength() > settings.maxBodyBytes()) {
-                JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
-                return true;
-            }
-            Content.Source.asByteArrayAsync(request, (int) settings.maxBodyBytes()).whenComplete((body, failure) -> {
-                if (failure == null) {
-                    route(request, response, callback, body);
-                } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
-                    JsonRpcPost.tooLarge(request, response, callback, settings.maxBodyBytes());
-                } else {
-                    callback.failed(unwrap(failure));
-                }
-            });
+            readBodyThenRoute(request, response, callback);
         } else {
             route(request, response, callback, null);
         }
         return true;
+    }
+
+    private void readBodyThenRoute(Request request, Response response, Callback callback) {
+        long maxBodyBytes = settings.maxBodyBytes();
+        if (request.getLength() > maxBodyBytes) {
+            JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
+            return;
+        }
+        Content.Source.asByteArrayAsync(request, (int) maxBodyBytes).whenComplete((body, failure) -> {
+            if (failure == null) {
+                route(request, response, callback, body);
+            } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
+                JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
+            } else {
+                callback.failed(unwrap(failure));
+            }
+        });
     }
 
     private void route(Request request, Response response, Callback callback, byte[] body) {
@@ -103,91 +107,44 @@ final class TransparentHandler extends Handler.Abstract {
             }
             Optional<Session> session = sessions.get(sessionId);
             if (session.isPresent()) {
-                forward(request, response, callback, body, backendOf(session.get()), sessionId);
+                forward(request, response, callback, body,
+                        LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
             } else if (isInitialize(body)) {
                 forward(request, response, callback, body, upstreams.pick(), null); // a client starting over
             } else {
-                JsonResponses.error(response, callback, settings.unknownSessionStatus(), idOf(body),
+                JsonResponses.error(response, callback, settings.unknownSessionStatus(), JsonRpc.requestIdOf(body),
                         JsonRpc.SESSION_NOT_FOUND, "Session not found");
             }
         } catch (SessionStorageException e) {
             LOG.warn("session storage unavailable: {}", e.getMessage());
-            JsonResponses.storageUnavailable(response, callback, idOf(body));
+            JsonResponses.storageUnavailable(response, callback, JsonRpc.requestIdOf(body));
         } catch (RuntimeException e) {
             // Every request gets an answer: this may run in the body reader's completion, where a throw is lost.
             LOG.warn("could not forward {} {}", request.getMethod(), request.getHttpURI(), e);
             if (response.isCommitted()) {
                 callback.failed(e);
             } else {
-                JsonResponses.error(response, callback, 500, idOf(body), JsonRpc.INTERNAL_ERROR, "Internal error");
+                JsonResponses.error(response, callback, 500, JsonRpc.requestIdOf(body), JsonRpc.INTERNAL_ERROR,
+                        "Internal error");
             }
         }
     }
 
     private void forward(Request request, Response response, Callback callback, byte[] body, URI target,
                          String knownSession) {
-        new UpstreamExchange(this, request, response, callback, body, target, knownSession).send();
+        new TransparentExchange(this, request, response, callback, body, target, knownSession).send();
     }
 
-    /** Where a known session's requests go: its {@code backend_url}, else the static target. */
-    private URI backendOf(Session session) {
-        Optional<String> backend = session.metadata(Session.BACKEND_URL);
-        if (backend.isPresent()) {
-            try {
-                URI uri = URI.create(backend.get());
-                if (uri.isAbsolute() && uri.getHost() != null) {
-                    return uri;
-                }
-            } catch (IllegalArgumentException malformed) {
-                LOG.debug("unparseable backend_url {}", backend.get());
-            }
-        }
-        return upstreams.first();
+    Forwarder forwarder() {
+        return forwarder;
     }
 
-    /**
-     * Records a session an upstream just created (the id is the upstream's).
-     *
-     * @return false when another upstream's live session has that id: this one's requests would reach that other
-     *         upstream (servers that number their sessions issue the same ids), so the exchange must fail
-     * @throws SessionStorageException when the storage fails: the client must not get an id every later request
-     *         of which would be answered "Session not found"
-     */
-    boolean learned(String sessionId, URI servedBy) {
-        if (sessions.register(sessionId, Session.Type.TRANSPARENT,
-                Map.of(Session.BACKEND_URL, servedBy.toString())).isPresent()) {
-            return true;
-        }
-        if (!SessionManager.isValidId(sessionId)) {
-            LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
-            return true;
-        }
-        Optional<String> holder = sessions.get(sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
-        if (holder.isPresent() && !holder.get().equals(servedBy.toString())) {
-            LOG.warn("upstream {} issued a session id that a live session of {} has; refused", servedBy,
-                    holder.get());
-            return false;
-        }
-        return true;
+    String pathPrefix() {
+        return settings.pathPrefix();
     }
 
-    /** DELETE answered by the upstream: 2xx or 404 ends the session here too; 5xx keeps it. */
-    void deleted(String sessionId, int status) {
-        if (status / 100 == 2 || status == 404) {
-            try {
-                sessions.delete(sessionId);
-            } catch (SessionStorageException e) {
-                LOG.warn("could not delete session from storage (it will expire): {}", e.getMessage());
-            }
-        }
-    }
-
-    TransparentProxy.Settings settings() {
-        return settings;
-    }
-
-    HttpClient client() {
-        return client;
+    LearnedSessions sessions() {
+        return sessions;
     }
 
     OpenStreams openStreams() {
@@ -249,34 +206,16 @@ final class TransparentHandler extends Handler.Abstract {
 
     /** Whether a POST body is (or contains, in a batch) an initialize request. */
     static boolean isInitialize(byte[] body) {
-        JsonNode json = parseQuietly(body);
+        JsonNode json = JsonRpc.parseOrNull(body);
         if (json == null) {
             return false;
         }
-        for (JsonNode message : json.isArray() ? json : java.util.List.of(json)) {
+        for (JsonNode message : json.isArray() ? json : List.of(json)) {
             if ("initialize".equals(message.path("method").asText(null))) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** The JSON-RPC id of a single-message body, for error answers. */
-    static JsonNode idOf(byte[] body) {
-        JsonNode json = parseQuietly(body);
-        JsonNode id = json == null || !json.isObject() ? null : json.get("id");
-        return id != null && (id.isTextual() || id.isNumber()) ? id : null;
-    }
-
-    private static JsonNode parseQuietly(byte[] body) {
-        if (body == null || body.length == 0) {
-            return null;
-        }
-        try {
-            return JsonRpc.parse(body);
-        } catch (JsonRpcException notJson) {
-            return null;
-        }
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -2,6 +2,9 @@ package io.mcpproxy.transparent;
 
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.Periodic;
+import io.mcpproxy.core.forward.Forwarder;
+import io.mcpproxy.core.forward.UpstreamClients;
+import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.session.LocalStorage;
@@ -17,15 +20,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.HttpClientTransport;
-import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
-import org.eclipse.jetty.client.RedirectProtocolHandler;
-import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
-import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
@@ -55,12 +49,10 @@ public final class TransparentProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransparentProxy.class);
     /** Default of {@link Builder#upstreamIoThreads(int)}. */
-    public static final int DEFAULT_UPSTREAM_IO_THREADS =
-            Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    public static final int DEFAULT_UPSTREAM_IO_THREADS = UpstreamPoolSettings.DEFAULTS.upstreamIoThreads();
 
     /** Validated options used per request. */
-    record Settings(String pathPrefix, long maxBodyBytes, int unknownSessionStatus, Duration responseIdleTimeout,
-                    boolean idlePooling, double poolingRate, boolean http2) {
+    record Settings(String pathPrefix, long maxBodyBytes, int unknownSessionStatus) {
     }
 
     private final HttpListener listener;
@@ -81,43 +73,26 @@ public final class TransparentProxy implements AutoCloseable {
         SessionStorage storage = ownsStorage ? LocalStorage.create() : builder.storage;
         boolean inProcessStorage = storage instanceof LocalStorage;
         this.ownsClient = builder.client == null;
-        this.client = ownsClient ? newClient(builder, inProcessStorage) : builder.client;
+        UpstreamPoolSettings pool = new UpstreamPoolSettings(builder.maxConnectionsPerUpstream,
+                builder.upstreamIoThreads, builder.maxQueuedRequests, builder.poolIdleTimeout, builder.connectTimeout,
+                builder.responseIdleTimeout, builder.http2, builder.maxIdleConnections != 0, builder.poolingRate);
+        // Our response listeners never block when sessions live in-process: they may run on the selector thread
+        // that read the response, saving a thread hand-off per response.
+        this.client = ownsClient ? UpstreamClients.newClient("mcp-transparent-upstream", pool,
+                inProcessStorage ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING) : builder.client;
         this.sessions = SessionManager.builder().storage(storage).ttl(builder.sessionTtl).build();
         this.listener = new HttpListener("mcp-transparent", ListenerSettings.DEFAULTS.withHost(builder.host)
                 .withPort(builder.port).withIdleTimeout(builder.idleTimeout).withMaxThreads(builder.maxThreads));
         this.healthCheckInterval = builder.healthCheckInterval;
         this.drainTimeout = builder.drainTimeout;
-        Settings settings = new Settings(builder.pathPrefix, builder.maxBodyBytes, builder.unknownSessionStatus,
-                builder.responseIdleTimeout, builder.maxIdleConnections != 0, builder.poolingRate, builder.http2);
+        Settings settings = new Settings(builder.pathPrefix, builder.maxBodyBytes, builder.unknownSessionStatus);
         RequestGuard guard = new RequestGuard(builder.allowedOrigins, builder.allowedHosts,
                 HttpListener.isLoopback(builder.host));
         this.openStreams = new OpenStreams(sessions);
-        this.handler = new TransparentHandler(settings, client, upstreams, sessions, openStreams, guard,
+        this.handler = new TransparentHandler(settings, new Forwarder(client, pool), upstreams, sessions, openStreams,
+                guard,
                 inProcessStorage ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING);
         listener.handler(handler);
-    }
-
-    private static HttpClient newClient(Builder builder, boolean inProcessStorage) {
-        ClientConnector connector = new ClientConnector();
-        connector.setSelectors(builder.upstreamIoThreads);
-        HttpClientTransport transport = builder.http2 ? new HttpClientTransportOverHTTP2(new HTTP2Client(connector))
-                : new HttpClientTransportOverHTTP(connector);
-        if (inProcessStorage) {
-            // Our response listeners never block when sessions live in-process: they may run on the selector
-            // thread that read the response, saving a thread hand-off per response.
-            transport.setInvocationType(InvocationType.NON_BLOCKING);
-        }
-        HttpClient client = new HttpClient(transport);
-        client.setName("mcp-transparent-upstream");
-        client.setMaxConnectionsPerDestination(builder.maxConnectionsPerUpstream);
-        client.setMaxRequestsQueuedPerDestination(builder.maxQueuedRequests);
-        client.setIdleTimeout(builder.poolIdleTimeout.toMillis());
-        client.setConnectTimeout(builder.connectTimeout.toMillis());
-        client.setFollowRedirects(false);
-        client.setHttpCookieStore(new HttpCookieStore.Empty()); // nothing of one client may reach another
-        client.setUserAgentField(null);                          // the client's own User-Agent is forwarded
-        client.setDefaultRequestContentType(null);               // a body without Content-Type stays without
-        return client;
     }
 
     /**
@@ -142,17 +117,6 @@ public final class TransparentProxy implements AutoCloseable {
     public void start() throws Exception {
         if (!client.isStarted()) {
             client.start(); // a caller's client is started if needed, but never reconfigured or stopped by us
-        }
-        if (ownsClient) {
-            // HttpClient installs gzip decoding when it starts with no decoders; compressed bodies and their
-            // Content-Encoding must pass untouched, so the decoders go after start.
-            client.getContentDecoderFactories().clear();
-            // So do its protocol handlers. A proxy must pass a 401 (407) and its challenge through as the upstream
-            // sent it: the authentication handlers would buffer the body instead, failing one over 16 KiB, and
-            // retry with credentials of their own. The 1xx handlers stay: they reset the exchange for the answer.
-            client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
-            client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-            client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         }
         try {
             listener.start();

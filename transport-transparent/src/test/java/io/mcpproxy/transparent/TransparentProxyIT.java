@@ -9,7 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.testing.CannedUpstream;
+import io.mcpproxy.core.testing.EarlyAnswerUpstream;
+import io.mcpproxy.core.testing.RawHttp;
 import io.mcpproxy.core.testing.ResponseHead;
+import io.mcpproxy.core.testing.SilentStreamUpstream;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import io.mcpproxy.session.ForwardingStorage;

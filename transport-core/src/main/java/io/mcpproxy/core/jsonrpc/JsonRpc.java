@@ -168,6 +168,28 @@ public final class JsonRpc {
         }
     }
 
+    /** One JSON text, or null when {@code body} is absent, empty or not JSON: for reading input as it passes. */
+    public static JsonNode parseOrNull(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return parse(body);
+        } catch (JsonRpcException notJson) {
+            return null;
+        }
+    }
+
+    /**
+     * The id of a body that is one JSON-RPC request, for error answers; null when it has none (absent, not JSON, a
+     * batch, or an id that is neither a string nor a number).
+     */
+    public static JsonNode requestIdOf(byte[] body) {
+        JsonNode json = parseOrNull(body);
+        JsonNode id = json == null || !json.isObject() ? null : json.get("id");
+        return id != null && (id.isTextual() || id.isNumber()) ? id : null;
+    }
+
     /** The message's id, or {@link NullNode} when it has none. */
     public static JsonNode id(ObjectNode message) {
         JsonNode id = message.get("id");

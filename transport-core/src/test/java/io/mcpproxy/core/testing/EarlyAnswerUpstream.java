@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,19 +11,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * refuse a body for its size or a missing credential), and then closes the connection with the body unread: the
  * proxy's body write fails after the upstream has answered.
  */
-final class EarlyAnswerUpstream extends SocketUpstream {
+public final class EarlyAnswerUpstream extends SocketUpstream {
 
-    static final String BODY = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"too large\"},\"id\":null}";
+    public static final String BODY = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"too large\"},\"id\":null}";
 
-    final AtomicInteger requestsSeen = new AtomicInteger();
+    public final AtomicInteger requestsSeen = new AtomicInteger();
 
-    EarlyAnswerUpstream() throws IOException {
+    public EarlyAnswerUpstream() throws IOException {
         super("early-answer-upstream", 4096);
         startAccepting();
     }
 
     @Override
-    void serve(Socket socket) {
+    protected void serve(Socket socket) {
         try (socket) {
             if (readRequestHead(socket.getInputStream()) == null) {
                 return;

@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,17 +14,17 @@ import java.nio.charset.StandardCharsets;
  * A raw-socket upstream on an ephemeral loopback port, one thread per connection: for behaviour a Jetty server
  * would hide (when a connection closes, framings it never writes). Subclasses serve one connection.
  */
-abstract class SocketUpstream implements AutoCloseable {
+public abstract class SocketUpstream implements AutoCloseable {
 
     private final ServerSocket server;
     private final String name;
 
-    SocketUpstream(String name) throws IOException {
+    protected SocketUpstream(String name) throws IOException {
         this(name, 0);
     }
 
     /** @param receiveBufferSize SO_RCVBUF of accepted connections in bytes (0: the system's) */
-    SocketUpstream(String name, int receiveBufferSize) throws IOException {
+    protected SocketUpstream(String name, int receiveBufferSize) throws IOException {
         this.name = name;
         server = new ServerSocket();
         if (receiveBufferSize > 0) {
@@ -34,18 +34,18 @@ abstract class SocketUpstream implements AutoCloseable {
     }
 
     /** Starts accepting; a subclass calls it last in its constructor, once its own fields are set. */
-    final void startAccepting() {
+    protected final void startAccepting() {
         Thread acceptor = new Thread(this::accept, name);
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/mcp");
     }
 
     /** Serves one accepted connection until it ends; called on a thread of its own. */
-    abstract void serve(Socket socket);
+    protected abstract void serve(Socket socket);
 
     private void accept() {
         while (!server.isClosed()) {
@@ -61,7 +61,7 @@ abstract class SocketUpstream implements AutoCloseable {
     }
 
     /** The request head up to its blank line, or null at the end of the connection. */
-    static String readRequestHead(InputStream in) throws IOException {
+    public static String readRequestHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0; // of the "\r\n\r\n" that ends the head
         while (matched < 4) {

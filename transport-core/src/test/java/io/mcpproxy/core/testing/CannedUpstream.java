@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,19 +11,19 @@ import java.util.Map;
  * as given: framings a Jetty server would never produce, such as a HEAD answered with {@code Transfer-Encoding:
  * chunked} and no length. Connections stay open for the next request.
  */
-final class CannedUpstream extends SocketUpstream {
+public final class CannedUpstream extends SocketUpstream {
 
     private final Map<String, String> answers;
 
     /** @param answers full response text (head and body) by request line, such as {@code "HEAD /x HTTP/1.1"} */
-    CannedUpstream(Map<String, String> answers) throws IOException {
+    public CannedUpstream(Map<String, String> answers) throws IOException {
         super("canned-upstream");
         this.answers = answers;
         startAccepting();
     }
 
     @Override
-    void serve(Socket socket) {
+    protected void serve(Socket socket) {
         try (socket) {
             InputStream in = socket.getInputStream();
             while (true) {

@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.forward;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;

@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +8,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /** One HTTP/1.1 exchange written byte for byte on a new socket, for request targets no HTTP client would send. */
-final class RawHttp {
+public final class RawHttp {
 
-    record Answer(String text) {
-        String statusLine() {
+    public record Answer(String text) {
+        public String statusLine() {
             int end = text.indexOf("\r\n");
             return end < 0 ? text : text.substring(0, end);
         }
@@ -21,7 +21,7 @@ final class RawHttp {
     }
 
     /** Sends {@code request} (which must ask for {@code Connection: close}) and reads until the server closes. */
-    static Answer exchange(int port, String request) throws IOException {
+    public static Answer exchange(int port, String request) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();

@@ -1,4 +1,4 @@
-package io.mcpproxy.transparent;
+package io.mcpproxy.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,24 +13,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * nothing, reading its socket the whole time: the moment the proxy closes the connection, it knows. A Jetty server
  * would not notice before its next write.
  */
-final class SilentStreamUpstream extends SocketUpstream {
+public final class SilentStreamUpstream extends SocketUpstream {
 
     private static final String HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             + "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-    final AtomicInteger requestsSeen = new AtomicInteger();
-    final AtomicLong closedAtNanos = new AtomicLong();
+    public final AtomicInteger requestsSeen = new AtomicInteger();
+    public final AtomicLong closedAtNanos = new AtomicLong();
     private final boolean sendsHead;
 
     /** @param sendsHead whether a stream head is sent, or the request is left without any answer */
-    SilentStreamUpstream(boolean sendsHead) throws IOException {
+    public SilentStreamUpstream(boolean sendsHead) throws IOException {
         super("silent-upstream");
         this.sendsHead = sendsHead;
         startAccepting();
     }
 
     @Override
-    void serve(Socket socket) {
+    protected void serve(Socket socket) {
         try (socket) {
             InputStream in = socket.getInputStream();
             if (readRequestHead(in) == null) {

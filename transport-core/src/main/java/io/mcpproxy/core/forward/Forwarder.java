@@ -1,0 +1,49 @@
+package io.mcpproxy.core.forward;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.client.HttpClient;
+
+/**
+ * What every {@link ForwardedExchange} of one proxy shares: the pooled upstream client and the options applied to
+ * each request. Safe to use from every request thread. Starting and stopping the client is its owner's business
+ * (a proxy holds it as a bean).
+ */
+public final class Forwarder {
+
+    private final HttpClient client;
+    private final UpstreamPoolSettings pool;
+
+    /**
+     * @param client the client requests go out on, as it is (built by {@link UpstreamClients}, or a caller's own)
+     * @param pool   the per-request options: {@link UpstreamPoolSettings#responseIdleTimeout},
+     *               {@link UpstreamPoolSettings#idlePooling}, {@link UpstreamPoolSettings#poolingRate}, and whether
+     *               the upstreams speak {@link UpstreamPoolSettings#http2}
+     */
+    public Forwarder(HttpClient client, UpstreamPoolSettings pool) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    /** The client requests go out on. */
+    public HttpClient client() {
+        return client;
+    }
+
+    /** The options each request takes. */
+    public UpstreamPoolSettings pool() {
+        return pool;
+    }
+
+    /** Whether the next request may use (and leave behind) a pooled connection; otherwise it asks for a close. */
+    boolean pooled() {
+        if (pool.http2()) {
+            return true; // one multiplexed connection; Connection: close does not apply
+        }
+        if (!pool.idlePooling()) {
+            return false; // every connection closes after its exchange
+        }
+        double rate = pool.poolingRate();
+        return rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate;
+    }
+}
