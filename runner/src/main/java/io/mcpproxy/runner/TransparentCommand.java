@@ -125,7 +125,7 @@ final class TransparentCommand implements Callable<Integer> {
             builder.upstreamIoThreads(upstreamIoThreads);
         }
         if (noIdlePooling) {
-            builder.maxIdleConnections(0);
+            builder.idlePooling(false);
         }
         if (healthCheckInterval != null) {
             builder.healthCheckInterval(healthCheckInterval);

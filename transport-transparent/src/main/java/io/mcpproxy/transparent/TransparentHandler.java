@@ -1,20 +1,26 @@
 package io.mcpproxy.transparent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.forward.Forwarder;
+import io.mcpproxy.core.forward.UpstreamClients;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -29,29 +35,83 @@ import org.slf4j.LoggerFactory;
  * Routes each client request to an upstream MCP server: requests of a known session to the upstream that created
  * it ({@code backend_url}), new sessions round robin, requests of unknown sessions answered here without any
  * upstream. The exchange itself is a {@link TransparentExchange}.
+ *
+ * <p>A Jetty component: the upstream client is its bean (managed when the proxy built it; a caller's client is
+ * started if needed, never reconfigured or stopped); starting it opens the session manager and schedules the TTL
+ * refresh of sessions with open exchanges and the health probe on its server's scheduler; stopping it undoes all of
+ * that. Nothing starts before.
  */
 final class TransparentHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransparentHandler.class);
     static final String SESSION_HEADER = "Mcp-Session-Id";
 
-    private final TransparentProxy.Settings settings;
+    private final TransparentSettings settings;
     private final Forwarder forwarder;
+    private final boolean ownsClient;
     private final Upstreams upstreams;
-    private final LearnedSessions sessions;
-    private final OpenStreams openStreams;
     private final RequestGuard guard;
+    private final List<Periodic> periodic = new ArrayList<>(); // only doStart and doStop, under Jetty's lifecycle lock
+    // Set by doStart, before the handler serves any request; the server's start publishes them.
+    private volatile LearnedSessions sessions;
+    private volatile OpenStreams openStreams;
 
-    TransparentHandler(TransparentProxy.Settings settings, Forwarder forwarder, Upstreams upstreams,
-                       SessionManager sessions, OpenStreams openStreams, RequestGuard guard,
-                       InvocationType invocationType) {
-        super(invocationType);
+    /** @param callersClient a client of the caller's, used as it is; null: the proxy builds and owns one */
+    TransparentHandler(TransparentSettings settings, HttpClient callersClient) {
+        super(blocksOnStorage(settings) ? InvocationType.BLOCKING : InvocationType.NON_BLOCKING);
         this.settings = settings;
-        this.forwarder = forwarder;
-        this.upstreams = upstreams;
-        this.sessions = new LearnedSessions(sessions);
-        this.openStreams = openStreams;
-        this.guard = guard;
+        this.ownsClient = callersClient == null;
+        HttpClient client = ownsClient ? UpstreamClients.newClient("mcp-transparent-upstream",
+                settings.upstreamPool(), getInvocationType()) : callersClient;
+        this.forwarder = new Forwarder(client, settings.upstreamPool());
+        this.upstreams = new Upstreams(settings.targets());
+        this.guard = RequestGuard.of(settings.listener());
+        addBean(client, ownsClient);
+    }
+
+    /**
+     * Whether request handling and upstream response listeners may block: only when sessions live in a networked
+     * storage. In-process sessions never block, so Jetty may run both inline on the selector thread that read the
+     * bytes, saving a thread hand-off each.
+     */
+    private static boolean blocksOnStorage(TransparentSettings settings) {
+        return settings.sessions().storage() != null && !(settings.sessions().storage() instanceof LocalStorage);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        SessionManager manager = SessionManager.builder().settings(settings.sessions()).build();
+        sessions = new LearnedSessions(manager);
+        openStreams = new OpenStreams(manager);
+        HttpClient client = forwarder.client();
+        try {
+            if (!ownsClient && !client.isStarted()) {
+                client.start(); // a caller's client is started if needed, but never reconfigured or stopped by us
+            }
+            super.doStart(); // starts the client the proxy owns
+        } catch (Exception e) {
+            manager.close();
+            throw e;
+        }
+        Duration refreshEvery = manager.refreshInterval();
+        periodic.add(Periodic.every(getServer().getScheduler(), "TTL refresh of sessions with open streams",
+                refreshEvery, refreshEvery, openStreams::refresh));
+        Duration healthCheckInterval = settings.healthCheckInterval();
+        if (healthCheckInterval != null) {
+            periodic.add(Periodic.every(getServer().getScheduler(), "health probe", Duration.ZERO,
+                    healthCheckInterval, () -> upstreams.probe(client, healthCheckInterval)));
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        periodic.forEach(Periodic::cancel);
+        periodic.clear();
+        try {
+            super.doStop(); // stops the client the proxy owns
+        } finally {
+            sessions.manager().close(); // and the storage, if the manager created it
+        }
     }
 
     @Override
@@ -82,7 +142,7 @@ final class TransparentHandler extends Handler.Abstract {
     }
 
     private void readBodyThenRoute(Request request, Response response, Callback callback) {
-        long maxBodyBytes = settings.maxBodyBytes();
+        long maxBodyBytes = settings.listener().maxBodyBytes();
         if (request.getLength() > maxBodyBytes) {
             JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
             return;
@@ -143,12 +203,22 @@ final class TransparentHandler extends Handler.Abstract {
         return settings.pathPrefix();
     }
 
+    /** The learned sessions; null while stopped. */
     LearnedSessions sessions() {
         return sessions;
     }
 
     OpenStreams openStreams() {
         return openStreams;
+    }
+
+    /** Whether the health probe currently considers {@code target} alive. */
+    boolean isHealthy(URI target) {
+        return upstreams.isHealthy(target);
+    }
+
+    List<URI> targets() {
+        return upstreams.all();
     }
 
     /** The session a request names: {@code Mcp-Session-Id}, or the legacy SSE POST's query parameter. */

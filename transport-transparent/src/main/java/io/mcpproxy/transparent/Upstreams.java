@@ -1,15 +1,22 @@
 package io.mcpproxy.transparent;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.eclipse.jetty.client.HttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The upstream MCP servers: round robin for new sessions, skipping targets the health probe marked down (unless
  * all are down: then every target is tried, since a stale probe must not take the proxy out of service).
  */
 final class Upstreams {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Upstreams.class);
 
     private final List<URI> targets;
     private final AtomicIntegerArray healthy;
@@ -55,5 +62,23 @@ final class Upstreams {
     boolean isHealthy(URI target) {
         int index = targets.indexOf(target);
         return index >= 0 && healthy.get(index) == 1;
+    }
+
+    /**
+     * One health round, run every {@code interval}: any HTTP answer counts as alive; no answer (refused, timeout) as
+     * down. Each probe waits half the interval, at least 1 s.
+     */
+    void probe(HttpClient client, Duration interval) {
+        for (URI target : targets) {
+            client.newRequest(target).method("GET").timeout(Math.max(1_000, interval.toMillis() / 2),
+                    TimeUnit.MILLISECONDS).send(result -> {
+                        boolean up = result.getResponse() != null && result.getResponse().getStatus() > 0
+                                && !(result.isFailed() && result.getResponse().getStatus() == 0);
+                        if (up != isHealthy(target)) {
+                            LOG.warn("upstream {} is {}", target, up ? "back" : "down: no new sessions go there");
+                        }
+                        markHealthy(target, up);
+                    });
+        }
     }
 }

@@ -22,6 +22,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * A real HTTP upstream for the transparent proxy's tests, counting the TCP connections it accepts. It speaks just
@@ -31,6 +33,8 @@ import org.eclipse.jetty.util.Callback;
  */
 final class TestUpstream implements AutoCloseable {
 
+    /** Starts the name of every thread of a test upstream, to tell them from the proxy's. */
+    static final String THREAD_NAME_PREFIX = "test-upstream-";
     final String name;
     final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger open = new AtomicInteger();
@@ -69,7 +73,9 @@ final class TestUpstream implements AutoCloseable {
 
     /** Starts on {@code port} (0 = any) with the given idle timeout for its connections. */
     TestUpstream start(int port, long idleTimeoutMillis) throws Exception {
-        server = new Server();
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName(THREAD_NAME_PREFIX + name);
+        server = new Server(threads, new ScheduledExecutorScheduler(THREAD_NAME_PREFIX + name + "-timer", true), null);
         connector = http2
                 ? new ServerConnector(server, 1, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()))
                 : new ServerConnector(server, 1, 1);
@@ -203,10 +209,17 @@ final class TestUpstream implements AutoCloseable {
         response.write(true, ByteBuffer.wrap(JsonRpc.toBytes(body)), callback);
     }
 
+    /** A daemon thread for a response written over time, named as this upstream's. */
+    private Thread newWriter(Runnable write) {
+        Thread writer = new Thread(write, THREAD_NAME_PREFIX + name + "-writer");
+        writer.setDaemon(true);
+        return writer;
+    }
+
     /** {@code events} SSE events, one every {@code everyMillis}; notes when the client connection went away. */
     private void stream(Response response, Callback callback, int events, long everyMillis) {
         response.getHeaders().put("Content-Type", "text/event-stream");
-        Thread writer = new Thread(() -> {
+        Thread writer = newWriter(() -> {
             try {
                 for (int i = 1; i <= events; i++) {
                     String event = "id: " + i + "\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"tick\","
@@ -222,7 +235,6 @@ final class TestUpstream implements AutoCloseable {
                 callback.failed(e);
             }
         });
-        writer.setDaemon(true);
         writer.start();
     }
 
@@ -230,7 +242,7 @@ final class TestUpstream implements AutoCloseable {
     private void held(Response response, Callback callback) {
         response.getHeaders().put("Content-Type", "text/event-stream");
         response.write(false, null, Callback.from(() -> {
-            Thread writer = new Thread(() -> {
+            Thread writer = newWriter(() -> {
                 try {
                     releaseHeldEvent.await();
                     response.write(true, ByteBuffer.wrap("data: released\n\n".getBytes(StandardCharsets.UTF_8)),
@@ -239,7 +251,6 @@ final class TestUpstream implements AutoCloseable {
                     callback.failed(e);
                 }
             });
-            writer.setDaemon(true);
             writer.start();
         }, callback::failed));
     }
@@ -256,7 +267,7 @@ final class TestUpstream implements AutoCloseable {
                 last.run();
                 return;
             }
-            Thread writer = new Thread(() -> {
+            Thread writer = newWriter(() -> {
                 try {
                     Thread.sleep(holdMillis);
                     last.run();
@@ -264,7 +275,6 @@ final class TestUpstream implements AutoCloseable {
                     callback.failed(e);
                 }
             });
-            writer.setDaemon(true);
             writer.start();
         }, callback::failed));
     }

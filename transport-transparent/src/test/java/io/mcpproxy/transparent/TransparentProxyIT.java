@@ -645,7 +645,7 @@ class TransparentProxyIT {
         assertEquals(200, new ProxyClient(http, sized.uri("/mcp")).post(null, "tools/list").statusCode());
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
                 () -> TransparentProxy.builder().upstreamIoThreads(0));
-        assertEquals("upstreamIoThreads must be >= 1, got 0", zero.getMessage());
+        assertEquals("upstreamIoThreads must be at least 1, got 0", zero.getMessage());
     }
 
     private static int selectorsOf(TransparentProxy proxy) {

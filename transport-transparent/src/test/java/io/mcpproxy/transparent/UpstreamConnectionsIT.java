@@ -109,8 +109,8 @@ class UpstreamConnectionsIT {
     }
 
     @Test
-    void maxIdleZeroKeepsNoConnectionOpenAfterTheBurst() throws Exception {
-        ProxyClient client = start(30_000, TransparentProxy.builder().maxIdleConnections(0));
+    void idlePoolingOffKeepsNoConnectionOpenAfterTheBurst() throws Exception {
+        ProxyClient client = start(30_000, TransparentProxy.builder().idlePooling(false));
         assertEquals(0, burst(client, 200, 8));
         Await.until(() -> upstream.open.get() == 0, Duration.ofSeconds(5));
         assertEquals(0, upstream.open.get(), "no idle upstream connection left open");
