@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -54,25 +55,30 @@ public final class StdioConnection implements AutoCloseable {
     // the reader thread's: the line being assembled, or being read past once it outgrew maxMessageBytes
     private final LineBuffer partial = new LineBuffer();
     private OversizedLine skipped;
+    private final Thread stdoutReader;
+    private final Thread stderrCopier; // null for handed-in streams
 
-    private StdioConnection(String name, InputStream serverStdout, OutputStream serverStdin, Process process,
-                            Listener listener, long maxMessageBytes) {
+    private StdioConnection(String name, InputStream serverStdout, OutputStream serverStdin, InputStream serverStderr,
+                            Process process, Listener listener, long maxMessageBytes) {
         this.name = name;
         this.maxMessageBytes = maxMessageBytes;
         this.serverStdout = serverStdout;
         this.serverStdin = serverStdin;
         this.process = process;
         this.listener = listener;
+        this.stdoutReader = daemon("mcp-stdio-" + name + "-out", this::readLoop);
+        this.stderrCopier = serverStderr == null ? null
+                : daemon("mcp-stdio-" + name + "-err", () -> copyToLog(name, serverStderr));
     }
 
     static StdioConnection start(String name, InputStream serverStdout, OutputStream serverStdin,
                                  InputStream serverStderr, Process process, Listener listener,
                                  long maxMessageBytes) {
-        StdioConnection connection = new StdioConnection(name, serverStdout, serverStdin, process, listener,
-                maxMessageBytes);
-        daemon("mcp-stdio-" + name + "-out", connection::readLoop).start();
-        if (serverStderr != null) {
-            daemon("mcp-stdio-" + name + "-err", () -> copyToLog(name, serverStderr)).start();
+        StdioConnection connection = new StdioConnection(name, serverStdout, serverStdin, serverStderr, process,
+                listener, maxMessageBytes);
+        connection.stdoutReader.start();
+        if (connection.stderrCopier != null) {
+            connection.stderrCopier.start();
         }
         return connection;
     }
@@ -145,6 +151,25 @@ public final class StdioConnection implements AutoCloseable {
     @Override
     public void close() {
         closeWith("closed by the proxy");
+    }
+
+    /**
+     * Waits until the stdout reader and the stderr copier threads have ended, at most until {@code timeout} has
+     * passed: after {@link #close()}, so that nothing of this connection outlives its owner's stop. They end once the
+     * server's pipes reach EOF, which a reaped process's do unless a child of it still holds them.
+     *
+     * @return whether both threads have ended (the calling thread itself is not waited for)
+     */
+    public boolean awaitThreads(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean ended = true;
+        for (Thread thread : new Thread[] {stdoutReader, stderrCopier}) {
+            if (thread != null && thread != Thread.currentThread()) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                ended &= !thread.isAlive();
+            }
+        }
+        return ended;
     }
 
     private void readLoop() {
