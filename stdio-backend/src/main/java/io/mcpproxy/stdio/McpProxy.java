@@ -3,6 +3,7 @@ package io.mcpproxy.stdio;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.stdio.backend.StdioBackendSettings;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
@@ -180,17 +181,10 @@ public final class McpProxy implements AutoCloseable {
      * @param <B> the concrete builder, so that chained calls keep its own options in reach
      */
     public abstract static class AbstractBuilder<B extends AbstractBuilder<B>> {
-        private StdioServer server;
+        private StdioBackendSettings backend = StdioBackendSettings.DEFAULTS;
         private ListenerSettings listener = ListenerSettings.DEFAULTS;
         private SessionSettings sessions = SessionSettings.DEFAULTS;
-        private Duration requestTimeout = Duration.ofMinutes(5);
-        private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
         private StreamSettings streams = StreamSettings.DEFAULTS;
-        private BackendMode backendMode = BackendMode.SHARED;
-        private int maxBackends = 64;
-        private Duration restartInitialDelay = Duration.ofMillis(250);
-        private Duration restartMaxDelay = Duration.ofSeconds(30);
-        private boolean restart = true;
         private String replicaId;
 
         protected AbstractBuilder() {
@@ -200,13 +194,19 @@ public final class McpProxy implements AutoCloseable {
 
         /** The stdio MCP server to spawn: program and arguments. */
         public B command(List<String> commandLine) {
-            this.server = StdioServer.command(commandLine);
+            this.backend = backend.withServer(StdioServer.command(commandLine));
             return self();
         }
 
         /** The stdio MCP server: a command with environment and directory, or handed-in streams. */
         public B stdioServer(StdioServer server) {
-            this.server = Objects.requireNonNull(server, "server");
+            this.backend = backend.withServer(server);
+            return self();
+        }
+
+        /** The whole backend at once (server, mode, limits, timeouts, restarts); replaces what was set before. */
+        public B backend(StdioBackendSettings settings) {
+            this.backend = Objects.requireNonNull(settings, "backend");
             return self();
         }
 
@@ -252,9 +252,9 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** Longest wait for the MCP server's answer to one request. Default 5 min; {@code ZERO} = unlimited. */
+        /** See {@link StdioBackendSettings#requestTimeout}. */
         public B requestTimeout(Duration timeout) {
-            this.requestTimeout = Objects.requireNonNull(timeout, "requestTimeout");
+            this.backend = backend.withRequestTimeout(timeout);
             return self();
         }
 
@@ -265,16 +265,11 @@ public final class McpProxy implements AutoCloseable {
         }
 
         /**
-         * Largest message (one stdout line) the MCP server may send. A longer one is read past without being kept;
-         * if it answered a request, that client gets a JSON-RPC error ({@code data.reason}
-         * {@code message_too_large}) at once instead of a timeout. Protects the proxy's memory from a server that
-         * writes without newlines. Default 64 MiB.
+         * See {@link StdioBackendSettings#maxServerMessageBytes}: protects the proxy's memory from a server that
+         * writes without newlines.
          */
         public B maxServerMessageSize(long bytes) {
-            if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got " + bytes);
-            }
-            this.maxServerMessageBytes = bytes;
+            this.backend = backend.withMaxServerMessageBytes(bytes);
             return self();
         }
 
@@ -284,28 +279,30 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
-        /** One shared server process (default) or one per session. */
+        /** See {@link StdioBackendSettings#mode}. */
         public B backendMode(BackendMode mode) {
-            this.backendMode = Objects.requireNonNull(mode, "backendMode");
+            this.backend = backend.withMode(mode);
             return self();
         }
 
-        /** Per-session mode: most server processes at once. Default 64. */
+        /** See {@link StdioBackendSettings#maxBackends}. */
         public B maxBackends(int max) {
-            this.maxBackends = max;
+            this.backend = backend.withMaxBackends(max);
             return self();
         }
 
-        /** Restart backoff of a crashed shared server. Defaults 250 ms doubling to 30 s. */
+        /**
+         * Restart backoff of a crashed shared server; see {@link StdioBackendSettings#restartInitialDelay} and
+         * {@link StdioBackendSettings#restartMaxDelay}.
+         */
         public B restartBackoff(Duration initialDelay, Duration maxDelay) {
-            this.restartInitialDelay = Objects.requireNonNull(initialDelay);
-            this.restartMaxDelay = Objects.requireNonNull(maxDelay);
+            this.backend = backend.withRestartBackoff(initialDelay, maxDelay);
             return self();
         }
 
-        /** Whether a crashed shared server is restarted. Default true (never for handed-in streams). */
+        /** See {@link StdioBackendSettings#restart}. */
         public B restart(boolean restart) {
-            this.restart = restart;
+            this.backend = backend.withRestart(restart);
             return self();
         }
 
@@ -356,23 +353,16 @@ public final class McpProxy implements AutoCloseable {
 
         /** Builds a proxy serving {@code transports} on a listener of its own. */
         protected final McpProxy buildProxy(List<Transport> transports) {
-            return new McpProxy(new HttpListener("mcp-proxy", listener), buildHandler(transports), server.toString(),
-                    listener.drainTimeout());
+            return new McpProxy(new HttpListener("mcp-proxy", listener), buildHandler(transports),
+                    backend.server().toString(), listener.drainTimeout());
         }
 
         /** Builds the handler serving {@code transports}, to mount in any Jetty server. */
         protected final McpProxyHandler buildHandler(List<Transport> transports) {
-            if (server == null) {
+            if (backend.server() == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
-            Backends backends = Backends.builder(server)
-                    .mode(backendMode)
-                    .maxBackends(maxBackends)
-                    .requestTimeout(requestTimeout)
-                    .maxServerMessageSize(maxServerMessageBytes)
-                    .restartBackoff(restartInitialDelay, restartMaxDelay)
-                    .restart(restart)
-                    .build();
+            Backends backends = new Backends(backend);
             SessionManager sessionManager = SessionManager.builder().settings(sessions).build();
             // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
             ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),

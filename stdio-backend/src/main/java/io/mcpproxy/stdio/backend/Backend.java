@@ -148,15 +148,14 @@ public final class Backend implements AutoCloseable {
     /** Sessions that told the server about their roots less than {@link #ROOTS_NOTICE_WINDOW} ago. */
     private final ConcurrentHashMap<Channel, Long> rootsNotices = new ConcurrentHashMap<>();
 
-    Backend(StdioServer server, Duration requestTimeout, long maxServerMessageBytes, Duration restartInitialDelay,
-            Duration restartMaxDelay, boolean restart, ScheduledExecutorService scheduler, BackendStats stats,
+    Backend(StdioBackendSettings settings, boolean restart, ScheduledExecutorService scheduler, BackendStats stats,
             boolean closeWhenUnused, Consumer<Backend> whenGone) {
-        this.server = server;
-        this.requestTimeout = requestTimeout;
-        this.maxServerMessageBytes = maxServerMessageBytes;
+        this.server = settings.server();
+        this.requestTimeout = settings.requestTimeout();
+        this.maxServerMessageBytes = settings.maxServerMessageBytes();
         this.orphanPatience = requestTimeout.isZero() ? Duration.ofMinutes(5) : requestTimeout;
-        this.restartInitialDelay = restartInitialDelay;
-        this.restartMaxDelay = restartMaxDelay;
+        this.restartInitialDelay = settings.restartInitialDelay();
+        this.restartMaxDelay = settings.restartMaxDelay();
         this.restart = restart && server.restartable();
         this.scheduler = scheduler;
         this.stats = stats;

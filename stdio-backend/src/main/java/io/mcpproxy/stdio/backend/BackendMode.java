@@ -6,7 +6,7 @@ public enum BackendMode {
     SHARED,
     /**
      * One server process per session, started by its initialize and stopped when the session ends or expires:
-     * for servers that keep per-client state. Bounded by {@link Backends.Builder#maxBackends(int)}.
+     * for servers that keep per-client state. Bounded by {@link StdioBackendSettings#maxBackends}.
      */
     PER_SESSION
 }

@@ -16,38 +16,26 @@ import java.util.concurrent.TimeUnit;
  * for a {@link Backend.Channel} per client session and never care which process serves it.
  *
  * <pre>{@code
- * Backends backends = Backends.builder(StdioServer.command(List.of("python", "server.py")))
- *         .mode(BackendMode.SHARED)
- *         .requestTimeout(Duration.ofMinutes(5))
- *         .build();
+ * Backends backends = new Backends(StdioBackendSettings.of(StdioServer.command(List.of("python", "server.py")))
+ *         .withRequestTimeout(Duration.ofMinutes(5)));
  * backends.start();
  * }</pre>
  */
 public final class Backends implements AutoCloseable {
 
-    private final StdioServer server;
-    private final BackendMode mode;
-    private final int maxBackends;
-    private final Duration requestTimeout;
-    private final long maxServerMessageBytes;
-    private final Duration restartInitialDelay;
-    private final Duration restartMaxDelay;
-    private final boolean restart;
+    private final StdioBackendSettings settings;
     private final ScheduledExecutorService scheduler;
     private final BackendStats stats = new BackendStats();
     /** Per-session backends whose process is starting or alive: the slots {@code maxBackends} bounds. */
     private final Set<Backend> perSession = ConcurrentHashMap.newKeySet();
     private volatile Backend shared;
 
-    private Backends(Builder builder) {
-        this.server = builder.server;
-        this.mode = builder.mode;
-        this.maxBackends = builder.maxBackends;
-        this.requestTimeout = builder.requestTimeout;
-        this.maxServerMessageBytes = builder.maxServerMessageBytes;
-        this.restartInitialDelay = builder.restartInitialDelay;
-        this.restartMaxDelay = builder.restartMaxDelay;
-        this.restart = builder.restart;
+    /**
+     * @throws NullPointerException when {@code settings} has no server
+     */
+    public Backends(StdioBackendSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(settings.server(), "server");
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "mcp-backend-timer");
             thread.setDaemon(true);
@@ -65,6 +53,7 @@ public final class Backends implements AutoCloseable {
         return ((ScheduledThreadPoolExecutor) scheduler).getQueue().size();
     }
 
+    /** {@link Builder} of {@link Backends} for {@code server}: a convenience over {@link StdioBackendSettings}. */
     public static Builder builder(StdioServer server) {
         return new Builder(server);
     }
@@ -75,12 +64,13 @@ public final class Backends implements AutoCloseable {
      * @throws UncheckedIOException when the command cannot be started
      */
     public void start() {
-        if (mode == BackendMode.SHARED) {
-            Backend backend = newBackend(restart, false);
+        if (settings.mode() == BackendMode.SHARED) {
+            Backend backend = newBackend(settings.restart(), false);
             try {
                 backend.start();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot start the MCP server '" + server + "': " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot start the MCP server '" + settings.server() + "': "
+                        + e.getMessage(), e);
             }
             shared = backend;
         }
@@ -92,7 +82,7 @@ public final class Backends implements AutoCloseable {
      * @throws BackendUnavailableException when the server is restarting or the per-session limit is reached
      */
     public Backend.Channel open(String sessionId, Backend.Listener listener) {
-        if (mode == BackendMode.SHARED) {
+        if (settings.mode() == BackendMode.SHARED) {
             Backend backend = shared;
             if (backend == null) {
                 throw new BackendUnavailableException("the MCP server is not started");
@@ -105,7 +95,8 @@ public final class Backends implements AutoCloseable {
     private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
         Backend backend = newBackend(false, true);
         if (!reserveSlot(backend)) {
-            throw new BackendUnavailableException("all " + maxBackends + " per-session MCP server processes are in use");
+            throw new BackendUnavailableException("all " + settings.maxBackends()
+                    + " per-session MCP server processes are in use");
         }
         try {
             backend.start();
@@ -125,7 +116,7 @@ public final class Backends implements AutoCloseable {
      */
     private boolean reserveSlot(Backend backend) {
         synchronized (perSession) {
-            if (perSession.size() >= maxBackends) {
+            if (perSession.size() >= settings.maxBackends()) {
                 return false;
             }
             perSession.add(backend);
@@ -138,17 +129,17 @@ public final class Backends implements AutoCloseable {
     }
 
     private Backend newBackend(boolean restartable, boolean closeWhenUnused) {
-        return new Backend(server, requestTimeout, maxServerMessageBytes, restartInitialDelay, restartMaxDelay,
-                restartable, scheduler, stats, closeWhenUnused, closeWhenUnused ? this::freeSlot : gone -> { });
+        return new Backend(settings, restartable, scheduler, stats, closeWhenUnused,
+                closeWhenUnused ? this::freeSlot : gone -> { });
     }
 
     public BackendMode mode() {
-        return mode;
+        return settings.mode();
     }
 
     /** Largest message, in bytes, a server may send (one stdout line). */
     public long maxServerMessageSize() {
-        return maxServerMessageBytes;
+        return settings.maxServerMessageBytes();
     }
 
     /** The shared backend (null in per-session mode or before {@link #start()}). */
@@ -192,89 +183,52 @@ public final class Backends implements AutoCloseable {
         }
     }
 
-    /** Options of {@link Backends}; every one has a default. */
+    /** Options of {@link Backends}, each set through {@link StdioBackendSettings} (defaults and ranges there). */
     public static final class Builder {
-        private final StdioServer server;
-        private BackendMode mode = BackendMode.SHARED;
-        private int maxBackends = 64;
-        private Duration requestTimeout = Duration.ofMinutes(5);
-        private long maxServerMessageBytes = StdioServer.DEFAULT_MAX_MESSAGE_BYTES;
-        private Duration restartInitialDelay = Duration.ofMillis(250);
-        private Duration restartMaxDelay = Duration.ofSeconds(30);
-        private boolean restart = true;
+        private StdioBackendSettings settings;
 
         private Builder(StdioServer server) {
-            this.server = Objects.requireNonNull(server, "server");
+            this.settings = StdioBackendSettings.of(server);
         }
 
-        /** Shared (default) or one process per session. */
+        /** See {@link StdioBackendSettings#mode}. */
         public Builder mode(BackendMode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
+            settings = settings.withMode(mode);
             return this;
         }
 
-        /** Per-session mode: most processes at once; one more session gets 503. Default 64. */
+        /** See {@link StdioBackendSettings#maxBackends}. */
         public Builder maxBackends(int maxBackends) {
-            if (maxBackends < 1) {
-                throw new IllegalArgumentException("maxBackends must be >= 1, got " + maxBackends);
-            }
-            this.maxBackends = maxBackends;
+            settings = settings.withMaxBackends(maxBackends);
             return this;
         }
 
-        /**
-         * Longest wait for the server's answer; the client then gets an error and the server
-         * {@code notifications/cancelled}. Default 5 min; {@code Duration.ZERO} = no limit.
-         */
+        /** See {@link StdioBackendSettings#requestTimeout}. */
         public Builder requestTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "requestTimeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("requestTimeout must not be negative, got " + timeout);
-            }
-            this.requestTimeout = timeout;
+            settings = settings.withRequestTimeout(timeout);
             return this;
         }
 
-        /**
-         * Largest message (one stdout line) the server may send. A longer one is read past without being kept; if
-         * it answered a request, that request gets an error answer ({@code data.reason} {@code message_too_large})
-         * instead of waiting for its timeout. Default 64 MiB.
-         */
+        /** See {@link StdioBackendSettings#maxServerMessageBytes}. */
         public Builder maxServerMessageSize(long bytes) {
-            if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got " + bytes);
-            }
-            this.maxServerMessageBytes = bytes;
+            settings = settings.withMaxServerMessageBytes(bytes);
             return this;
         }
 
-        /**
-         * Restart backoff after the server exits: first delay, doubled per consecutive failure, capped. Defaults
-         * 250 ms and 30 s.
-         */
+        /** See {@link StdioBackendSettings#restartInitialDelay} and {@link StdioBackendSettings#restartMaxDelay}. */
         public Builder restartBackoff(Duration initialDelay, Duration maxDelay) {
-            Objects.requireNonNull(initialDelay, "initialDelay");
-            Objects.requireNonNull(maxDelay, "maxDelay");
-            if (initialDelay.toMillis() < 1 || maxDelay.compareTo(initialDelay) < 0) {
-                throw new IllegalArgumentException("need 1 ms <= initialDelay <= maxDelay, got " + initialDelay
-                        + " and " + maxDelay);
-            }
-            this.restartInitialDelay = initialDelay;
-            this.restartMaxDelay = maxDelay;
+            settings = settings.withRestartBackoff(initialDelay, maxDelay);
             return this;
         }
 
-        /** Whether a dead shared server is started again. Default true; always off for handed-in streams. */
+        /** See {@link StdioBackendSettings#restart}. */
         public Builder restart(boolean restart) {
-            this.restart = restart;
+            settings = settings.withRestart(restart);
             return this;
         }
 
         public Backends build() {
-            if (mode == BackendMode.PER_SESSION && !server.restartable()) {
-                throw new IllegalArgumentException("per-session mode needs a command to spawn, not handed-in streams");
-            }
-            return new Backends(this);
+            return new Backends(settings);
         }
     }
 }

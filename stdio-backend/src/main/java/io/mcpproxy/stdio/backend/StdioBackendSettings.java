@@ -1,0 +1,106 @@
+package io.mcpproxy.stdio.backend;
+
+import io.mcpproxy.core.Settings;
+import io.mcpproxy.stdio.process.StdioServer;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The stdio MCP server behind a proxy and how the proxy runs it. Each option's default, unit and valid range are
+ * declared here once; {@link Backends}, {@link Backends.Builder}, every proxy builder and the runner's flags set them
+ * through this record, so an invalid value is refused with the same words everywhere.
+ *
+ * <p>The server has no default: {@link #DEFAULTS} holds every other option at its default and no server, so that a
+ * builder can collect options in any order; {@link Backends} refuses settings without a server. {@link #of} gives the
+ * defaults with a server.
+ *
+ * @param server                the stdio MCP server: a command to spawn, or handed-in streams. Required by
+ *                              {@link Backends}; none in {@link #DEFAULTS}
+ * @param mode                  one shared server process, or one per session (then the server must be a command).
+ *                              Default {@link BackendMode#SHARED}
+ * @param maxBackends           per-session mode: most server processes at once, at least 1; one more session gets
+ *                              503. Default 64
+ * @param requestTimeout        longest wait for the server's answer to one request, zero or more; the client then
+ *                              gets an error and the server {@code notifications/cancelled}. {@code ZERO} = no limit.
+ *                              Default 5 min
+ * @param maxServerMessageBytes largest message (one stdout line) the server may send, in bytes, 1 byte to 2 GiB. A
+ *                              longer one is read past without being kept; if it answered a request, that client gets
+ *                              an error ({@code data.reason} {@code message_too_large}) at once instead of a timeout.
+ *                              Default {@link StdioServer#DEFAULT_MAX_MESSAGE_BYTES} (64 MiB)
+ * @param restartInitialDelay   delay before the first restart of a dead shared server, at least 1 ms, doubled per
+ *                              consecutive failure up to {@code restartMaxDelay}. Default 250 ms
+ * @param restartMaxDelay       longest delay between restarts, at least {@code restartInitialDelay}; a process that
+ *                              lived longer than this starts the doubling over. Default 30 s
+ * @param restart               whether a dead shared server is started again. Default true; never for handed-in
+ *                              streams
+ */
+public record StdioBackendSettings(StdioServer server, BackendMode mode, int maxBackends, Duration requestTimeout,
+                                   long maxServerMessageBytes, Duration restartInitialDelay,
+                                   Duration restartMaxDelay, boolean restart) {
+
+    /** Every option at its default, and no server yet. */
+    public static final StdioBackendSettings DEFAULTS = new StdioBackendSettings(null, BackendMode.SHARED, 64,
+            Duration.ofMinutes(5), StdioServer.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofMillis(250),
+            Duration.ofSeconds(30), true);
+
+    public StdioBackendSettings {
+        Objects.requireNonNull(mode, "backendMode");
+        Settings.requireAtLeast(maxBackends, 1, "maxBackends");
+        Settings.requireAtLeast(requestTimeout, Duration.ZERO, "requestTimeout");
+        if (maxServerMessageBytes < 1 || maxServerMessageBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got "
+                    + maxServerMessageBytes);
+        }
+        Objects.requireNonNull(restartInitialDelay, "restartBackoff initialDelay");
+        Objects.requireNonNull(restartMaxDelay, "restartBackoff maxDelay");
+        if (restartInitialDelay.toMillis() < 1 || restartMaxDelay.compareTo(restartInitialDelay) < 0) {
+            throw new IllegalArgumentException("restartBackoff must be 1 ms <= initialDelay <= maxDelay, got "
+                    + restartInitialDelay + " and " + restartMaxDelay);
+        }
+        if (mode == BackendMode.PER_SESSION && server != null && !server.restartable()) {
+            throw new IllegalArgumentException("backendMode must be SHARED for handed-in streams (per-session mode"
+                    + " needs a command to spawn), got " + mode);
+        }
+    }
+
+    /** Every option at its default, with {@code server}. */
+    public static StdioBackendSettings of(StdioServer server) {
+        return DEFAULTS.withServer(server);
+    }
+
+    public StdioBackendSettings withServer(StdioServer server) {
+        return new StdioBackendSettings(Objects.requireNonNull(server, "server"), mode, maxBackends, requestTimeout,
+                maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart);
+    }
+
+    public StdioBackendSettings withMode(BackendMode mode) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart);
+    }
+
+    public StdioBackendSettings withMaxBackends(int maxBackends) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart);
+    }
+
+    public StdioBackendSettings withRequestTimeout(Duration requestTimeout) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart);
+    }
+
+    public StdioBackendSettings withMaxServerMessageBytes(long maxServerMessageBytes) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart);
+    }
+
+    /** These settings with the restart backoff's first and longest delay. */
+    public StdioBackendSettings withRestartBackoff(Duration initialDelay, Duration maxDelay) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                initialDelay, maxDelay, restart);
+    }
+
+    public StdioBackendSettings withRestart(boolean restart) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart);
+    }
+}
