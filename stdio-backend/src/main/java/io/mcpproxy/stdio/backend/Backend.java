@@ -16,12 +16,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +107,7 @@ public final class Backend implements AutoCloseable {
     private final Duration restartInitialDelay;
     private final Duration restartMaxDelay;
     private final boolean restart;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final BackendStats stats;
     private final boolean closeWhenUnused;
     private final Consumer<Backend> whenGone;
@@ -116,6 +115,8 @@ public final class Backend implements AutoCloseable {
 
     private final Object lifecycle = new Object();
     private volatile Generation generation;
+    /** The last process started, alive or not: the one whose threads a stop waits for. Guarded by lifecycle. */
+    private Generation latest;
     private volatile boolean stopped;
     private int consecutiveFailures;
 
@@ -148,7 +149,7 @@ public final class Backend implements AutoCloseable {
     /** Sessions that told the server about their roots less than {@link #ROOTS_NOTICE_WINDOW} ago. */
     private final ConcurrentHashMap<Channel, Long> rootsNotices = new ConcurrentHashMap<>();
 
-    Backend(StdioBackendSettings settings, boolean restart, ScheduledExecutorService scheduler, BackendStats stats,
+    Backend(StdioBackendSettings settings, boolean restart, Scheduler scheduler, BackendStats stats,
             boolean closeWhenUnused, Consumer<Backend> whenGone) {
         this.server = settings.server();
         this.requestTimeout = settings.requestTimeout();
@@ -226,6 +227,21 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * After {@link #close}: waits, up to {@code timeout}, until the last process's stdout reader and stderr copier
+     * threads have ended.
+     */
+    void awaitThreads(Duration timeout) throws InterruptedException {
+        Generation last;
+        synchronized (lifecycle) {
+            last = latest;
+        }
+        if (last != null && !last.connection.awaitThreads(timeout)) {
+            LOG.warn("[{}] the MCP server's output threads still run {} ms after it stopped (a child process may"
+                    + " hold its pipes)", server.name(), timeout.toMillis());
+        }
+    }
+
     // ---- server side ------------------------------------------------------------------------------------------
 
     private Generation connect() throws IOException {
@@ -247,6 +263,7 @@ public final class Backend implements AutoCloseable {
             }
         }, maxServerMessageBytes);
         holder[0] = new Generation(connection);
+        latest = holder[0];
         return holder[0];
     }
 
@@ -655,7 +672,7 @@ public final class Backend implements AutoCloseable {
         final JsonNode params;
         JsonNode clientProgressToken;
         String proxyProgressToken;
-        volatile ScheduledFuture<?> timeout;
+        volatile Scheduler.Task timeout;
 
         Pending(long proxyId, JsonNode clientId, Channel channel, Generation generation, Exchange exchange,
                 String method, JsonNode params) {
@@ -678,9 +695,9 @@ public final class Backend implements AutoCloseable {
         }
 
         void cleanUp() {
-            ScheduledFuture<?> scheduled = timeout;
+            Scheduler.Task scheduled = timeout;
             if (scheduled != null) {
-                scheduled.cancel(false);
+                scheduled.cancel();
             }
             if (proxyProgressToken != null) {
                 progressTokens.remove(proxyProgressToken, this);

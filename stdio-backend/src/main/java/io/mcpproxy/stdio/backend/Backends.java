@@ -4,53 +4,67 @@ import io.mcpproxy.stdio.process.StdioServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MCP server processes behind one proxy, in {@link BackendMode shared or per-session mode}: transports ask it
- * for a {@link Backend.Channel} per client session and never care which process serves it.
+ * for a {@link Backend.Channel} per client session and never care which process serves it. A Jetty lifecycle
+ * component: starting it starts the shared process; stopping it stops every process and waits for their threads.
  *
  * <pre>{@code
  * Backends backends = new Backends(StdioBackendSettings.of(StdioServer.command(List.of("python", "server.py")))
  *         .withRequestTimeout(Duration.ofMinutes(5)));
  * backends.start();
  * }</pre>
+ *
+ * Request timeouts and restarts run on a {@link Scheduler}: one handed in (not started or stopped here), or one of
+ * its own, Jetty's {@link ScheduledExecutorScheduler}, which takes a cancelled task out of its queue at once (every
+ * request arms a timeout that its answer cancels: kept until their deadline, thousands a second would pile up).
  */
-public final class Backends implements AutoCloseable {
+public final class Backends extends ContainerLifeCycle implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+    /** How long a stop waits for each server's stdout and stderr threads. */
+    private static final Duration THREADS_END_WITHIN = Duration.ofSeconds(5);
 
     private final StdioBackendSettings settings;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final BackendStats stats = new BackendStats();
-    /** Per-session backends whose process is starting or alive: the slots {@code maxBackends} bounds. */
+    /**
+     * Per-session backends whose process is starting or alive: the slots {@code maxBackends} bounds. Its own monitor
+     * guards taking a slot (the size check and the add together); freeing one is a plain remove.
+     */
     private final Set<Backend> perSession = ConcurrentHashMap.newKeySet();
     private volatile Backend shared;
 
-    /**
-     * @throws NullPointerException when {@code settings} has no server
-     */
+    /** Backends on a scheduler of their own. */
     public Backends(StdioBackendSettings settings) {
-        this.settings = Objects.requireNonNull(settings, "settings");
-        Objects.requireNonNull(settings.server(), "server");
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "mcp-backend-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // Every request arms a timeout (5 min by default) that its response cancels. Without removal on cancel,
-        // each cancelled timer would stay queued until its deadline: minutes of them at thousands of requests a
-        // second, which is memory and GC pause time growing with the load.
-        timer.setRemoveOnCancelPolicy(true);
-        this.scheduler = timer;
+        this(settings, null);
     }
 
-    /** Timers queued right now (request timeouts, restarts); for tests. */
-    int queuedTimers() {
-        return ((ScheduledThreadPoolExecutor) scheduler).getQueue().size();
+    /**
+     * @param scheduler runs request timeouts and restarts; null: a scheduler of their own, started and stopped with
+     *                  them. One handed in must run while they do: it is neither started nor stopped here
+     * @throws NullPointerException when {@code settings} has no server
+     */
+    public Backends(StdioBackendSettings settings, Scheduler scheduler) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(settings.server(), "server");
+        if (scheduler == null) {
+            this.scheduler = new ScheduledExecutorScheduler("mcp-backend-timer", true);
+            addBean(this.scheduler, true);
+        } else {
+            this.scheduler = scheduler;
+            addBean(scheduler, false);
+        }
     }
 
     /** {@link Builder} of {@link Backends} for {@code server}: a convenience over {@link StdioBackendSettings}. */
@@ -59,20 +73,59 @@ public final class Backends implements AutoCloseable {
     }
 
     /**
-     * Starts the shared server process (per-session mode starts processes on demand).
+     * Starts the scheduler of their own, then the shared server process (per-session mode starts processes on
+     * demand).
      *
      * @throws UncheckedIOException when the command cannot be started
      */
-    public void start() {
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
         if (settings.mode() == BackendMode.SHARED) {
-            Backend backend = newBackend(settings.restart(), false);
+            Backend backend = new Backend(settings, settings.restart(), scheduler, stats, false, gone -> { });
             try {
                 backend.start();
             } catch (IOException e) {
+                if (isManaged(scheduler)) {
+                    scheduler.stop(); // a failed start leaves nothing running (Jetty only marks it failed)
+                }
                 throw new UncheckedIOException("cannot start the MCP server '" + settings.server() + "': "
                         + e.getMessage(), e);
             }
             shared = backend;
+        }
+    }
+
+    /** Stops every server process (their sessions end), waits for their threads, then the own scheduler. */
+    @Override
+    protected void doStop() throws Exception {
+        Backend backend = shared;
+        List<Backend> dedicated = List.copyOf(perSession);
+        if (backend != null) {
+            backend.close();
+        }
+        dedicated.forEach(Backend::close);
+        perSession.clear();
+        try {
+            if (backend != null) {
+                backend.awaitThreads(THREADS_END_WITHIN);
+            }
+            for (Backend each : dedicated) {
+                each.awaitThreads(THREADS_END_WITHIN);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop the scheduler all the same, without waiting further
+        }
+        super.doStop();
+    }
+
+    /** Stops, as {@link #stop()} does; idempotent, never throws. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the MCP server processes failed", e);
         }
     }
 
@@ -93,7 +146,7 @@ public final class Backends implements AutoCloseable {
     }
 
     private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
-        Backend backend = newBackend(false, true);
+        Backend backend = new Backend(settings, false, scheduler, stats, true, this::freeSlot);
         if (!reserveSlot(backend)) {
             throw new BackendUnavailableException("all " + settings.maxBackends()
                     + " per-session MCP server processes are in use");
@@ -101,7 +154,7 @@ public final class Backends implements AutoCloseable {
         try {
             backend.start();
             // The channel's end (DELETE, expiry, stream closed, process exit) stops the process; its reaping then
-            // frees the slot through the backend's whenGone.
+            // frees the slot.
             return backend.open(sessionId, listener);
         } catch (IOException | RuntimeException e) {
             backend.close();
@@ -126,11 +179,6 @@ public final class Backends implements AutoCloseable {
 
     private void freeSlot(Backend backend) {
         perSession.remove(backend);
-    }
-
-    private Backend newBackend(boolean restartable, boolean closeWhenUnused) {
-        return new Backend(settings, restartable, scheduler, stats, closeWhenUnused,
-                closeWhenUnused ? this::freeSlot : gone -> { });
     }
 
     public BackendMode mode() {
@@ -166,26 +214,10 @@ public final class Backends implements AutoCloseable {
         return stats;
     }
 
-    /** Stops every server process; their sessions end. */
-    @Override
-    public void close() {
-        Backend backend = shared;
-        if (backend != null) {
-            backend.close();
-        }
-        perSession.forEach(Backend::close);
-        perSession.clear();
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Options of {@link Backends}, each set through {@link StdioBackendSettings} (defaults and ranges there). */
     public static final class Builder {
         private StdioBackendSettings settings;
+        private Scheduler scheduler;
 
         private Builder(StdioServer server) {
             this.settings = StdioBackendSettings.of(server);
@@ -227,8 +259,14 @@ public final class Backends implements AutoCloseable {
             return this;
         }
 
+        /** Runs request timeouts and restarts on {@code scheduler}; see {@link Backends#Backends(StdioBackendSettings, Scheduler)}. */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
         public Backends build() {
-            return new Backends(settings);
+            return new Backends(settings, scheduler);
         }
     }
 }

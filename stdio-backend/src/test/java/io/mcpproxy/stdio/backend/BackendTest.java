@@ -19,9 +19,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -37,18 +35,20 @@ class BackendTest {
     private PipedOutputStream serverStdout; // the test writes the server's output here
     private BufferedReader serverStdin;     // and reads what the proxy sends to the server
     private Backends backends;
+    private final CountingScheduler timers = new CountingScheduler();
     /** Filled by one long-lived thread: a piped stream breaks once the thread that last read it has died. */
     private final BlockingQueue<String> linesToServer = new LinkedBlockingQueue<>();
 
     @BeforeEach
-    void connect() throws IOException {
+    void connect() throws Exception {
         PipedInputStream proxyReads = new PipedInputStream(1 << 16);
         serverStdout = new PipedOutputStream(proxyReads);
         PipedInputStream serverReads = new PipedInputStream(1 << 16);
         OutputStream proxyWrites = new PipedOutputStream(serverReads);
         serverStdin = new BufferedReader(new InputStreamReader(serverReads, StandardCharsets.UTF_8));
+        timers.start();
         backends = Backends.builder(StdioServer.streams("scripted", proxyReads, proxyWrites))
-                .requestTimeout(Duration.ofSeconds(5)).build();
+                .requestTimeout(Duration.ofSeconds(5)).scheduler(timers).build();
         backends.start();
         Thread reader = new Thread(() -> {
             try {
@@ -65,8 +65,10 @@ class BackendTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
+        serverStdout.close(); // the server's end: a pipe's reader waits for its writer, and the stop for the reader
         backends.close();
+        timers.stop();
     }
 
     /** One line the proxy wrote to the server, parsed. */
@@ -84,48 +86,6 @@ class BackendTest {
         serverStdout.flush();
     }
 
-    /** Records what a client session receives. */
-    private static final class Recorder implements Backend.Exchange, Backend.Listener {
-        final BlockingQueue<ObjectNode> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<ObjectNode> responses = new LinkedBlockingQueue<>();
-        final BlockingQueue<ObjectNode> unrelated = new LinkedBlockingQueue<>();
-        final List<String> ended = new CopyOnWriteArrayList<>();
-        volatile boolean streamGone; // like a POST whose client disconnected
-
-        @Override
-        public boolean onMessage(ObjectNode message) {
-            if (streamGone) {
-                return false;
-            }
-            messages.add(message);
-            return true;
-        }
-
-        @Override
-        public void onResponse(ObjectNode response) {
-            responses.add(response);
-        }
-
-        @Override
-        public boolean deliver(ObjectNode message) {
-            unrelated.add(message);
-            return true;
-        }
-
-        @Override
-        public void onEnded(String reason) {
-            ended.add(reason);
-        }
-
-        ObjectNode response() throws InterruptedException {
-            ObjectNode response = responses.poll(5, TimeUnit.SECONDS);
-            if (response == null) {
-                throw new AssertionError("no response");
-            }
-            return response;
-        }
-    }
-
     private static ObjectNode request(Object id, String method, String paramsJson) {
         JsonNode params = paramsJson == null ? null : JsonRpc.parse(paramsJson.getBytes(StandardCharsets.UTF_8));
         return JsonRpc.request(JsonRpc.MAPPER.valueToTree(id), method, params);
@@ -141,9 +101,10 @@ class BackendTest {
             serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + atServer.get("id") + ",\"result\":{}}");
             assertEquals(i, client.response().path("id").asInt());
         }
-        // each request armed a 5 s timeout; its answer must have taken the timer out of the queue, not left it
-        // there until the deadline (that is what piles up under load)
-        assertEquals(0, backends.queuedTimers());
+        // each request armed a 5 s timeout; its answer must have cancelled the timer, not left it armed until the
+        // deadline (that is what piles up under load; the scheduler takes a cancelled one out of its queue at once)
+        assertEquals(500, timers.scheduled());
+        assertEquals(0, timers.pending());
     }
 
     @Test
