@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -37,6 +38,7 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
 
     private final StdioBackendSettings settings;
     private final Scheduler scheduler;
+    private final LongSupplier nanoClock;
     private final BackendStats stats = new BackendStats();
     /**
      * Per-session backends whose process is starting or alive: the slots {@code maxBackends} bounds. Its own monitor
@@ -56,8 +58,13 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
      * @throws NullPointerException when {@code settings} has no server
      */
     public Backends(StdioBackendSettings settings, Scheduler scheduler) {
+        this(settings, scheduler, System::nanoTime);
+    }
+
+    Backends(StdioBackendSettings settings, Scheduler scheduler, LongSupplier nanoClock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(settings.server(), "server");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         if (scheduler == null) {
             this.scheduler = new ScheduledExecutorScheduler("mcp-backend-timer", true);
             addBean(this.scheduler, true);
@@ -82,7 +89,7 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
     protected void doStart() throws Exception {
         super.doStart();
         if (settings.mode() == BackendMode.SHARED) {
-            Backend backend = new Backend(settings, settings.restart(), scheduler, stats, false, gone -> { });
+            Backend backend = new Backend(settings, scheduler, stats, nanoClock, gone -> { });
             try {
                 backend.start();
             } catch (IOException e) {
@@ -146,7 +153,7 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
     }
 
     private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
-        Backend backend = new Backend(settings, false, scheduler, stats, true, this::freeSlot);
+        Backend backend = new Backend(settings, scheduler, stats, nanoClock, this::freeSlot);
         if (!reserveSlot(backend)) {
             throw new BackendUnavailableException("all " + settings.maxBackends()
                     + " per-session MCP server processes are in use");
@@ -259,7 +266,10 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
             return this;
         }
 
-        /** Runs request timeouts and restarts on {@code scheduler}; see {@link Backends#Backends(StdioBackendSettings, Scheduler)}. */
+        /**
+         * Runs request timeouts and restarts on {@code scheduler}; see
+         * {@link Backends#Backends(StdioBackendSettings, Scheduler)}.
+         */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;

@@ -1,0 +1,238 @@
+package io.mcpproxy.stdio.backend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.stdio.backend.RequestTable.LocalAnswer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the proxy does with a client session's messages on their way to the server, and with the session's end:
+ * ids made proxy-unique ({@link RequestTable}), the handshake shared per process ({@link ProcessProtocolState}),
+ * subscriptions and log levels kept per session ({@link SessionProtocolState}), request timeouts and cancellation.
+ */
+final class ClientToServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientToServer.class);
+
+    private final String serverName;
+    private final RequestTable requests;
+    private final OpenSessions sessions;
+    private final Duration requestTimeout;
+    private final Scheduler scheduler;
+    private final LongSupplier nanoClock;
+    private final BackendStats stats;
+    private final Runnable sessionGone;
+
+    /**
+     * @param sessionGone runs after a session has ended and left {@code sessions}
+     */
+    ClientToServer(String serverName, RequestTable requests, OpenSessions sessions, Duration requestTimeout,
+                   Scheduler scheduler, LongSupplier nanoClock, BackendStats stats, Runnable sessionGone) {
+        this.serverName = serverName;
+        this.requests = requests;
+        this.sessions = sessions;
+        this.requestTimeout = requestTimeout;
+        this.scheduler = scheduler;
+        this.nanoClock = nanoClock;
+        this.stats = stats;
+        this.sessionGone = sessionGone;
+    }
+
+    /** See {@link Backend.Channel#request}. */
+    void request(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
+        if (session.isEnded()) {
+            exchange.onResponse(JsonRpc.error(request.get("id"), JsonRpc.SESSION_NOT_FOUND, "Session not found"));
+            return;
+        }
+        String method = JsonRpc.method(request);
+        switch (method == null ? "" : method) {
+            case "initialize" -> initialize(session, request, exchange);
+            case "resources/subscribe" -> {
+                String uri = request.path("params").path("uri").asText();
+                forward(session, request, new LearningExchange(exchange, response -> {
+                    if (response.get("result") != null) {
+                        session.protocol().subscribed(uri);
+                    }
+                }), method);
+            }
+            case "resources/unsubscribe" -> {
+                if (!unsubscribeLocally(session, request, exchange)) {
+                    forward(session, request, exchange, method);
+                }
+            }
+            case "logging/setLevel" -> {
+                if (session.protocol().setLogLevel(request.path("params").path("level").asText())) {
+                    ((ObjectNode) request.get("params")).put("level", sessions.serverLogLevel());
+                }
+                forward(session, request, exchange, method);
+            }
+            default -> forward(session, request, exchange, method);
+        }
+    }
+
+    private void forward(ClientSession session, ObjectNode request, Backend.Exchange exchange, String method) {
+        ClientRequest entry = requests.register(session, request, exchange, method);
+        if (entry == null) {
+            JsonNode clientId = request.get("id");
+            exchange.onResponse(JsonRpc.error(clientId, JsonRpc.INVALID_REQUEST,
+                    "Request id " + clientId + " is already in flight in this session"));
+            return;
+        }
+        if (!requestTimeout.isZero()) {
+            entry.timeout = scheduler.schedule(() -> timedOut(entry), requestTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        try {
+            session.process().send(request);
+        } catch (IOException e) {
+            requests.complete(entry, JsonRpc.proxyError(entry.clientId, "server_unavailable",
+                    "The MCP server is not reachable: " + e.getMessage()));
+        }
+    }
+
+    /** The server is initialized once per process: the first initialize goes to it, later ones get its result. */
+    private void initialize(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
+        ProcessProtocolState handshake = session.process().protocol();
+        switch (handshake.beginInitialize(() -> initialize(session, request, exchange))) {
+            case FROM_CACHE -> exchange.onResponse(JsonRpc.result(request.get("id"),
+                    handshake.initializeResultFor(request.path("params"))));
+            case TO_SERVER -> forward(session, request, new LearningExchange(exchange, handshake::initializeAnswered),
+                    "initialize");
+            case QUEUED -> { } // answered once the first one is
+        }
+    }
+
+    /** An unsubscribe that would cut off other sessions' updates is answered by the proxy. */
+    private boolean unsubscribeLocally(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
+        String uri = request.path("params").path("uri").asText();
+        boolean othersSubscribed = sessions.subscribedTo(uri, session);
+        session.protocol().unsubscribed(uri);
+        if (othersSubscribed) { // the server keeps sending updates that other sessions still want
+            exchange.onResponse(JsonRpc.result(request.get("id"), JsonRpc.objectNode()));
+            return true;
+        }
+        return false;
+    }
+
+    private void timedOut(ClientRequest request) {
+        if (requests.answerLocally(request, LocalAnswer.TIMED_OUT, JsonRpc.proxyError(request.clientId, "timeout",
+                "The MCP server did not answer within " + requestTimeout.toMillis() + " ms"))) {
+            stats.timeouts.incrementAndGet();
+            request.process().sendQuietly(cancelled(request.proxyId, "Request timed out in the proxy"));
+        }
+    }
+
+    /** See {@link Backend.Channel#notify}. */
+    void notify(ClientSession session, ObjectNode notification) {
+        if (session.isEnded()) {
+            return;
+        }
+        String method = JsonRpc.method(notification);
+        if ("notifications/initialized".equals(method)) {
+            if (session.process().protocol().firstInitializedNotification()) {
+                session.protocol().noticeOfRoots(nanoClock.getAsLong());
+                session.process().sendQuietly(notification);
+            }
+            return;
+        }
+        if ("notifications/cancelled".equals(method)) {
+            cancel(session, notification);
+            return;
+        }
+        if ("notifications/roots/list_changed".equals(method)) {
+            session.protocol().noticeOfRoots(nanoClock.getAsLong());
+        }
+        session.process().sendQuietly(notification);
+    }
+
+    private void cancel(ClientSession session, ObjectNode notification) {
+        ClientRequest request = requests.inFlight(session, notification.path("params").get("requestId"));
+        if (request == null) {
+            return; // already answered: nothing to cancel
+        }
+        ObjectNode mapped = notification.deepCopy();
+        ((ObjectNode) mapped.get("params")).set("requestId", LongNode.valueOf(request.proxyId));
+        session.process().sendQuietly(mapped);
+        requests.answerLocally(request, LocalAnswer.CANCELLED, JsonRpc.error(request.clientId,
+                JsonRpc.REQUEST_CANCELLED, "Request cancelled by the client"));
+    }
+
+    /** See {@link Backend.Channel#respond}. */
+    boolean respond(ClientSession session, ObjectNode response) {
+        if (!requests.serverRequestTakenBack(RequestTable.idKey(response.get("id")), session)) {
+            stats.misdirectedResponses.incrementAndGet();
+            LOG.warn("[{}] refused a client response to id {}: no such server request for this session",
+                    serverName, response.get("id"));
+            return false;
+        }
+        session.process().sendQuietly(response);
+        return true;
+    }
+
+    /** See {@link Backend.Channel#close}: its requests are cancelled at the server, its server requests refused. */
+    void close(ClientSession session) {
+        if (!session.end()) {
+            return;
+        }
+        sessions.remove(session);
+        ServerProcess process = session.process();
+        for (ClientRequest request : requests.inFlightOf(session)) {
+            if (requests.answerLocally(request, LocalAnswer.SESSION_ENDED, JsonRpc.error(request.clientId,
+                    JsonRpc.SESSION_NOT_FOUND, "Session ended"))) {
+                process.sendQuietly(cancelled(request.proxyId, "Client session ended"));
+            }
+        }
+        for (JsonNode serverRequestId : requests.serverRequestsTakenFrom(session)) {
+            process.sendQuietly(JsonRpc.error(serverRequestId, JsonRpc.INTERNAL_ERROR, "The client session ended"));
+        }
+        for (String uri : session.protocol().dropSubscriptions()) {
+            if (!sessions.subscribedTo(uri, null)) { // the last subscriber: the server may stop sending updates
+                long proxyId = requests.internalRequest();
+                process.sendQuietly(JsonRpc.request(LongNode.valueOf(proxyId), "resources/unsubscribe",
+                        JsonRpc.objectNode().put("uri", uri)));
+            }
+        }
+        requests.sessionEnded(session);
+        sessionGone.run();
+    }
+
+    /** The session's server died or the backend stopped: the session is told, nothing is sent. */
+    void end(ClientSession session, String reason) {
+        if (session.end()) {
+            sessions.remove(session);
+            session.ended(reason);
+            requests.sessionEnded(session);
+            sessionGone.run();
+        }
+    }
+
+    private static ObjectNode cancelled(long proxyId, String reason) {
+        ObjectNode params = JsonRpc.objectNode();
+        params.put("requestId", proxyId);
+        params.put("reason", reason);
+        return JsonRpc.notification("notifications/cancelled", params);
+    }
+
+    /** A client's exchange that learns from the response (whoever gives it) before the client gets it. */
+    private record LearningExchange(Backend.Exchange client, Consumer<ObjectNode> learn) implements Backend.Exchange {
+        @Override
+        public boolean onMessage(ObjectNode message) {
+            return client.onMessage(message);
+        }
+
+        @Override
+        public void onResponse(ObjectNode response) {
+            learn.accept(response);
+            client.onResponse(response);
+        }
+    }
+}

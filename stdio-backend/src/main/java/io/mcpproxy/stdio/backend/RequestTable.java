@@ -1,0 +1,393 @@
+package io.mcpproxy.stdio.backend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every request between the clients and one server, under one lock: client requests in flight (proxy id, client id
+ * per session, progress token), orphans (requests the proxy answered on its own that the server may still work on),
+ * server requests handed to a session, and the proxy's own requests. Each method is one consistent step, so a
+ * request is never unclaimed between two of them, and it is answered exactly once: by the one caller that takes it
+ * out of the table. Answers and messages are passed on after the lock is released.
+ */
+final class RequestTable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestTable.class);
+    private static final Function<ClientSession, Map<String, ClientRequest>> NEW_SESSION = session -> new HashMap<>();
+
+    /** Why the proxy answered a request on its own while the server may still be working on it. */
+    enum LocalAnswer { CANCELLED, TIMED_OUT, SESSION_ENDED }
+
+    /** What became of a response from the server. */
+    enum ResponseOutcome {
+        /** It answered a request in flight, now answered. */
+        ANSWERED,
+        /** It answered a request the proxy had answered already (an orphan): it has nowhere to go. */
+        LATE,
+        /** It answered one of the proxy's own requests. */
+        INTERNAL,
+        /** Nobody waits for it. */
+        UNEXPECTED
+    }
+
+    /**
+     * A request the proxy answered on its own and the server has not answered yet: it stays its session's (for
+     * attributing the server's messages) until the server answers it, the server exits, or the orphan patience has
+     * passed.
+     */
+    record Orphan(long proxyId, ClientSession session, String method, LocalAnswer why, long orphanedAt) {
+    }
+
+    private final String serverName;
+    private final LongSupplier nanoClock;
+    /**
+     * How long an orphan keeps its claim on the server's unattributable messages. Servers that honour
+     * {@code notifications/cancelled} never answer (the specification asks them not to), so without a bound one
+     * cancellation would make every later unattributable message undeliverable.
+     */
+    private final long orphanPatienceNanos;
+
+    /** Guards every field below. Held for map operations only, never while a message is sent or delivered. */
+    private final Object lock = new Object();
+    /** The next proxy id; guarded by lock. */
+    private long nextId = 1;
+    /** Client requests in flight by proxy id; guarded by lock. */
+    private final Map<Long, ClientRequest> inFlight = new HashMap<>();
+    /**
+     * The same requests by session and client id key (a session's ids must be unique while in flight). A session's
+     * entry lives while it is open or has requests in flight. Guarded by lock.
+     */
+    private final Map<ClientSession, Map<String, ClientRequest>> inFlightBySession = new HashMap<>();
+    /** Client requests in flight by the progress token the server got; guarded by lock. */
+    private final Map<String, ClientRequest> progressTokens = new HashMap<>();
+    /** Orphans by proxy id; guarded by lock. */
+    private final Map<Long, Orphan> orphans = new HashMap<>();
+    /** The session each server request was handed to, by {@link #idKey} of the server's id; guarded by lock. */
+    private final Map<String, ClientSession> serverRequests = new HashMap<>();
+    /** Ids of requests the proxy sent on its own behalf; their responses are expected and dropped. Guarded by lock. */
+    private final Set<Long> internalRequests = new HashSet<>();
+
+    /**
+     * @param requestTimeout how long the proxy waits for any answer; orphans are given as long (five minutes
+     *                       without one)
+     */
+    RequestTable(String serverName, Duration requestTimeout, LongSupplier nanoClock) {
+        this.serverName = serverName;
+        this.nanoClock = nanoClock;
+        this.orphanPatienceNanos = (requestTimeout.isZero() ? Duration.ofMinutes(5) : requestTimeout).toNanos();
+    }
+
+    // ---- client requests -----------------------------------------------------------------------------------------
+
+    /**
+     * Takes a client request in flight and rewrites it for the server: a proxy-unique id, and a proxy-unique progress
+     * token if it has one.
+     *
+     * @return the entry, or null when the session has a request with the same id in flight already
+     */
+    ClientRequest register(ClientSession session, ObjectNode request, Backend.Exchange exchange, String method) {
+        JsonNode clientId = request.get("id");
+        String clientIdKey = idKey(clientId);
+        JsonNode meta = request.path("params").path("_meta");
+        ObjectNode progressMeta = meta instanceof ObjectNode object && object.has("progressToken") ? object : null;
+        ClientRequest entry;
+        List<Orphan> stale;
+        synchronized (lock) {
+            // here too: a server that never sends unattributable messages must not keep its orphans forever
+            stale = forgetStaleOrphans();
+            Map<String, ClientRequest> ofSession = inFlightBySession.computeIfAbsent(session, NEW_SESSION);
+            if (ofSession.containsKey(clientIdKey)) {
+                entry = null;
+            } else {
+                entry = new ClientRequest(nextId++, clientId, clientIdKey, session, exchange, method);
+                ofSession.put(clientIdKey, entry);
+                inFlight.put(entry.proxyId, entry);
+                if (progressMeta != null) {
+                    entry.clientProgressToken = progressMeta.get("progressToken");
+                    entry.proxyProgressToken = "p" + entry.proxyId;
+                    progressTokens.put(entry.proxyProgressToken, entry);
+                }
+            }
+        }
+        logForgotten(stale);
+        if (entry != null) {
+            request.put("id", entry.proxyId);
+            if (progressMeta != null) {
+                progressMeta.put("progressToken", entry.proxyProgressToken);
+            }
+        }
+        return entry;
+    }
+
+    /**
+     * Answers a request unless something else (the server, a timeout, a cancel) did first.
+     *
+     * @return whether this call answered it
+     */
+    boolean complete(ClientRequest request, ObjectNode response) {
+        synchronized (lock) {
+            if (!removeInFlight(request)) {
+                return false;
+            }
+        }
+        answer(request, response);
+        return true;
+    }
+
+    /**
+     * Answers a request on the proxy's behalf while the server may still be working on it: in the same step it
+     * becomes an orphan, still its session's, until the server answers it.
+     *
+     * @return false when something else (the server's answer, another local answer) answered it first
+     */
+    boolean answerLocally(ClientRequest request, LocalAnswer why, ObjectNode answer) {
+        synchronized (lock) {
+            if (!removeInFlight(request)) {
+                return false;
+            }
+            orphans.put(request.proxyId, new Orphan(request.proxyId, request.session, request.method, why,
+                    nanoClock.getAsLong()));
+        }
+        answer(request, answer);
+        return true;
+    }
+
+    /** A response from the server: answers its request, or says why there is none. */
+    ResponseOutcome serverAnswered(ObjectNode response) {
+        JsonNode id = response.get("id");
+        if (id == null || !id.canConvertToLong()) {
+            return ResponseOutcome.UNEXPECTED;
+        }
+        long proxyId = id.asLong();
+        ClientRequest request;
+        synchronized (lock) {
+            request = inFlight.get(proxyId);
+            if (request == null) {
+                return orphans.remove(proxyId) != null ? ResponseOutcome.LATE
+                        : internalRequests.remove(proxyId) ? ResponseOutcome.INTERNAL : ResponseOutcome.UNEXPECTED;
+            }
+            removeInFlight(request);
+        }
+        answer(request, response);
+        return ResponseOutcome.ANSWERED;
+    }
+
+    /** The request of {@code session} with client id {@code clientId} in flight, or null. */
+    ClientRequest inFlight(ClientSession session, JsonNode clientId) {
+        synchronized (lock) {
+            Map<String, ClientRequest> ofSession = inFlightBySession.get(session);
+            return ofSession == null ? null : ofSession.get(idKey(clientId));
+        }
+    }
+
+    /** The requests of {@code session} in flight now. */
+    List<ClientRequest> inFlightOf(ClientSession session) {
+        synchronized (lock) {
+            Map<String, ClientRequest> ofSession = inFlightBySession.get(session);
+            return ofSession == null ? List.of() : List.copyOf(ofSession.values());
+        }
+    }
+
+    /** How many requests of {@code session} are in flight. */
+    int inFlightCount(ClientSession session) {
+        synchronized (lock) {
+            Map<String, ClientRequest> ofSession = inFlightBySession.get(session);
+            return ofSession == null ? 0 : ofSession.size();
+        }
+    }
+
+    /** How many client requests are in flight. */
+    int inFlightCount() {
+        synchronized (lock) {
+            return inFlight.size();
+        }
+    }
+
+    /** The request in flight that owns the progress token the server got, or null. */
+    ClientRequest progressOwner(String proxyProgressToken) {
+        synchronized (lock) {
+            return progressTokens.get(proxyProgressToken);
+        }
+    }
+
+    /** An ended session with nothing in flight keeps no entry. */
+    void sessionEnded(ClientSession session) {
+        synchronized (lock) {
+            Map<String, ClientRequest> ofSession = inFlightBySession.get(session);
+            if (ofSession != null && ofSession.isEmpty()) {
+                inFlightBySession.remove(session);
+            }
+        }
+    }
+
+    // ---- the server's requests and the proxy's own ---------------------------------------------------------------
+
+    /** The server request {@code serverIdKey} is handed to {@code session}: only it may answer. */
+    void serverRequestHandedTo(String serverIdKey, ClientSession session) {
+        synchronized (lock) {
+            serverRequests.put(serverIdKey, session);
+        }
+    }
+
+    /**
+     * Takes the server request {@code serverIdKey} back from {@code session}: it answered it, or it could not be
+     * delivered.
+     *
+     * @return false when that request was not handed to that session (or was answered already)
+     */
+    boolean serverRequestTakenBack(String serverIdKey, ClientSession session) {
+        synchronized (lock) {
+            return serverRequests.remove(serverIdKey, session);
+        }
+    }
+
+    /** The server withdrew its request {@code serverIdKey}: the session that held it, or null. */
+    ClientSession serverRequestWithdrawn(String serverIdKey) {
+        synchronized (lock) {
+            return serverRequests.remove(serverIdKey);
+        }
+    }
+
+    /** Takes back every server request handed to {@code session}, returning their ids. */
+    List<JsonNode> serverRequestsTakenFrom(ClientSession session) {
+        List<JsonNode> taken = new ArrayList<>();
+        synchronized (lock) {
+            for (Iterator<Map.Entry<String, ClientSession>> it = serverRequests.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, ClientSession> held = it.next();
+                if (held.getValue() == session) {
+                    taken.add(serverRequestId(held.getKey()));
+                    it.remove();
+                }
+            }
+        }
+        return taken;
+    }
+
+    /** A fresh id for a request the proxy sends on its own behalf; its response is dropped when it comes. */
+    long internalRequest() {
+        synchronized (lock) {
+            long proxyId = nextId++;
+            internalRequests.add(proxyId);
+            return proxyId;
+        }
+    }
+
+    // ---- attribution and exit ------------------------------------------------------------------------------------
+
+    /**
+     * Reads, in one consistent step, the client requests in flight and the orphans (stale ones forgotten first).
+     * {@code reader} runs under the lock: it must only read the collections and must not send or deliver anything.
+     */
+    <T> T readWorkAtServer(BiFunction<Collection<ClientRequest>, Collection<Orphan>, T> reader) {
+        List<Orphan> stale;
+        T result;
+        synchronized (lock) {
+            stale = forgetStaleOrphans();
+            result = reader.apply(inFlight.values(), orphans.values());
+        }
+        logForgotten(stale);
+        return result;
+    }
+
+    /** The requests in flight on a process that has exited; a dead server sends nothing more. */
+    List<ClientRequest> inFlightOn(ServerProcess dead) {
+        List<ClientRequest> onDead = new ArrayList<>();
+        synchronized (lock) {
+            for (ClientRequest request : inFlight.values()) {
+                if (request.process() == dead) {
+                    onDead.add(request);
+                }
+            }
+        }
+        return onDead;
+    }
+
+    /** Forgets what the dead process's sessions held: server requests and orphans. */
+    void forget(ServerProcess dead) {
+        synchronized (lock) {
+            serverRequests.values().removeIf(session -> session.process() == dead);
+            orphans.values().removeIf(orphan -> orphan.session().process() == dead);
+        }
+    }
+
+    // ---- internals -----------------------------------------------------------------------------------------------
+
+    /** Takes a request out of every map; false when it was not in flight (any more). Under lock. */
+    private boolean removeInFlight(ClientRequest request) {
+        if (!inFlight.remove(request.proxyId, request)) {
+            return false;
+        }
+        if (request.proxyProgressToken != null) {
+            progressTokens.remove(request.proxyProgressToken, request);
+        }
+        Map<String, ClientRequest> ofSession = inFlightBySession.get(request.session);
+        ofSession.remove(request.clientIdKey, request);
+        if (ofSession.isEmpty() && request.session.isEnded()) {
+            inFlightBySession.remove(request.session);
+        }
+        return true;
+    }
+
+    /** Orphans past their patience count as dropped by the server (as it does when it honours a cancel). Under lock. */
+    private List<Orphan> forgetStaleOrphans() {
+        if (orphans.isEmpty()) {
+            return List.of();
+        }
+        long now = nanoClock.getAsLong();
+        List<Orphan> stale = null;
+        for (Iterator<Orphan> it = orphans.values().iterator(); it.hasNext(); ) {
+            Orphan orphan = it.next();
+            if (now - orphan.orphanedAt() >= orphanPatienceNanos) {
+                it.remove();
+                stale = stale == null ? new ArrayList<>() : stale;
+                stale.add(orphan);
+            }
+        }
+        return stale == null ? List.of() : stale;
+    }
+
+    private void logForgotten(List<Orphan> stale) {
+        for (Orphan orphan : stale) {
+            LOG.info("[{}] the server never answered id {} ({}) after the proxy did; no longer waiting for it",
+                    serverName, orphan.proxyId(), orphan.method());
+        }
+    }
+
+    /** Passes an answer on, outside the lock: the timeout is disarmed and the client's id restored. */
+    private static void answer(ClientRequest request, ObjectNode response) {
+        Scheduler.Task timeout = request.timeout;
+        if (timeout != null) {
+            timeout.cancel();
+        }
+        response.set("id", request.clientId);
+        request.exchange.onResponse(response);
+    }
+
+    /** Text key of an id that keeps {@code 1} and {@code "1"} apart. */
+    static String idKey(JsonNode id) {
+        return id == null ? "null" : id.isTextual() ? "s:" + id.textValue() : "n:" + id.asText();
+    }
+
+    /** The id {@link #idKey} was made of (a server's request ids are strings or integers). */
+    static JsonNode serverRequestId(String key) {
+        return key.startsWith("s:") ? TextNode.valueOf(key.substring(2))
+                : LongNode.valueOf(Long.parseLong(key.substring(2)));
+    }
+}
