@@ -20,8 +20,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import org.eclipse.jetty.server.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -362,13 +360,14 @@ public final class McpProxy implements AutoCloseable {
             if (backend.server() == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
-            Backends backends = new Backends(backend);
             SessionManager sessionManager = SessionManager.builder().settings(sessions).build();
             // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
             ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
                     replicaId != null ? replicaId : defaultReplicaId(listener.port()), listener.maxBodyBytes(),
                     streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
-            return new McpProxyHandler(backends, sessionManager, options, List.copyOf(transports));
+            StdioBackendSettings backendSettings = backend;
+            return new McpProxyHandler(scheduler -> new Backends(backendSettings, scheduler), sessionManager, options,
+                    List.copyOf(transports));
         }
 
         private static String requireText(String value, String what) {

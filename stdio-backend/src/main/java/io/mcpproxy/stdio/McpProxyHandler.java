@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +40,15 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
     private final List<Transport.Endpoint> endpoints = new ArrayList<>();
     private volatile CompletableFuture<Void> drained;
 
-    McpProxyHandler(Backends backends, SessionManager sessions, ProxyContext.Options options,
+    /**
+     * @param backends built on {@code scheduler}, which is this handler's timer: the server's, once mounted
+     */
+    McpProxyHandler(Function<Scheduler, Backends> backends, SessionManager sessions, ProxyContext.Options options,
                     List<Transport> transports) {
-        this.backends = backends;
+        this.backends = backends.apply(new ServerScheduler(this));
         this.sessions = sessions;
-        this.context = new ProxyContext(this, backends, sessions, options);
+        this.context = new ProxyContext(this, this.backends, sessions, options);
+        addBean(this.backends); // before the transports: the server process runs before they take requests
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
@@ -70,17 +76,11 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
         return endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", "));
     }
 
-    /** Starts the MCP server process (shared mode) before the transports take requests. */
+    /** Starts the MCP server process (shared mode, a bean started first), then the transports. */
     @Override
     protected void doStart() throws Exception {
         drained = null;
-        backends.start();
-        try {
-            super.doStart();
-        } catch (Exception e) {
-            backends.close();
-            throw e;
-        }
+        super.doStart();
     }
 
     /**
@@ -91,9 +91,8 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
     protected void doStop() throws Exception {
         closeSessions();
         try {
-            super.doStop();
+            super.doStop(); // the transports, then the backends: the reverse of their start
         } finally {
-            backends.close();
             sessions.close();
         }
     }
