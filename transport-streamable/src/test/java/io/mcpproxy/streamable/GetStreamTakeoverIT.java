@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.testing.BulkServer;
 import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.io.IOException;
@@ -23,8 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client that reconnects its GET stream while the proxy still holds the old one (its connection dropped
@@ -33,27 +34,19 @@ import org.junit.jupiter.api.Test;
  */
 class GetStreamTakeoverIT {
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable()
+            // the default keep-alive interval: an old stream is not found dead quickly
+            .options(builder -> builder.keepAliveInterval(Duration.ofSeconds(15)));
+
     private final HttpClient http = HttpClient.newHttpClient();
     private StreamableHttpProxy proxy;
     private McpTestClient client;
 
     private void start(List<String> command, int maxQueuedEvents, long maxQueuedBytes) throws Exception {
-        proxy = StreamableHttpProxy.builder()
-                .command(command)
-                .port(0)
-                .keepAliveInterval(Duration.ofSeconds(15)) // the default: an old stream is not found dead quickly
-                .streamBuffer(maxQueuedEvents, maxQueuedBytes)
-                .build();
-        proxy.start();
+        proxy = proxies.start(builder -> builder.command(command).streamBuffer(maxQueuedEvents, maxQueuedBytes));
         client = new McpTestClient(http, proxy.uri());
         client.initialize();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
     }
 
     @Test

@@ -10,12 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.mcpproxy.stdio.testing.BulkServer;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Server messages beyond Jackson's default limits, through a real stdio server process and real HTTP: a text of
@@ -29,24 +30,19 @@ class LargeServerMessageIT {
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build()).build();
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable()
+            .options(builder -> builder.command(BulkServer.commandLine()));
+
     private StreamableHttpProxy proxy;
     private McpTestClient client;
 
     @BeforeEach
     void start() throws Exception {
-        proxy = StreamableHttpProxy.builder()
-                .command(BulkServer.commandLine())
-                .port(0)
-                .requestTimeout(Duration.ofMinutes(5)) // the default: a dropped answer would hang far past WAIT
-                .build();
-        proxy.start();
+        // the default request timeout: a dropped answer would hang far past WAIT
+        proxy = proxies.start(builder -> builder.requestTimeout(Duration.ofMinutes(5)));
         client = new McpTestClient(HttpClient.newHttpClient(), proxy.uri());
         client.initialize();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
     }
 
     @Test
@@ -77,29 +73,20 @@ class LargeServerMessageIT {
 
     @Test
     void anAnswerOverTheMessageLimitReachesItsClientAsAnErrorAtOnce() throws Exception {
-        StreamableHttpProxy limited = StreamableHttpProxy.builder()
-                .command(BulkServer.commandLine())
-                .port(0)
-                .maxServerMessageSize(1_000_000)
-                .build();
-        limited.start();
-        try {
-            McpTestClient limitedClient = new McpTestClient(HttpClient.newHttpClient(), limited.uri());
-            limitedClient.initialize();
-            long start = System.nanoTime();
-            McpTestClient.Reply reply = limitedClient.post(
-                    limitedClient.request("tools/call", toolCall("big", Map.of("chars", 3_000_000))));
-            assertEquals(200, reply.status());
-            JsonNode error = reply.json().path("error");
-            assertEquals(-32000, error.path("code").asInt(), reply.body());
-            assertEquals("message_too_large", error.path("data").path("reason").asText(), reply.body());
-            assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 60, "an answer, not a timeout");
-            McpTestClient.Reply small = limitedClient.post(
-                    limitedClient.request("tools/call", toolCall("big", Map.of("chars", 1_000))));
-            assertEquals(1_000, small.json().path("result").path("content").path(0).path("text").asText().length(),
-                    "the server's stream is still read after the skipped line: " + small.body());
-        } finally {
-            limited.close();
-        }
+        StreamableHttpProxy limited = proxies.startAnother(builder -> builder.maxServerMessageSize(1_000_000));
+        McpTestClient limitedClient = new McpTestClient(HttpClient.newHttpClient(), limited.uri());
+        limitedClient.initialize();
+        long start = System.nanoTime();
+        McpTestClient.Reply reply = limitedClient.post(
+                limitedClient.request("tools/call", toolCall("big", Map.of("chars", 3_000_000))));
+        assertEquals(200, reply.status());
+        JsonNode error = reply.json().path("error");
+        assertEquals(-32000, error.path("code").asInt(), reply.body());
+        assertEquals("message_too_large", error.path("data").path("reason").asText(), reply.body());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 60, "an answer, not a timeout");
+        McpTestClient.Reply small = limitedClient.post(
+                limitedClient.request("tools/call", toolCall("big", Map.of("chars", 1_000))));
+        assertEquals(1_000, small.json().path("result").path("content").path(0).path("text").asText().length(),
+                "the server's stream is still read after the skipped line: " + small.body());
     }
 }

@@ -1,6 +1,6 @@
 package io.mcpproxy.streamable;
 
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.session.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +27,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The official MCP Java SDK's Streamable HTTP client, unchanged, through the proxy. */
 class OfficialSdkClientIT {
+
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
 
     private StreamableHttpProxy proxy;
     private McpSyncClient client;
@@ -38,8 +42,7 @@ class OfficialSdkClientIT {
 
     @BeforeEach
     void start() throws Exception {
-        proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine()).port(0).build();
-        proxy.start();
+        proxy = proxies.start();
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
                 .builder("http://127.0.0.1:" + proxy.port()).endpoint("/mcp").build();
         client = McpClient.sync(transport)
@@ -59,7 +62,6 @@ class OfficialSdkClientIT {
     @AfterEach
     void stop() {
         client.close();
-        proxy.close();
     }
 
     private static String text(CallToolResult result) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.stdio.testing.StubbornServer;
 import io.mcpproxy.session.Await;
 import java.io.InputStream;
@@ -20,8 +21,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One shared server that keeps working on requests the proxy already answered (cancelled, session deleted) and
@@ -31,24 +32,16 @@ class OrphanedRequestRoutingIT {
 
     private static final Duration QUIET = Duration.ofMillis(300);
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable()
+            .options(builder -> builder.command(StubbornServer.commandLine()));
+
     private StreamableHttpProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
-
-    private void start() throws Exception {
-        proxy = StreamableHttpProxy.builder().command(StubbornServer.commandLine()).port(0).build();
-        proxy.start();
-    }
-
     @Test
     void aCancelledRequestsLateMessagesDoNotReachAnotherBusySession() throws Exception {
-        start();
+        proxy = proxies.start();
         McpTestClient a = initialized();
         McpTestClient b = initialized();
         ObjectNode stubborn = b.request("tools/call", toolCall("stubborn", Map.of("tag", "B")));
@@ -77,7 +70,7 @@ class OrphanedRequestRoutingIT {
 
     @Test
     void aDeletedSessionsLateMessagesDoNotReachTheNextSession() throws Exception {
-        start();
+        proxy = proxies.start();
         McpTestClient b = initialized();
         ObjectNode stubborn = b.request("tools/call", toolCall("stubborn", Map.of("tag", "B")));
         CompletableFuture<HttpResponse<String>> bCall = http.sendAsync(b.newPost(JsonRpc.toJson(stubborn)).build(),
@@ -102,7 +95,7 @@ class OrphanedRequestRoutingIT {
 
     @Test
     void aCancelledRequestsLateMessagesStillReachItsOwnSession() throws Exception {
-        start();
+        proxy = proxies.start();
         McpTestClient a = initialized();
         McpTestClient b = initialized();
         HttpResponse<InputStream> bGet = b.openGet();
@@ -129,7 +122,7 @@ class OrphanedRequestRoutingIT {
 
     @Test
     void withAnOrphanBehindItALiveRequestStillGetsItsMessagesOnItsOwnStream() throws Exception {
-        start();
+        proxy = proxies.start();
         McpTestClient a = initialized(); // idle; only asks the server how far it is
         McpTestClient b = initialized(); // no GET stream: a client's POST streams are all it reads
         ObjectNode cancelledCall = b.request("tools/call", toolCall("stubborn", Map.of("tag", "X")));

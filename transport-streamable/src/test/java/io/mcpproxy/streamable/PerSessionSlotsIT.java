@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.mcpproxy.stdio.backend.BackendMode;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-session mode under {@code maxBackends}: however a session ends, its process stops and its slot serves the
@@ -21,25 +21,16 @@ class PerSessionSlotsIT {
 
     private static final Duration PROCESS_EXIT = Duration.ofSeconds(10);
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable()
+            .options(builder -> builder.backendMode(BackendMode.PER_SESSION));
+
     private StreamableHttpProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private void start(int maxBackends, StreamableHttpProxy.Builder builder) throws Exception {
-        proxy = builder.backendMode(BackendMode.PER_SESSION).maxBackends(maxBackends)
-                .command(ExampleServerCommand.commandLine()).port(0).build();
-        proxy.start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
-
     @Test
     void deletedSessionsGiveTheirSlotsToNewSessions() throws Exception {
-        start(2, StreamableHttpProxy.builder());
+        proxy = proxies.start(builder -> builder.maxBackends(2));
         for (int round = 1; round <= 3; round++) { // every slot used and freed several times over
             McpTestClient a = initialized();
             McpTestClient b = initialized();
@@ -58,7 +49,7 @@ class PerSessionSlotsIT {
 
     @Test
     void aSessionEndedByItsTtlGivesItsSlotToTheNextSession() throws Exception {
-        start(1, StreamableHttpProxy.builder().sessionTtl(Duration.ofSeconds(1)));
+        proxy = proxies.start(builder -> builder.maxBackends(1).sessionTtl(Duration.ofSeconds(1)));
         long expiredPid = pid(initialized()); // then left idle: it expires after 1 s
         assertFalse(awaitExit(expiredPid), "the expired session's process stopped");
         McpTestClient next = awaitSlot();
@@ -67,7 +58,7 @@ class PerSessionSlotsIT {
 
     @Test
     void aSessionWhoseProcessExitedGivesItsSlotToTheNextSession() throws Exception {
-        start(1, StreamableHttpProxy.builder());
+        proxy = proxies.start(builder -> builder.maxBackends(1));
         McpTestClient crashing = initialized();
         long crashedPid = pid(crashing);
         assertEquals(-32000, crashing.callTool("crash", Map.of()).path("error").path("code").asInt());

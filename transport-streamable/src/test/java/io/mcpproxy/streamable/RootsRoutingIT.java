@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A shared server answers a session's {@code notifications/roots/list_changed} with {@code roots/list} (the example
@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class RootsRoutingIT {
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
+
     private StreamableHttpProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
     private McpTestClient a;
@@ -34,17 +37,11 @@ class RootsRoutingIT {
 
     @BeforeEach
     void start() throws Exception {
-        proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine()).port(0).build();
-        proxy.start();
+        proxy = proxies.start();
         a = new McpTestClient(http, proxy.uri());
         a.initialize();
         b = new McpTestClient(http, proxy.uri());
         b.initialize();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
     }
 
     /** What the server learned from its last roots/list (asked through {@code client}, any session will do). */

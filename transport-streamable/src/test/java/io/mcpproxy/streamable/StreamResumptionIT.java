@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.io.IOException;
@@ -25,8 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client whose SSE connection drops comes back with {@code GET} and {@code Last-Event-ID} (what the official SDKs
@@ -36,27 +37,18 @@ import org.junit.jupiter.api.Test;
  */
 class StreamResumptionIT {
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
+
     private final HttpClient http = HttpClient.newHttpClient();
     private StreamableHttpProxy proxy;
     private McpTestClient client;
 
     private void start(Duration resumeWindow) throws Exception {
-        proxy = StreamableHttpProxy.builder()
-                .command(ExampleServerCommand.commandLine())
-                .port(0)
-                .resumeWindow(resumeWindow)
-                .build();
-        proxy.start();
+        proxy = proxies.start(builder -> builder.resumeWindow(resumeWindow));
         client = new McpTestClient(http, proxy.uri());
         client.protocolVersion = "2025-11-25";
         client.initialize();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.SseEvents;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.params;
 import static io.mcpproxy.streamable.McpTestClient.text;
@@ -27,12 +27,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Streamable HTTP proxy end to end: real Jetty, real example server process, real HTTP client. */
 class StreamableHttpProxyIT {
+
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
 
     private StreamableHttpProxy proxy;
     private HttpClient http;
@@ -40,21 +43,9 @@ class StreamableHttpProxyIT {
 
     @BeforeEach
     void start() throws Exception {
-        proxy = StreamableHttpProxy.builder()
-                .command(ExampleServerCommand.commandLine())
-                .port(0)
-                .keepAliveInterval(Duration.ofMillis(200))
-                .maxBodySize(64 * 1024)
-                .build();
-        proxy.start();
+        proxy = proxies.start(builder -> builder.keepAliveInterval(Duration.ofMillis(200)).maxBodySize(64 * 1024));
         http = HttpClient.newHttpClient();
         client = new McpTestClient(http, proxy.uri());
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
-
     }
 
     @Test
@@ -235,14 +226,7 @@ class StreamableHttpProxyIT {
 
     /** Replaces the proxy with one of short keep-alive interval and TTL, and initializes a client on it. */
     private void restartWithKeepAliveAndTtl(Duration keepAlive, Duration ttl) throws Exception {
-        proxy.close();
-        proxy = StreamableHttpProxy.builder()
-                .command(ExampleServerCommand.commandLine())
-                .port(0)
-                .keepAliveInterval(keepAlive)
-                .sessionTtl(ttl)
-                .build();
-        proxy.start();
+        proxy = proxies.start(builder -> builder.keepAliveInterval(keepAlive).sessionTtl(ttl));
         client = new McpTestClient(http, proxy.uri());
         client.initialize();
     }

@@ -1,6 +1,6 @@
 package io.mcpproxy.streamable;
 
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +11,6 @@ import io.mcpproxy.session.Session;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,6 +21,9 @@ class StreamableRedisIT {
     @RegisterExtension
     static final RedisServerExtension REDIS = new RedisServerExtension();
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
+
     private RedisStorage storageA;
     private RedisStorage storageB;
     private StreamableHttpProxy proxyA;
@@ -30,30 +32,15 @@ class StreamableRedisIT {
 
     @BeforeEach
     void start() throws Exception {
-        storageA = storage();
-        storageB = storage();
-        proxyA = proxy(storageA, "replica-a");
-        proxyB = proxy(storageB, "replica-b");
+        storageA = proxies.closeAfterwards(storage());
+        storageB = proxies.closeAfterwards(storage());
+        proxyA = proxies.startAnother(builder -> builder.withSessionStorage(storageA).replicaId("replica-a"));
+        proxyB = proxies.startAnother(builder -> builder.withSessionStorage(storageB).replicaId("replica-b"));
     }
 
     private static RedisStorage storage() {
         return RedisStorage.builder().uri(REDIS.uri()).socketTimeout(Duration.ofMillis(500))
                 .connectTimeout(Duration.ofMillis(500)).poolWait(Duration.ofMillis(500)).build();
-    }
-
-    private static StreamableHttpProxy proxy(RedisStorage storage, String replica) throws Exception {
-        StreamableHttpProxy proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine())
-                .port(0).withSessionStorage(storage).replicaId(replica).build();
-        proxy.start();
-        return proxy;
-    }
-
-    @AfterEach
-    void stop() {
-        proxyA.close();
-        proxyB.close();
-        storageA.close();
-        storageB.close();
     }
 
     @Test

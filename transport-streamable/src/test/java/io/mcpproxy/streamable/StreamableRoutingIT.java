@@ -1,7 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.SseEvents;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.text;
 import static io.mcpproxy.streamable.McpTestClient.toolCall;
@@ -24,32 +24,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Routing under load and failure: colliding ids, crashes, timeouts, subscriptions, per-session processes. */
 class StreamableRoutingIT {
 
+    @RegisterExtension
+    final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
+
     private StreamableHttpProxy proxy;
     private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(16)).build();
-
-    private StreamableHttpProxy start(StreamableHttpProxy.Builder builder) throws Exception {
-        proxy = builder.command(ExampleServerCommand.commandLine()).port(0).build();
-        proxy.start();
-        return proxy;
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
 
     /** 50 sessions x 200 calls, every session using the same ids 1..200: each answer reaches its own session. */
     @Test
     void fiftySessionsWithCollidingIdsGetOnlyTheirOwnAnswers() throws Exception {
-        start(StreamableHttpProxy.builder());
+        proxy = proxies.start();
         int sessions = 50;
         int calls = 200;
         ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -88,7 +78,7 @@ class StreamableRoutingIT {
 
     @Test
     void reusingAnIdStillInFlightIsAnErrorNotSomeoneElsesAnswer() throws Exception {
-        start(StreamableHttpProxy.builder());
+        proxy = proxies.start();
         McpTestClient client = new McpTestClient(http, proxy.uri());
         client.initialize();
         ObjectNode slow = JsonRpc.request(JsonRpc.MAPPER.getNodeFactory().numberNode(7), "tools/call",
@@ -104,7 +94,7 @@ class StreamableRoutingIT {
 
     @Test
     void aCrashAnswersInFlightRequestsWithinOneSecondThenTheServerRestarts() throws Exception {
-        start(StreamableHttpProxy.builder().restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)));
+        proxy = proxies.start(builder -> builder.restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)));
         McpTestClient victim = new McpTestClient(http, proxy.uri());
         victim.initialize();
         long firstPid = proxy.backends().shared().pid();
@@ -139,7 +129,7 @@ class StreamableRoutingIT {
 
     @Test
     void aTimedOutRequestGetsAnErrorAndTheServerGetsCancelled() throws Exception {
-        start(StreamableHttpProxy.builder().requestTimeout(Duration.ofMillis(1_500)));
+        proxy = proxies.start(builder -> builder.requestTimeout(Duration.ofMillis(1_500)));
         McpTestClient client = new McpTestClient(http, proxy.uri());
         client.initialize();
         ObjectNode slow = client.request("tools/call", toolCall("slow", Map.of("ms", 5_000)));
@@ -155,7 +145,7 @@ class StreamableRoutingIT {
 
     @Test
     void aClientCancellationReachesTheServerWithTheProxysId() throws Exception {
-        start(StreamableHttpProxy.builder());
+        proxy = proxies.start();
         McpTestClient client = new McpTestClient(http, proxy.uri());
         client.initialize();
         ObjectNode slow = client.request("tools/call", toolCall("slow", Map.of("ms", 10_000)));
@@ -171,7 +161,7 @@ class StreamableRoutingIT {
 
     @Test
     void resourceUpdatesReachOnlySubscribedSessions() throws Exception {
-        start(StreamableHttpProxy.builder());
+        proxy = proxies.start();
         McpTestClient subscriber = new McpTestClient(http, proxy.uri());
         subscriber.initialize();
         McpTestClient bystander = new McpTestClient(http, proxy.uri());
@@ -194,7 +184,7 @@ class StreamableRoutingIT {
 
     @Test
     void perSessionModeGivesEachSessionItsOwnProcessAndStopsItWithTheSession() throws Exception {
-        start(StreamableHttpProxy.builder().backendMode(BackendMode.PER_SESSION).maxBackends(2));
+        proxy = proxies.start(builder -> builder.backendMode(BackendMode.PER_SESSION).maxBackends(2));
         McpTestClient a = new McpTestClient(http, proxy.uri());
         a.initialize();
         McpTestClient b = new McpTestClient(http, proxy.uri());
