@@ -3,7 +3,7 @@ package io.mcpproxy.sse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.session.Await;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -23,11 +23,14 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The official MCP Java SDK's legacy HTTP+SSE client, unchanged, through the proxy. */
 class SseOfficialSdkClientIT {
 
-    private SseProxy proxy;
+    @RegisterExtension
+    final ProxyExtension<SseProxy.Builder, SseProxy> proxies = Proxies.sse();
+
     private McpSyncClient client;
 
     @AfterEach
@@ -35,14 +38,12 @@ class SseOfficialSdkClientIT {
         if (client != null) {
             client.close();
         }
-        proxy.close();
     }
 
     @Test
     @SuppressWarnings("deprecation") // the SDK deprecates its HTTP+SSE transport, which is exactly what we test
     void initializeListCallProgressAndSampling() throws Exception {
-        proxy = SseProxy.builder().command(ExampleServerCommand.commandLine()).port(0).build();
-        proxy.start();
+        SseProxy proxy = proxies.start();
         List<ProgressNotification> progress = new CopyOnWriteArrayList<>();
         client = McpClient.sync(HttpClientSseClientTransport.builder("http://127.0.0.1:" + proxy.port())
                         .sseEndpoint("/sse").build())

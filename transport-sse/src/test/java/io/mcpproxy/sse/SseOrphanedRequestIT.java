@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.stdio.testing.StubbornServer;
 import io.mcpproxy.session.Await;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A legacy SSE client leaves while the shared server still works on its request; the server's later messages for
@@ -21,22 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class SseOrphanedRequestIT {
 
-    private SseProxy proxy;
-    private final HttpClient http = HttpClient.newHttpClient();
+    @RegisterExtension
+    final ProxyExtension<SseProxy.Builder, SseProxy> proxies = Proxies.sse();
 
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
+    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void aClosedStreamsLateMessagesDoNotReachTheNextClient() throws Exception {
         // A closed connection shows when the next write fails: keep-alives bound that.
-        proxy = SseProxy.builder().command(StubbornServer.commandLine()).port(0)
-                .keepAliveInterval(Duration.ofMillis(100)).build();
-        proxy.start();
+        SseProxy proxy = proxies.start(builder -> builder.command(StubbornServer.commandLine())
+                .keepAliveInterval(Duration.ofMillis(100)));
         SseTestClient b = SseTestClient.connect(http, proxy.uri());
         b.initialize();
         assertEquals(202, b.post(b.request("tools/call", toolCall("stubborn", Map.of("tag", "B")))).statusCode());

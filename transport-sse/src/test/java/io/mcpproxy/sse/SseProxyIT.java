@@ -13,6 +13,7 @@ import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import java.io.ByteArrayOutputStream;
@@ -28,37 +29,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The legacy HTTP+SSE proxy end to end with a real example server and real HTTP clients. */
 class SseProxyIT {
 
+    @RegisterExtension
+    final ProxyExtension<SseProxy.Builder, SseProxy> proxies = Proxies.sse();
+
     private SseProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private SseProxy start(SseProxy.Builder builder) throws Exception {
-        return start(builder, ExampleServerCommand.commandLine());
-    }
-
-    private SseProxy start(SseProxy.Builder builder, List<String> serverCommand) throws Exception {
-        proxy = builder.command(serverCommand).port(0).build();
-        proxy.start();
-        return proxy;
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
-
     @Test
     void endpointEventThenRepliesOnTheStream() throws Exception {
-        start(SseProxy.builder());
+        proxy = proxies.start();
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             assertTrue(client.endpoint.matches("/messages\\?session_id=[A-Za-z0-9_-]{32}"), client.endpoint);
             assertTrue(proxy.sessions().get(client.sessionId()).isPresent(), "the session exists in storage");
@@ -71,7 +58,7 @@ class SseProxyIT {
 
     @Test
     void anAnswerLargerThanTheStreamBufferReachesAClientThatReads() throws Exception {
-        start(SseProxy.builder().streamBuffer(100, 65_536));
+        proxy = proxies.start(builder -> builder.streamBuffer(100, 65_536));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             String large = "z".repeat(200_000); // one event three times the buffer's byte bound
@@ -84,7 +71,7 @@ class SseProxyIT {
 
     @Test
     void twoClientsEachSeeOnlyTheirOwnReplies() throws Exception {
-        start(SseProxy.builder());
+        proxy = proxies.start();
         try (SseTestClient a = SseTestClient.connect(http, proxy.uri());
              SseTestClient b = SseTestClient.connect(http, proxy.uri())) {
             a.initialize();
@@ -105,7 +92,7 @@ class SseProxyIT {
 
     @Test
     void badPostsGetJsonRpcErrors() throws Exception {
-        start(SseProxy.builder().maxBodySize(1024));
+        proxy = proxies.start(builder -> builder.maxBodySize(1024));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             assertError(client.post("{not json"), 400, -32700);
@@ -142,7 +129,7 @@ class SseProxyIT {
 
     @Test
     void aPostOfNothingButAnAnswerNobodyAskedForIs400AndAGetWithoutAcceptOpensAStream() throws Exception {
-        start(SseProxy.builder());
+        proxy = proxies.start();
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             assertError(client.post("{\"jsonrpc\":\"2.0\",\"id\":\"srv-999\",\"result\":{}}"), 400, -32600);
@@ -158,7 +145,7 @@ class SseProxyIT {
 
     @Test
     void closingTheProxyPastItsDrainTimeoutStillAnswersTheCallsInFlight() throws Exception {
-        start(SseProxy.builder().drainTimeout(Duration.ofMillis(300)));
+        proxy = proxies.start(builder -> builder.drainTimeout(Duration.ofMillis(300)));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             ObjectNode slow = client.request("tools/call", toolCall("slow", Map.of("ms", 10_000)));
@@ -180,7 +167,7 @@ class SseProxyIT {
 
     @Test
     void aForgedHostHeaderIsRefusedBeforeAnySessionExists() throws Exception {
-        start(SseProxy.builder());
+        proxy = proxies.start();
         // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own name as Host. The JDK client
         // will not forge Host, so a raw request does.
         RawResponse forged = raw("GET /sse HTTP/1.1\r\nHost: evil.example:" + proxy.port()
@@ -239,7 +226,7 @@ class SseProxyIT {
 
     @Test
     void endpointUriIsAbsoluteWithAPublicBaseUrl() throws Exception {
-        start(SseProxy.builder().publicBaseUrl("https://gateway.example/tools/"));
+        proxy = proxies.start(builder -> builder.publicBaseUrl("https://gateway.example/tools/"));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             assertTrue(client.endpoint.startsWith("https://gateway.example/tools/messages?session_id="),
                     client.endpoint);
@@ -251,7 +238,7 @@ class SseProxyIT {
 
     @Test
     void forwardedHeadersCountOnlyWhenTrustedAndAllThreeArePresent() throws Exception {
-        start(SseProxy.builder().trustProxyHeaders(true));
+        proxy = proxies.start(builder -> builder.trustProxyHeaders(true));
         assertEquals("https://edge.example/prefix/messages?session_id=", withoutId(endpointWith(FORWARDED)));
         assertRelative(Map.of("X-Forwarded-Host", "edge.example"), "one header alone is ignored");
         for (String missing : FORWARDED.keySet()) {
@@ -259,14 +246,13 @@ class SseProxyIT {
             two.remove(missing);
             assertRelative(two, "two headers without " + missing + " are ignored");
         }
-        proxy.close();
-        start(SseProxy.builder());
+        proxy = proxies.start();
         assertRelative(FORWARDED, "untrusted by default");
     }
 
     @Test
     void forwardedHeadersUseTheirFirstElementAndOnlyHttpSchemes() throws Exception {
-        start(SseProxy.builder().trustProxyHeaders(true));
+        proxy = proxies.start(builder -> builder.trustProxyHeaders(true));
         // Proxies in a chain append their own values: the first one is what the client connected to.
         assertEquals("https://edge.example/prefix/messages?session_id=", withoutId(endpointWith(Map.of(
                 "X-Forwarded-Proto", "https, http", "X-Forwarded-Host", "edge.example , inner.internal:8080",
@@ -309,7 +295,8 @@ class SseProxyIT {
 
     @Test
     void keepAlivesRefreshTheTtlOfAnIdleConnectedClient() throws Exception {
-        start(SseProxy.builder().sessionTtl(Duration.ofSeconds(1)).keepAliveInterval(Duration.ofMillis(200)));
+        proxy = proxies.start(builder -> builder.sessionTtl(Duration.ofSeconds(1))
+                .keepAliveInterval(Duration.ofMillis(200)));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             Thread.sleep(2_500); // idle for 2.5 TTLs, only keep-alives flow
@@ -321,7 +308,7 @@ class SseProxyIT {
 
     @Test
     void progressAndSamplingTravelOnTheSessionStream() throws Exception {
-        start(SseProxy.builder());
+        proxy = proxies.start();
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             client.initialize();
             ObjectNode call = client.request("tools/call", toolCall("sample", Map.of("prompt", "p")));
@@ -339,7 +326,7 @@ class SseProxyIT {
     @Test
     void closedStreamsLeaveNothingBehind() throws Exception {
         // A closed connection shows when the next write fails: keep-alives bound how long that takes.
-        start(SseProxy.builder().keepAliveInterval(Duration.ofMillis(100)));
+        proxy = proxies.start(builder -> builder.keepAliveInterval(Duration.ofMillis(100)));
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 0; i < 200; i++) {
             SseTestClient client = SseTestClient.connect(http, proxy.uri());
@@ -358,7 +345,7 @@ class SseProxyIT {
     @Test
     void aClosedStreamGivesItsPerSessionSlotToTheNextClient() throws Exception {
         // A closed connection shows when the next write fails: keep-alives bound that.
-        start(SseProxy.builder().backendMode(BackendMode.PER_SESSION).maxBackends(1)
+        proxy = proxies.start(builder -> builder.backendMode(BackendMode.PER_SESSION).maxBackends(1)
                 .keepAliveInterval(Duration.ofMillis(100)));
         for (int round = 1; round <= 3; round++) { // the one slot used and freed several times over
             long pid;
@@ -415,7 +402,8 @@ class SseProxyIT {
         List<String> deafToCancellation = new ArrayList<>(List.of("sh", "-c",
                 "grep --line-buffered -v notifications/cancelled | exec \"$0\" \"$@\""));
         deafToCancellation.addAll(ExampleServerCommand.commandLine());
-        start(SseProxy.builder().keepAliveInterval(Duration.ofMillis(100)), deafToCancellation);
+        proxy = proxies.start(builder -> builder.keepAliveInterval(Duration.ofMillis(100))
+                .command(deafToCancellation));
         // A first client warms the thread pools up to their working size before the baseline is taken.
         try (SseTestClient warmUp = SseTestClient.connect(http, proxy.uri())) {
             warmUp.initialize();
@@ -496,7 +484,7 @@ class SseProxyIT {
     @CsvSource({"100, 262144", "100000, 65536"}) // the events bound hits first, then the bytes bound
     void aClientThatStopsReadingIsCutOffAtTheBoundWithoutGrowingTheHeap(int maxEvents, long maxBytes)
             throws Exception {
-        start(SseProxy.builder().streamBuffer(maxEvents, maxBytes));
+        proxy = proxies.start(builder -> builder.streamBuffer(maxEvents, maxBytes));
         Socket reader = new Socket("127.0.0.1", proxy.port());
         reader.setReceiveBufferSize(4096);
         reader.getOutputStream().write(("GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")

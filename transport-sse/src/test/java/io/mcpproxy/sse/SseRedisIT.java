@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.session.redis.RedisServerExtension;
 import io.mcpproxy.session.redis.RedisStorage;
 import java.net.URI;
@@ -29,12 +29,17 @@ class SseRedisIT {
     @RegisterExtension
     static final RedisServerExtension REDIS = new RedisServerExtension();
 
+    @RegisterExtension
+    final ProxyExtension<SseProxy.Builder, SseProxy> proxies = Proxies.sse();
+
     @Test
     void postToTheReplicaWithoutTheStreamIs503AndStorageOutagesToo() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (RedisStorage storageA = storage(); RedisStorage storageB = storage();
-             SseProxy a = proxy(storageA, "replica-a"); SseProxy b = proxy(storageB, "replica-b");
-             SseTestClient client = SseTestClient.connect(http, a.uri())) {
+        RedisStorage storageA = proxies.closeAfterwards(storage());
+        RedisStorage storageB = proxies.closeAfterwards(storage());
+        SseProxy a = proxies.startAnother(builder -> builder.withSessionStorage(storageA).replicaId("replica-a"));
+        SseProxy b = proxies.startAnother(builder -> builder.withSessionStorage(storageB).replicaId("replica-b"));
+        try (SseTestClient client = SseTestClient.connect(http, a.uri())) {
             client.initialize();
             HttpResponse<String> viaB = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port()
                     + client.endpoint)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
@@ -76,12 +81,5 @@ class SseRedisIT {
 
     private static RedisStorage storage() {
         return RedisStorage.builder().uri(REDIS.uri()).socketTimeout(Duration.ofMillis(500)).build();
-    }
-
-    private static SseProxy proxy(RedisStorage storage, String replica) throws Exception {
-        SseProxy proxy = SseProxy.builder().command(ExampleServerCommand.commandLine()).port(0)
-                .withSessionStorage(storage).replicaId(replica).build();
-        proxy.start();
-        return proxy;
     }
 }
