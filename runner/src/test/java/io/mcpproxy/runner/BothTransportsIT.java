@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.stdio.McpProxy;
-import io.mcpproxy.stdio.testing.ExampleServerCommand;
+import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;
@@ -13,9 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One proxy serving both transports on one port and one server: each keeps to its own sessions. */
 class BothTransportsIT {
@@ -23,23 +23,17 @@ class BothTransportsIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String PING = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
 
+    @RegisterExtension
+    final ProxyExtension<McpProxy.Builder, McpProxy> proxies = new ProxyExtension<>(McpProxy::builder,
+            McpProxy.Builder::build, McpProxy::start);
+
     private final HttpClient http = HttpClient.newHttpClient();
     private McpProxy proxy;
 
     @BeforeEach
     void start() throws Exception {
-        proxy = McpProxy.builder()
-                .command(ExampleServerCommand.commandLine())
-                .transport(new StreamableHttpTransport("/mcp"))
-                .transport(new SseTransport("/sse", "/messages"))
-                .port(0)
-                .build();
-        proxy.start();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
+        proxy = proxies.start(builder -> builder.transport(new StreamableHttpTransport("/mcp"))
+                .transport(new SseTransport("/sse", "/messages")));
     }
 
     private HttpResponse<String> post(String path, String sessionHeader) throws Exception {
