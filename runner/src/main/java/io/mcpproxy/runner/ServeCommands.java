@@ -3,13 +3,14 @@ package io.mcpproxy.runner;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.Transport;
 import io.mcpproxy.session.redis.RedisStorage;
-import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.streamable.StreamableHttpTransport;
+import java.net.URI;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The subcommands that serve an MCP server over HTTP: {@code streamable}, {@code sse} and {@code both}. */
 final class ServeCommands {
@@ -18,38 +19,85 @@ final class ServeCommands {
     }
 
     /** Starts the proxy, prints the URL(s) it serves, and waits for SIGTERM. */
-    abstract static class Serve implements Callable<Integer> {
+    abstract static class Serve implements ProxyCommand {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
-        ProxyOptions options;
+        ListenerOptions listener;
+
+        @Mixin
+        SessionOptions sessions;
+
+        @Mixin
+        StdioBackendOptions backend;
+
+        @Mixin
+        StreamOptions streams;
+
+        @Option(names = "--replica-id",
+                description = "This replica's name in session metadata (default: hostname:port).")
+        String replicaId;
 
         abstract List<Transport> transports();
 
         abstract List<String> paths();
 
+        /** The proxy's builder as the flags describe it, storage aside; a refused value is a usage error. */
+        McpProxy.Builder builder() {
+            return UsageErrors.refusedAsUsage(spec, () -> {
+                McpProxy.Builder builder = McpProxy.builder().listener(listener.settings())
+                        .sessions(sessions.settings()).backend(backend.settings()).streams(streams.settings());
+                transports().forEach(builder::transport);
+                if (replicaId != null) {
+                    builder.replicaId(replicaId);
+                }
+                return builder;
+            });
+        }
+
         @Override
-        public Integer call() throws Exception {
-            McpProxy.Builder builder = McpProxy.builder();
-            transports().forEach(builder::transport);
-            RedisStorage storage = options.applyTo(builder);
-            McpProxy proxy = builder.build();
-            return GracefulShutdown.serve(new GracefulShutdown.Service() {
+        public Built build() {
+            McpProxy.Builder builder = builder();
+            RedisStorage storage = UsageErrors.refusedAsUsage(spec, sessions::openStorage);
+            if (storage != null) {
+                builder.withSessionStorage(storage);
+            }
+            McpProxy proxy;
+            try {
+                proxy = UsageErrors.refusedAsUsage(spec, builder::build);
+            } catch (RuntimeException refused) {
+                closeQuietly(storage);
+                throw refused;
+            }
+            return new Built() {
                 @Override
                 public void start() throws Exception {
                     proxy.start();
                 }
 
                 @Override
-                public void stop() {
-                    proxy.close();
-                    if (storage != null) {
-                        storage.close();
-                    }
+                public List<URI> urls() {
+                    return paths().stream().map(proxy::uri).toList();
                 }
-            }, () -> paths().stream().map(proxy::uri).toList());
+
+                @Override
+                public void close() {
+                    proxy.close();
+                    closeQuietly(storage);
+                }
+            };
+        }
+    }
+
+    static void closeQuietly(RedisStorage storage) {
+        if (storage != null) {
+            storage.close();
         }
     }
 
     @Command(name = "streamable", mixinStandardHelpOptions = true, sortOptions = false,
+            defaultValueProvider = SettingsDefaults.class,
             description = {"MCP Streamable HTTP (POST/GET/DELETE on one path) in front of a stdio MCP server.",
                     "Example: mcp-proxy streamable --port 8080 -- npx -y @modelcontextprotocol/server-everything"},
             footer = {"", "SIGTERM or Ctrl-C drains in-flight requests (up to --drain-timeout), ends the streams,"
@@ -59,9 +107,12 @@ final class ServeCommands {
                 description = "Endpoint path (default: ${DEFAULT-VALUE}).")
         String path;
 
+        @Mixin
+        ResumptionOptions resumption;
+
         @Override
         List<Transport> transports() {
-            return List.of(new StreamableHttpTransport(path, options.resumption()));
+            return List.of(new StreamableHttpTransport(path, resumption.settings()));
         }
 
         @Override
@@ -71,6 +122,7 @@ final class ServeCommands {
     }
 
     @Command(name = "sse", mixinStandardHelpOptions = true, sortOptions = false,
+            defaultValueProvider = SettingsDefaults.class,
             description = {"Legacy MCP HTTP+SSE (GET /sse + POST /messages, protocol 2024-11-05) in front of a stdio"
                     + " MCP server.", "Example: mcp-proxy sse --port 8080 -- python server.py"},
             footer = {"", "SIGTERM or Ctrl-C drains in-flight requests, ends the streams, stops the MCP server and"
@@ -91,6 +143,7 @@ final class ServeCommands {
     }
 
     @Command(name = "both", mixinStandardHelpOptions = true, sortOptions = false,
+            defaultValueProvider = SettingsDefaults.class,
             description = {"Streamable HTTP and legacy HTTP+SSE on one port in front of one MCP server (the spec's"
                     + " backwards-compatibility path).", "Example: mcp-proxy both --port 8080 -- python server.py"},
             footer = {"", "SIGTERM or Ctrl-C drains in-flight requests, ends the streams, stops the MCP server and"
@@ -101,12 +154,14 @@ final class ServeCommands {
         String path;
 
         @Mixin
+        ResumptionOptions resumption;
+
+        @Mixin
         SseOptions sse;
 
         @Override
         List<Transport> transports() {
-            SseTransport legacy = sse.transport();
-            return List.of(new StreamableHttpTransport(path, options.resumption()), legacy);
+            return List.of(new StreamableHttpTransport(path, resumption.settings()), sse.transport());
         }
 
         @Override

@@ -238,6 +238,12 @@ public final class McpProxy implements AutoCloseable {
             return self();
         }
 
+        /** Storage and TTL at once (a null storage: an in-process one the proxy creates and closes). */
+        public B sessions(SessionSettings settings) {
+            this.sessions = Objects.requireNonNull(settings, "sessions");
+            return self();
+        }
+
         /** See {@link ListenerSettings#allowedOrigins}; adds to those already allowed. */
         public B allowedOrigins(Collection<String> origins) {
             this.listener = listener.withAllowedOrigins(origins);

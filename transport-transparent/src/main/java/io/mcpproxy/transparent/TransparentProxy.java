@@ -297,6 +297,12 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
+        /** Storage and TTL at once (a null storage: an in-process one the proxy creates and closes). */
+        public Builder sessions(SessionSettings settings) {
+            this.sessions = Objects.requireNonNull(settings, "sessions");
+            return this;
+        }
+
         // ----- UpstreamPoolSettings -----
 
         /** The whole upstream pool at once. */

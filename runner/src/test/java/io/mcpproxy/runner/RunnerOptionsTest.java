@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** Runner options reach the proxy they configure: parsed by picocli, applied to a built (never started) proxy. */
-class ProxyOptionsTest {
+class RunnerOptionsTest {
 
     @Test
     void streamBufferOptionsReachTheProxy() {
@@ -70,9 +70,7 @@ class ProxyOptionsTest {
     void aNonPositiveStreamBufferIsRefused() {
         ServeCommands.Sse command = new ServeCommands.Sse();
         new CommandLine(command).parseArgs("--stream-buffer-events", "0", "--", "server");
-        McpProxy.Builder builder = McpProxy.builder().transport(command.sse.transport());
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> command.options.applyTo(builder));
+        CommandLine.ParameterException refused = assertThrows(CommandLine.ParameterException.class, command::builder);
         assertEquals("streamBuffer bounds must be positive", refused.getMessage());
     }
 
@@ -105,10 +103,8 @@ class ProxyOptionsTest {
         args[options.length + 2] = "--";
         args[options.length + 3] = "server";
         new CommandLine(command).parseArgs(args);
-        McpProxy.Builder builder = McpProxy.builder();
-        command.transports().forEach(builder::transport);
-        assertNull(command.options.applyTo(builder), "no Redis without --redis-url");
-        try (McpProxy proxy = builder.build()) {
+        assertNull(command.sessions.openStorage(), "no Redis without --redis-url");
+        try (McpProxy proxy = command.builder().build()) {
             check.accept(proxy.context());
         }
     }

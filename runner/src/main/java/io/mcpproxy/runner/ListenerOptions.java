@@ -1,0 +1,41 @@
+package io.mcpproxy.runner;
+
+import io.mcpproxy.core.ListenerSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Flags of {@link ListenerSettings}, for every serving subcommand. */
+final class ListenerOptions {
+
+    @Option(names = "--host", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", description = "Port to bind; 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--allowed-origin", paramLabel = "ORIGIN",
+            description = "Extra allowed Origin (repeatable; '*' = any). Loopback origins and requests without Origin"
+                    + " are always allowed.")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    @Option(names = "--allowed-host", paramLabel = "HOST",
+            description = "Allowed Host header name (repeatable; '*' = any). Default: loopback names when bound to"
+                    + " loopback, else any.")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--max-body-size",
+            description = "Largest request body in bytes; larger gets 413 (default: ${DEFAULT-VALUE}).")
+    long maxBodySize;
+
+    @Option(names = "--drain-timeout", converter = DurationConverter.class,
+            description = "On SIGTERM, how long in-flight requests may take to finish (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    /** @throws IllegalArgumentException for a value the record refuses */
+    ListenerSettings settings() {
+        return ListenerSettings.DEFAULTS.withHost(host).withPort(port).withMaxBodyBytes(maxBodySize)
+                .withDrainTimeout(drainTimeout).withAllowedOrigins(allowedOrigins).withAllowedHosts(allowedHosts);
+    }
+}
