@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
-import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
@@ -18,8 +17,8 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
-import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -47,10 +46,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Backends backends;
     private final SessionManager sessions;
     private final RequestGuard guard;
-    private final ReplayBuffer.Settings replay;
-    private final SessionRegistry<LocalSession> local;
-    private Periodic keepAlives;
-    private Periodic idleSweep;
+    private final StreamableSessions local;
 
     StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
         this.path = path;
@@ -58,44 +54,35 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.guard = context.guard();
-        this.local = new SessionRegistry<>(context, Session.Type.STREAMABLE, LocalSession::close);
-        ResumptionSettings.ReplayBounds bounds = resumption.replayBufferFor(context.streams());
-        this.replay = new ReplayBuffer.Settings(resumption.window().toNanos(), bounds.maxEvents(), bounds.maxBytes(),
-                System::nanoTime);
+        this.local = new StreamableSessions(context, resumption);
     }
 
     /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
     @Override
     protected void doStart() throws Exception {
-        Duration keepAlive = context.streams().keepAliveInterval();
-        keepAlives = Periodic.every(context.scheduler(), "Streamable HTTP keep-alive round", keepAlive, keepAlive,
-                this::keepAlive);
-        Duration reap = Duration.ofMillis(Math.max(1_000, Math.min(60_000, sessions.ttl().toMillis() / 4)));
-        idleSweep = Periodic.every(context.scheduler(), "idle session sweep", reap, reap, this::reapIdle);
+        local.start();
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
-        keepAlives.cancel();
-        idleSweep.cancel();
+        local.stop();
         super.doStop();
     }
 
     /** Ids of the sessions this replica holds. */
-    java.util.Set<String> localSessionIds() {
-        return local.all().stream().map(LocalSession::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    Set<String> localSessionIds() {
+        return local.ids();
     }
 
     /** Requests of a session this replica holds that still wait for the MCP server; 0 for an unknown session. */
     int inFlight(String sessionId) {
-        LocalSession session = local.get(sessionId);
-        return session == null ? 0 : session.channel().inFlight();
+        return local.inFlight(sessionId);
     }
 
     /** Sessions this replica holds. */
     public int localSessionCount() {
-        return local.size();
+        return local.count();
     }
 
     @Override
@@ -220,16 +207,15 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String requested = initialize.path("params").path("protocolVersion").asText(ProtocolVersions.LATEST);
         Session created = sessions.create(Session.Type.STREAMABLE, Map.of(Session.OWNER, context.replicaId(),
                 Session.PROTOCOL_VERSION, requested));
-        LocalSession session = new LocalSession(created.id(), requested, context.streams().maxWaitingMessages(), replay,
-                this::ended);
+        LocalSession session = local.open(created.id(), requested);
         try {
             session.attach(backends.open(created.id(), session));
         } catch (BackendUnavailableException e) {
-            local.forget(created.id());
+            local.registry().forget(created.id());
             JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
             return;
         }
-        local.put(created.id(), session);
+        local.hold(session);
         response.getHeaders().put(SESSION_HEADER, created.id());
         ignoreIdleTimeouts(request);
         PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(), requested,
@@ -242,12 +228,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         JsonNode result = answer.get("result");
         if (result == null) {
             LOG.info("initialize failed for a new session: {}", answer.path("error").path("message").asText());
-            context.runLater(() -> endLocally(session));
+            context.runLater(() -> local.endLocally(session));
             return;
         }
         String negotiated = result.path("protocolVersion").asText(session.protocolVersion());
         session.protocolVersion(negotiated);
-        local.recordNegotiatedVersion(session.id(), negotiated);
+        local.registry().recordNegotiatedVersion(session.id(), negotiated);
     }
 
     // ---- GET --------------------------------------------------------------------------------------------------
@@ -306,15 +292,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (sessionId == null) {
             return;
         }
-        LocalSession session = local.remove(sessionId);
-        if (session != null) {
-            session.close();
-        }
-        if (!sessions.delete(sessionId) && session == null) {
+        if (local.delete(sessionId)) {
+            JsonResponses.empty(response, callback, 204);
+        } else {
             JsonResponses.sessionNotFound(response, callback, null);
-            return;
         }
-        JsonResponses.empty(response, callback, 204);
     }
 
     // ---- sessions ---------------------------------------------------------------------------------------------
@@ -331,9 +313,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     /** The session a request names (TTL refreshed), or null after answering 404 or 503. */
     private LocalSession resolve(String sessionId, Response response, Callback callback, JsonNode id) {
-        SessionRegistry.Lookup<LocalSession> lookup = local.lookup(sessionId, held -> held.channel().isEnded());
+        SessionRegistry.Lookup<LocalSession> lookup = local.lookup(sessionId);
         if (lookup instanceof SessionRegistry.Lookup.Here<LocalSession> here) {
-            here.session().touch();
             return here.session();
         }
         if (lookup instanceof SessionRegistry.Lookup.Elsewhere<LocalSession> elsewhere) {
@@ -344,51 +325,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         return null;
     }
 
-    /** The session's MCP server died or the backend stopped. Called on the reader thread. */
-    private void ended(LocalSession session) {
-        local.remove(session.id(), session);
-        local.forgetLater(session.id());
-    }
-
-    private void endLocally(LocalSession session) {
-        local.remove(session.id(), session);
-        session.close();
-        local.forget(session.id());
-    }
-
-    /**
-     * Keep-alive comments on every connected stream, GET and POST (a long tool call's stream stays open through
-     * proxies and NATs, and a connection that died unnoticed is found); a session whose GET stream is connected, or
-     * that waits for answers, also gets its TTL refreshed in storage (a client that only listens, or whose tool call
-     * outlasts the TTL, keeps its session), and a session the storage no longer has ends here too.
-     */
-    private void keepAlive() {
-        for (LocalSession session : local.all()) {
-            boolean listening = session.keepAlive();
-            if (listening || session.channel().inFlight() > 0) { // a client that listens or waits keeps its session
-                local.refreshLater(session.id(), session);
-            }
-        }
-    }
-
-    /** Closes sessions idle past the TTL here; storage expires them on its own. */
-    private void reapIdle() {
-        long ttl = sessions.ttl().toNanos();
-        for (LocalSession session : local.all()) {
-            if (!session.isListening() && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
-                LOG.debug("session {} expired", SessionIds.redact(session.id()));
-                local.remove(session.id(), session);
-                session.close();
-                local.forgetLater(session.id()); // a storage call: not on the timer thread that sends keep-alives
-            }
-        }
-    }
-
     /** Ends every session (shutdown). */
     void closeAll() {
-        for (LocalSession session : local.all()) {
-            endLocally(session);
-        }
+        local.closeAll();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
