@@ -5,7 +5,6 @@ import io.mcpproxy.session.SessionCodec;
 import io.mcpproxy.session.SessionStorage;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -202,27 +201,12 @@ public final class RedisStorage implements SessionStorage {
          * {@code rediss://} turns TLS on.
          */
         public Builder uri(String uri) {
-            Objects.requireNonNull(uri, "uri");
-            try {
-                return uri(new URI(uri));
-            } catch (URISyntaxException malformed) { // its message would quote the URI, password and all
-                throw new IllegalArgumentException("not a Redis URI (redis://host:port[/db] or rediss://...): "
-                        + redact(uri) + " (" + malformed.getReason() + " at index " + malformed.getIndex() + ")");
-            }
+            return uri(RedisUris.parse(uri));
         }
 
         /** See {@link #uri(String)}. */
         public Builder uri(URI uri) {
-            Objects.requireNonNull(uri, "uri");
-            if (uri.getPort() == -1 && uri.getHost() != null) { // the port is optional, as with redis-cli -u
-                uri = URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + ":" + DEFAULT_PORT
-                        + (uri.getRawPath() == null ? "" : uri.getRawPath())
-                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
-            }
-            if (!JedisURIHelper.isValid(uri)) {
-                throw new IllegalArgumentException("not a Redis URI (redis://host:port[/db] or rediss://...): "
-                        + redactUri(uri));
-            }
+            uri = RedisUris.withDefaultPort(Objects.requireNonNull(uri, "uri"), DEFAULT_PORT);
             HostAndPort hostAndPort = JedisURIHelper.getHostAndPort(uri);
             host = hostAndPort.getHost();
             port = hostAndPort.getPort();
@@ -389,19 +373,6 @@ public final class RedisStorage implements SessionStorage {
                 throw new IllegalArgumentException(what + " must be between 1 ms and ~24 days, got " + value);
             }
             return value;
-        }
-
-        private static String redactUri(URI uri) {
-            return redact(uri.toString());
-        }
-
-        /** The URI text with whatever stands between "://" and the last '@' before the host replaced by ***. */
-        private static String redact(String uri) {
-            int scheme = uri.indexOf("://");
-            int start = scheme < 0 ? 0 : scheme + 3;
-            int slash = uri.indexOf('/', start);
-            int at = uri.lastIndexOf('@', slash < 0 ? uri.length() : slash);
-            return at < start ? uri : uri.substring(0, start) + "***" + uri.substring(at);
         }
     }
 }
