@@ -88,6 +88,11 @@ public final class McpProxy implements AutoCloseable {
         return listener.uri(path);
     }
 
+    /** The proxy's listener (its Jetty server and timer). */
+    public HttpListener listener() {
+        return listener;
+    }
+
     /** The proxy's handler on its listener. */
     public McpProxyHandler handler() {
         return handler;

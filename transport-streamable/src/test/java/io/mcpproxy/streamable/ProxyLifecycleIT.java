@@ -94,6 +94,24 @@ class ProxyLifecycleIT {
     }
 
     @Test
+    void answeredRequestsLeaveNoTimeoutBehindInTheProxysTimer() throws Exception {
+        // Every request arms its timeout (5 min) on the proxy's one timer and its answer cancels it: kept queued until
+        // their deadline, cancelled timeouts piled up by the million under load (BENCHMARKS.md, "Request timers").
+        try (StreamableHttpProxy proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine())
+                .port(0).build()) {
+            proxy.start();
+            McpTestClient client = new McpTestClient(HttpClient.newHttpClient(), proxy.uri());
+            client.initialize();
+            for (int i = 0; i < 500; i++) {
+                assertEquals(200, client.post(client.request("tools/call",
+                        toolCall("echo", Map.of("text", "call " + i)))).status());
+            }
+            int queued = proxy.proxy().listener().queuedTimerTasks();
+            assertTrue(queued < 20, "timer tasks queued after 500 answered requests: " + queued);
+        }
+    }
+
+    @Test
     void noThreadOfTheProxySurvivesClose() throws Exception {
         Set<Thread> before = proxyThreads();
         StreamableHttpProxy proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine()).port(0)

@@ -73,6 +73,14 @@ public final class HttpListener {
         return server;
     }
 
+    /**
+     * Tasks waiting in the timer's queue: the requests in flight's timeouts, the periodic rounds, the connections'
+     * idle timeouts. A cancelled task leaves the queue at once, so this stays small under any load (diagnostics).
+     */
+    public int queuedTimerTasks() {
+        return timer.getQueue().size();
+    }
+
     /** The proxy's one timer, started and stopped with the server. */
     public Scheduler scheduler() {
         return server.getScheduler();
