@@ -151,7 +151,7 @@ final class TransparentHandler extends Handler.Abstract {
             if (failure == null) {
                 route(request, response, callback, body);
             } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
-                JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
+                JsonRpcPost.tooLargeWhileReading(request, response, callback, maxBodyBytes);
             } else {
                 callback.failed(unwrap(failure));
             }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -53,7 +54,7 @@ public final class JsonRpcPost {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
                 if (exceededLimit(cause)) {
-                    tooLarge(request, response, callback, maxBytes);
+                    tooLargeWhileReading(request, response, callback, maxBytes);
                 } else {
                     callback.failed(cause); // the client went away mid-body
                 }
@@ -113,6 +114,16 @@ public final class JsonRpcPost {
     public static void tooLarge(Request request, Response response, Callback callback, long maxBytes) {
         rejectUnread(request, response, callback, 413, JsonRpc.INVALID_REQUEST,
                 "Payload Too Large: the body exceeds " + maxBytes + " bytes");
+    }
+
+    /**
+     * Answers 413 for an unsized (chunked) body that went past the limit while it was being read, and closes the
+     * connection after the answer: where that body ends is not known for sure once its reading failed, and a client
+     * that reused the connection would have its next request fail.
+     */
+    public static void tooLargeWhileReading(Request request, Response response, Callback callback, long maxBytes) {
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        tooLarge(request, response, callback, maxBytes);
     }
 
     /**
