@@ -17,7 +17,7 @@ final class ClientRequest {
     final String method;
     /**
      * The progress token as the client sent it, and the one the server got instead; null without one. Written once,
-     * under the table's lock, before the request can be found.
+     * before the request enters the table (whose lock publishes them).
      */
     JsonNode clientProgressToken;
     String proxyProgressToken;

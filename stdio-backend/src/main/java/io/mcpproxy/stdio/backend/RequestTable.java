@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -66,8 +67,8 @@ final class RequestTable {
 
     /** Guards every field below. Held for map operations only, never while a message is sent or delivered. */
     private final Object lock = new Object();
-    /** The next proxy id; guarded by lock. */
-    private long nextId = 1;
+    /** The next proxy id; an atomic of its own, so that a request is built before the lock is taken. */
+    private final AtomicLong nextId = new AtomicLong(1);
     /** Client requests in flight by proxy id; guarded by lock. */
     private final Map<Long, ClientRequest> inFlight = new HashMap<>();
     /**
@@ -107,21 +108,24 @@ final class RequestTable {
         String clientIdKey = idKey(clientId);
         JsonNode meta = request.path("params").path("_meta");
         ObjectNode progressMeta = meta instanceof ObjectNode object && object.has("progressToken") ? object : null;
-        ClientRequest entry;
+        // Built outside the lock, which every request and every answer of every session takes: it is held for the
+        // map operations alone
+        ClientRequest entry = new ClientRequest(nextId.getAndIncrement(), clientId, clientIdKey, session, exchange,
+                method);
+        if (progressMeta != null) {
+            entry.clientProgressToken = progressMeta.get("progressToken");
+            entry.proxyProgressToken = "p" + entry.proxyId;
+        }
         List<Orphan> stale;
         synchronized (lock) {
             // here too: a server that never sends unattributable messages must not keep its orphans forever
             stale = forgetStaleOrphans();
             Map<String, ClientRequest> ofSession = inFlightBySession.computeIfAbsent(session, NEW_SESSION);
-            if (ofSession.containsKey(clientIdKey)) {
+            if (ofSession.putIfAbsent(clientIdKey, entry) != null) {
                 entry = null;
             } else {
-                entry = new ClientRequest(nextId++, clientId, clientIdKey, session, exchange, method);
-                ofSession.put(clientIdKey, entry);
                 inFlight.put(entry.proxyId, entry);
                 if (progressMeta != null) {
-                    entry.clientProgressToken = progressMeta.get("progressToken");
-                    entry.proxyProgressToken = "p" + entry.proxyId;
                     progressTokens.put(entry.proxyProgressToken, entry);
                 }
             }
@@ -283,7 +287,7 @@ final class RequestTable {
     /** A fresh id for a request the proxy sends on its own behalf; its response is dropped when it comes. */
     long internalRequest() {
         synchronized (lock) {
-            long proxyId = nextId++;
+            long proxyId = nextId.getAndIncrement();
             internalRequests.add(proxyId);
             return proxyId;
         }
