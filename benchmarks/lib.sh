@@ -166,3 +166,23 @@ build_jars() { # builds runner + benchmarks unless SKIP_BUILD=1, then copies bot
   # Private copies: a rebuild during the run must not swap a jar under a running JVM.
   cp "$ROOT/runner/target/mcp-proxy.jar" "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
 }
+
+open_sessions() { # $1 = URL, $2 = count, $3 = file: MCP sessions opened with curl (initialize +
+  # notifications/initialized), one Mcp-Session-Id per line
+  local url=$1 n=$2 file=$3 i hdr sid code
+  : >"$file"
+  for i in $(seq "$n"); do
+    hdr=$(curl -sS --max-time 10 -D - -o /dev/null -X POST "$url" \
+      -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+      -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",
+           "capabilities":{},"clientInfo":{"name":"wrk-bench","version":"1.0.0"}}}')
+    sid=$(printf '%s\n' "$hdr" | tr -d '\r' | awk 'tolower($1)=="mcp-session-id:"{print $2}')
+    [ -n "$sid" ] || die "initialize at $url returned no Mcp-Session-Id: $hdr"
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$url" \
+      -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+      -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-06-18' \
+      -d '{"jsonrpc":"2.0","method":"notifications/initialized"}')
+    [ "$code" = 202 ] || die "notifications/initialized at $url answered $code"
+    echo "$sid" >>"$file"
+  done
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Interleaved A/B of two builds of the runner (BENCHMARKS.md, "A/B of a change on the request path"): the same
+# load against both, alternating, so that a shared machine's drift hits both alike. Everything on 127.0.0.1.
+#
+#   transparent  each jar's `transparent` proxy in front of one nginx upstream (return 200 JSON), POST load
+#                (benchmarks/transparent/post.lua); nginx as a reverse proxy in front of the same upstream is the
+#                reference of each round;
+#   json, sse    each jar's `streamable` proxy in front of EchoStdioServer, one session per connection, tools/call
+#                echo (a JSON answer) and echo_progress with a progress token (an SSE answer)
+#                (benchmarks/streamable/mcp.lua).
+#
+# Each proxy first gets SERVER_WARMUP s of unmeasured, verified load per mode (the JIT), then ROUNDS rounds run every
+# path once, SECS s each at CONNS connections, the order reversed every other round; a round that another heavy
+# process (a build, a test) disturbed is marked. At the end: per path the median req/s and CPU µs per request of the
+# proxy's process group (backend included) over the rounds.
+#
+# Usage:     OLD_JAR=/path/old/mcp-proxy.jar NEW_JAR=/path/new/mcp-proxy.jar bash benchmarks/ab/run.sh
+#            (e.g. `git worktree add ../old <commit> && (cd ../old && mvn -B -q package -DskipTests -pl runner -am)`)
+# Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" QUIET_MAX_WAIT=900
+# Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
+#            (built here unless SKIP_BUILD=1) for EchoStdioServer.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-6}
+SECS=${SECS:-5}
+CONNS=${CONNS:-64}
+SERVER_WARMUP=${SERVER_WARMUP:-10}
+MODES=${MODES:-"transparent json sse"}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/benchmarks/transparent # post.lua and common.sh live there
+WORK=$(mktemp -d /tmp/mcp-ab-bench.XXXXXX)
+BENCH_NAME=ab
+: "${OLD_JAR:?OLD_JAR= the runner jar of the build before}" "${NEW_JAR:?NEW_JAR= the runner jar of the build after}"
+
+# shellcheck source=../lib.sh
+source "$ROOT/benchmarks/lib.sh"
+install_load_tools
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  (cd "$ROOT" && timeout 900 mvn -B -q package -DskipTests -pl benchmarks -am)
+fi
+cp "$OLD_JAR" "$WORK/old.jar"
+cp "$NEW_JAR" "$WORK/new.jar"
+cp "$ROOT/benchmarks/target/benchmarks.jar" "$WORK/"
+ECHO_CMD=(java -XX:+UseSerialGC -Xmx128m -cp "$WORK/benchmarks.jar" io.mcpproxy.benchmarks.EchoStdioServer)
+# shellcheck source=../transparent/common.sh
+source "$HERE/common.sh" # the nginx upstream (DIRECT) and nginx as a proxy (NGXPROXY, NGX_PG); run_wrk
+
+declare -A URL PG
+PATHS=()
+start_proxy() { # $1 = label, rest = runner arguments (PORT stands for the port)
+  local label=$1 port jar
+  shift
+  port=$(free_port)
+  jar=$WORK/${label%%-*}.jar
+  start_group "$WORK/$label.log" java -jar "$jar" "${@//PORT/$port}"
+  PG[$label]=$STARTED_PID
+  URL[$label]=http://127.0.0.1:$port
+}
+
+for mode in $MODES; do
+  case $mode in
+    transparent)
+      PATHS+=(nginx-proxy)
+      URL[nginx-proxy]=$NGXPROXY/mcp
+      PG[nginx-proxy]=$NGX_PG
+      for side in old new; do
+        start_proxy "$side-transparent" transparent --port PORT --target "$DIRECT/mcp"
+        wait_http "${URL[$side-transparent]}/mcp" "${PG[$side-transparent]}"
+        URL[$side-transparent]=${URL[$side-transparent]}/mcp
+        PATHS+=("$side-transparent")
+      done ;;
+    json|sse)
+      for side in old new; do
+        if [ -z "${URL[$side-streamable]:-}" ]; then
+          start_proxy "$side-streamable" streamable --port PORT -- "${ECHO_CMD[@]}"
+          wait_http "${URL[$side-streamable]}/mcp" "${PG[$side-streamable]}"
+          open_sessions "${URL[$side-streamable]}/mcp" "$CONNS" "$WORK/sessions-$side.txt"
+        fi
+        URL[$side-$mode]=${URL[$side-streamable]}/mcp
+        PG[$side-$mode]=${PG[$side-streamable]}
+        PATHS+=("$side-$mode")
+      done ;;
+    *) die "unknown mode $mode" ;;
+  esac
+done
+
+measure() { # $1 = label, $2 = seconds, $3 = out file, $4 = verify (1 or 0)
+  local label=$1 mode=${1#*-} side=${1%%-*} threads=1
+  [ "$CONNS" -gt 1 ] && threads=2
+  case $label in
+    nginx-proxy|*-transparent)
+      if [ "$4" = 1 ]; then run_wrk_verified "$3" "$2" "$CONNS" "${URL[$label]}" ""
+      else run_wrk "$3" "$2" "$CONNS" "${URL[$label]}" ""; fi ;;
+    *)
+      WRK_VERIFY=$4 timeout $(($2 + 60)) wrk -t"$threads" -c"$CONNS" -d"${2}s" --timeout 5s \
+        -s "$ROOT/benchmarks/streamable/mcp.lua" "${URL[$label]}" -- "$WORK/sessions-$side.txt" "$threads" "$mode" \
+        "$RANDOM" >"$3" 2>&1 || die "wrk failed: $(cat "$3")"
+      if [ "$4" = 1 ]; then
+        [ "$(field bad "$(grep -m1 '^VERIFY' "$3" || echo 'bad=?')")" = 0 ] || die "$label: bad answers: $(cat "$3")"
+      fi ;;
+  esac
+}
+
+wait_quiet "all paths"
+for label in "${PATHS[@]}"; do
+  [ "$label" = nginx-proxy ] && continue
+  log "warm-up of $label: ${SERVER_WARMUP}s at $CONNS connections, answers verified (not measured)"
+  measure "$label" "$SERVER_WARMUP" "$WORK/warmup-$label.txt" 1
+done
+sleep 5 # the compiler threads finish what the warm-ups queued
+
+ROWS=() # "label rps cpu disturbed"
+for round in $(seq "$ROUNDS"); do
+  wait_others
+  start_watch "$WORK/round-$round.others"
+  n=${#PATHS[@]}
+  round_rows=()
+  for i in $(seq 0 $((n - 1))); do
+    [ $((round % 2)) = 1 ] || i=$((n - 1 - i))
+    label=${PATHS[$i]}
+    t0=$(group_ticks "${PG[$label]}")
+    measure "$label" "$SECS" "$WORK/round-$round-$label.txt" 0
+    t1=$(group_ticks "${PG[$label]}")
+    line=$(grep -m1 '^RESULT' "$WORK/round-$round-$label.txt") || die "no RESULT for $label in round $round"
+    [ "$(field errors "$line")" = 0 ] || die "$label: wrk errors in round $round: $line"
+    cpu=$(us_per_request $((t1 - t0)) "$(field requests "$line")" 1)
+    round_rows+=("$label $(field rps "$line") $cpu")
+    log "round $round $label: $(field rps "$line") req/s, $cpu µs CPU per request"
+  done
+  disturbed=no
+  stop_watch "$WORK/round-$round.others" || disturbed=yes
+  for row in "${round_rows[@]}"; do ROWS+=("$row $disturbed"); done
+done
+
+echo
+echo "### A/B, $(date -u +%Y-%m-%d\ %H:%M) UTC: $ROUNDS interleaved rounds of ${SECS}s per path at $CONNS connections"
+echo
+echo "old: $OLD_JAR; new: $NEW_JAR. Machine: $(nproc) cores, $(java -version 2>&1 | head -1); load average at start" \
+  "$LOAD_AT_START; rounds disturbed by other processes: $(printf '%s\n' "${ROWS[@]}" | awk '$4 == "yes"' | wc -l)" \
+  "of ${#ROWS[@]} measurements."
+echo
+echo "| path | median req/s | min | max | median CPU µs per request |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%s", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for label in "${PATHS[@]}"; do
+  rps=$(printf '%s\n' "${ROWS[@]}" | awk -v l="$label" '$1 == l { print $2 }')
+  cpu=$(printf '%s\n' "${ROWS[@]}" | awk -v l="$label" '$1 == l { print $3 }')
+  printf '| %s | %.0f | %.0f | %.0f | %.1f |\n' "$label" "$(median <<<"$rps")" "$(sort -n <<<"$rps" | head -1)" \
+    "$(sort -n <<<"$rps" | tail -1)" "$(median <<<"$cpu")"
+done
