@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalStorage implements SessionStorage {
 
+    /** How often the sweeper removes expired sessions unless told otherwise: every minute. */
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
+
     private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
 
     /**
@@ -279,7 +282,7 @@ public final class LocalStorage implements SessionStorage {
     public static final class Builder {
         private InstantSource clock = InstantSource.system();
         private int maxSessions;
-        private Duration sweepInterval = Duration.ofMinutes(1);
+        private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
 
         private Builder() {
         }

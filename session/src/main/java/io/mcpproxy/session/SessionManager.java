@@ -43,7 +43,9 @@ public final class SessionManager implements AutoCloseable {
 
     private SessionManager(Builder builder) {
         this.ownsStorage = builder.settings.storage() == null;
-        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock).build() : builder.settings.storage();
+        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock)
+                .sweepInterval(builder.sweepsItself ? LocalStorage.DEFAULT_SWEEP_INTERVAL : Duration.ZERO).build()
+                : builder.settings.storage();
         this.ttl = builder.settings.ttl();
         this.clock = builder.clock;
     }
@@ -137,6 +139,17 @@ public final class SessionManager implements AutoCloseable {
         return ttl.dividedBy(3);
     }
 
+    /**
+     * Removes expired sessions now from the in-process storage this manager created, if it created one and was built
+     * not to sweep it itself ({@link Builder#sweptByOwner}); a no-op otherwise. Expired sessions are invisible
+     * anyway: the sweep frees their memory.
+     */
+    public void sweep() {
+        if (ownsStorage && storage instanceof LocalStorage local) {
+            local.removeExpired();
+        }
+    }
+
     /** The storage behind this manager. */
     public SessionStorage storage() {
         return storage;
@@ -167,6 +180,7 @@ public final class SessionManager implements AutoCloseable {
     public static final class Builder {
         private SessionSettings settings = SessionSettings.DEFAULTS;
         private InstantSource clock = InstantSource.system();
+        private boolean sweepsItself = true;
 
         private Builder() {
         }
@@ -186,6 +200,16 @@ public final class SessionManager implements AutoCloseable {
         /** Storage and TTL at once; a null storage means a new {@link LocalStorage}, closed with the manager. */
         public Builder settings(SessionSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * The in-process storage the manager creates (when given none) sweeps its expired sessions from no thread of
+         * its own: its owner calls {@link SessionManager#sweep()} on its own timer (a proxy, on its one scheduler).
+         * Default: the storage sweeps on a thread of its own, every {@link LocalStorage#DEFAULT_SWEEP_INTERVAL}.
+         */
+        public Builder sweptByOwner() {
+            this.sweepsItself = false;
             return this;
         }
 

@@ -29,6 +29,25 @@ class SessionManagerTest {
     }
 
     @Test
+    void aManagerSweptByItsOwnerStartsNoThreadAndSweepsWhenAsked() {
+        long sweepersBefore = sweeperThreads();
+        try (SessionManager swept = SessionManager.builder().clock(clock).ttl(Duration.ofMinutes(30)).sweptByOwner()
+                .build()) {
+            swept.create(Session.Type.STREAMABLE, Map.of());
+            assertEquals(sweepersBefore, sweeperThreads(), "no sweeper thread of the storage's own");
+            clock.advance(Duration.ofMinutes(31));
+            assertEquals(1, ((LocalStorage) swept.storage()).size(), "expired, not yet swept");
+            swept.sweep();
+            assertEquals(0, ((LocalStorage) swept.storage()).size());
+        }
+    }
+
+    private static long sweeperThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.isAlive() && thread.getName().equals("mcp-session-sweeper")).count();
+    }
+
+    @Test
     void createGetUpdateDelete() {
         Session created = manager.create(Session.Type.SSE, Map.of(Session.OWNER, "replica-a"));
         assertEquals(Session.Type.SSE, created.type());

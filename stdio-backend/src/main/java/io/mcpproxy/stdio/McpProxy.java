@@ -371,7 +371,7 @@ public final class McpProxy implements AutoCloseable {
             if (backend.server() == null) {
                 throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
             }
-            SessionManager sessionManager = SessionManager.builder().settings(sessions).build();
+            SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner().build();
             // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
             ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
                     replicaId != null ? replicaId : defaultReplicaId(listener.port()), listener.maxBodyBytes(),

@@ -1,6 +1,8 @@
 package io.mcpproxy.stdio;
 
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.core.Periodic;
+import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.SessionManager;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +41,7 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
     private final ProxyContext context;
     private final List<Transport.Endpoint> endpoints = new ArrayList<>();
     private volatile CompletableFuture<Void> drained;
+    private Periodic sweep; // from start to stop
 
     /**
      * @param backends built on {@code scheduler}, which is this handler's timer: the server's, once mounted
@@ -76,11 +79,16 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
         return endpoints.stream().map(Transport.Endpoint::describe).collect(Collectors.joining(", "));
     }
 
-    /** Starts the MCP server process (shared mode, a bean started first), then the transports. */
+    /**
+     * Starts the MCP server process (shared mode, a bean started first), then the transports, and the sweep of
+     * expired sessions from the in-process storage (if the proxy created one).
+     */
     @Override
     protected void doStart() throws Exception {
         drained = null;
         super.doStart();
+        sweep = Periodic.every(context.scheduler(), "expired session sweep", LocalStorage.DEFAULT_SWEEP_INTERVAL,
+                LocalStorage.DEFAULT_SWEEP_INTERVAL, () -> context.runLater(sessions::sweep));
     }
 
     /**
@@ -89,6 +97,9 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
      */
     @Override
     protected void doStop() throws Exception {
+        if (sweep != null) {
+            sweep.cancel();
+        }
         closeSessions();
         try {
             super.doStop(); // the transports, then the backends: the reverse of their start

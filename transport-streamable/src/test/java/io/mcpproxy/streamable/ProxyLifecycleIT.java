@@ -112,6 +112,22 @@ class ProxyLifecycleIT {
     }
 
     @Test
+    void buildingAProxyStartsNothing() throws Exception {
+        Set<Thread> before = proxyThreads();
+        StreamableHttpProxy proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine()).port(0)
+                .build();
+        try {
+            Set<Thread> built = proxyThreads();
+            built.removeAll(before);
+            assertTrue(built.isEmpty(), "threads started by a build: "
+                    + built.stream().map(Thread::getName).collect(Collectors.toList()));
+            assertFalse(proxy.backends().isRunning(), "no server process before start");
+        } finally {
+            proxy.close();
+        }
+    }
+
+    @Test
     void noThreadOfTheProxySurvivesClose() throws Exception {
         Set<Thread> before = proxyThreads();
         StreamableHttpProxy proxy = StreamableHttpProxy.builder().command(ExampleServerCommand.commandLine()).port(0)

@@ -80,7 +80,7 @@ final class TransparentHandler extends Handler.Abstract {
 
     @Override
     protected void doStart() throws Exception {
-        SessionManager manager = SessionManager.builder().settings(settings.sessions()).build();
+        SessionManager manager = SessionManager.builder().settings(settings.sessions()).sweptByOwner().build();
         sessions = new LearnedSessions(manager);
         openStreams = new OpenStreams(manager);
         HttpClient client = forwarder.client();
@@ -96,6 +96,9 @@ final class TransparentHandler extends Handler.Abstract {
         Duration refreshEvery = manager.refreshInterval();
         periodic.add(Periodic.every(getServer().getScheduler(), "TTL refresh of sessions with open streams",
                 refreshEvery, refreshEvery, openStreams::refresh));
+        periodic.add(Periodic.every(getServer().getScheduler(), "expired session sweep",
+                LocalStorage.DEFAULT_SWEEP_INTERVAL, LocalStorage.DEFAULT_SWEEP_INTERVAL,
+                () -> getServer().getThreadPool().execute(manager::sweep)));
         Duration healthCheckInterval = settings.healthCheckInterval();
         if (healthCheckInterval != null) {
             periodic.add(Periodic.every(getServer().getScheduler(), "health probe", Duration.ZERO,
