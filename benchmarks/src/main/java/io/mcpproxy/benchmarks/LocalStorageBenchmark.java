@@ -58,12 +58,12 @@ public class LocalStorageBenchmark {
     @Benchmark
     @Threads(1)
     public Object loadOneThread() {
-        return storage.load(ids[ThreadLocalRandom.current().nextInt(ids.length)], TTL);
+        return storage.load(Session.Type.STREAMABLE, ids[ThreadLocalRandom.current().nextInt(ids.length)], TTL);
     }
 
     @Benchmark
     @Threads(2)
     public Object loadTwoThreads() {
-        return storage.load(ids[ThreadLocalRandom.current().nextInt(ids.length)], TTL);
+        return storage.load(Session.Type.STREAMABLE, ids[ThreadLocalRandom.current().nextInt(ids.length)], TTL);
     }
 }

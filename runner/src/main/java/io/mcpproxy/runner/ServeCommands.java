@@ -35,9 +35,8 @@ final class ServeCommands {
         @Mixin
         StreamOptions streams;
 
-        @Option(names = "--replica-id",
-                description = "This replica's name in session metadata (default: hostname:port).")
-        String replicaId;
+        @Mixin
+        ClusterOptions cluster;
 
         abstract List<Transport> transports();
 
@@ -47,11 +46,9 @@ final class ServeCommands {
         McpProxy.Builder builder() {
             return UsageErrors.refusedAsUsage(spec, () -> {
                 McpProxy.Builder builder = McpProxy.builder().listener(listener.settings())
-                        .sessions(sessions.settings()).backend(backend.settings()).streams(streams.settings());
+                        .sessions(sessions.settings()).backend(backend.settings()).streams(streams.settings())
+                        .cluster(cluster.settings());
                 transports().forEach(builder::transport);
-                if (replicaId != null) {
-                    builder.replicaId(replicaId);
-                }
                 return builder;
             });
         }

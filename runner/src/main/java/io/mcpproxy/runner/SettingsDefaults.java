@@ -5,6 +5,7 @@ import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.stdio.StreamSettings;
+import io.mcpproxy.stdio.cluster.ClusterSettings;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
 import io.mcpproxy.streamable.ResumptionSettings;
@@ -46,6 +47,8 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--request-timeout", DurationConverter.format(backend.requestTimeout())),
                 Map.entry("--max-server-message-size", Long.toString(backend.maxServerMessageBytes())),
                 Map.entry("--resume-window", DurationConverter.format(ResumptionSettings.DEFAULTS.window())),
+                Map.entry("--heartbeat-interval",
+                        DurationConverter.format(ClusterSettings.DEFAULTS.heartbeatInterval())),
                 Map.entry("--max-connections", Integer.toString(pool.maxConnectionsPerUpstream())),
                 Map.entry("--upstream-io-threads", Integer.toString(pool.upstreamIoThreads())),
                 Map.entry("--max-queued", Integer.toString(pool.maxQueuedRequests())),

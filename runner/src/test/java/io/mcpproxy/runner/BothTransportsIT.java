@@ -3,6 +3,7 @@ package io.mcpproxy.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.session.Session;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
@@ -60,7 +61,8 @@ class BothTransportsIT {
             HttpResponse<String> wrongEndpoint = post("/mcp", sseSession);
             assertEquals(404, wrongEndpoint.statusCode(), wrongEndpoint.body());
 
-            assertTrue(proxy.sessions().get(sseSession).isPresent(), "the SSE session is still in storage");
+            assertTrue(proxy.sessions().get(Session.Type.SSE, sseSession).isPresent(),
+                    "the SSE session is still in storage");
             assertEquals(202, post(messages, null).statusCode(), "and still served at its own endpoint");
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}", events.next(WAIT).data());
         }
@@ -80,7 +82,8 @@ class BothTransportsIT {
         HttpResponse<String> wrongEndpoint = post("/messages?session_id=" + streamableSession, null);
         assertEquals(404, wrongEndpoint.statusCode(), wrongEndpoint.body());
 
-        assertTrue(proxy.sessions().get(streamableSession).isPresent(), "the Streamable session is still in storage");
+        assertTrue(proxy.sessions().get(Session.Type.STREAMABLE, streamableSession).isPresent(),
+                "the Streamable session is still in storage");
         HttpResponse<String> ping = post("/mcp", streamableSession);
         assertEquals(200, ping.statusCode(), ping.body());
     }

@@ -8,6 +8,7 @@ import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.sse.SseProxy;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.stdio.McpProxy;
+import io.mcpproxy.stdio.StdioProxyBuilder;
 import io.mcpproxy.streamable.StreamableHttpProxy;
 import io.mcpproxy.transparent.TransparentProxy;
 import java.io.PrintWriter;
@@ -43,7 +44,7 @@ class RefusalsTest {
      * @param other       applies it to another builder that takes it (RedisStorage), or null
      */
     record Refusal(String flag, String value, List<String> subcommands, String message,
-                   Consumer<McpProxy.AbstractBuilder<?>> stdio, Consumer<StreamableHttpProxy.Builder> streamable,
+                   Consumer<StdioProxyBuilder<?>> stdio, Consumer<StreamableHttpProxy.Builder> streamable,
                    Consumer<TransparentProxy.Builder> transparent, Runnable other) {
         @Override
         public String toString() {
@@ -73,6 +74,15 @@ class RefusalsTest {
                         b -> b.maxServerMessageSize(0)),
                 stdio("--keep-alive", "5ms", "keepAliveInterval must be at least 10 ms, got PT0.005S",
                         b -> b.keepAliveInterval(Duration.ofMillis(5))),
+                stdio("--heartbeat-interval", "50ms", "heartbeatInterval must be at least 100 ms, got PT0.05S",
+                        b -> b.heartbeatInterval(Duration.ofMillis(50))),
+                stdio("--advertise-url", "ftp://10.0.0.7/", "advertiseUrl must be an absolute http(s) URL, got"
+                        + " ftp://10.0.0.7/", b -> b.advertiseUrl(URI.create("ftp://10.0.0.7/"))),
+                new Refusal("--advertise-url", "http://10.0.0.7:8080", STDIO, "advertiseUrl needs a clusterSecret:"
+                        + " replicas forward to each other only what carries it", null,
+                        b -> b.advertiseUrl(URI.create("http://10.0.0.7:8080")).command(List.of("server")).build(),
+                        null, () -> SseProxy.builder().advertiseUrl(URI.create("http://10.0.0.7:8080"))
+                                .command(List.of("server")).build()),
                 stdio("--stream-buffer-events", "0", stream, b -> b.streamBuffer(0, 1024)),
                 stdio("--stream-buffer-bytes", "0", stream, b -> b.streamBuffer(10, 0)),
                 streamable("--resume-window", "-1s", "resumeWindow must not be negative, got PT-1S",
@@ -158,13 +168,13 @@ class RefusalsTest {
     }
 
     private static Refusal shared(String flag, String value, String message,
-                                  Consumer<McpProxy.AbstractBuilder<?>> stdio,
+                                  Consumer<StdioProxyBuilder<?>> stdio,
                                   Consumer<TransparentProxy.Builder> transparent) {
         return new Refusal(flag, value, EVERY, message, stdio, null, transparent, null);
     }
 
     private static Refusal stdio(String flag, String value, String message,
-                                 Consumer<McpProxy.AbstractBuilder<?>> stdio) {
+                                 Consumer<StdioProxyBuilder<?>> stdio) {
         return new Refusal(flag, value, STDIO, message, stdio, null, null, null);
     }
 

@@ -1,5 +1,6 @@
 package io.mcpproxy.runner;
 
+import static io.mcpproxy.runner.RunnerProcesses.java;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,15 +32,6 @@ class RunnerIT {
         if (runner != null) {
             runner.destroyForcibly();
         }
-    }
-
-    private static List<String> java(String mainClass, String... args) {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), mainClass));
-        command.addAll(List.of(args));
-        return command;
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.mcpproxy.session;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,7 +84,11 @@ public final class LocalStorage implements SessionStorage {
         }
     }
 
-    private final ConcurrentHashMap<String, Entry> sessions = new ConcurrentHashMap<>();
+    /** The sessions of each type by id: types are kept apart, and a lookup allocates nothing. */
+    private final Map<Session.Type, ConcurrentHashMap<String, Entry>> sessionsByType =
+            new EnumMap<>(Session.Type.class);
+    /** Replicas' liveness: when each one's record expires, in epoch milliseconds. */
+    private final ConcurrentHashMap<String, Long> replicas = new ConcurrentHashMap<>();
     /** Live entries in {@link #sessions}; changed only inside the map's per-key atomic operations. */
     private final AtomicInteger count = new AtomicInteger();
     private final InstantSource clock;
@@ -92,6 +97,9 @@ public final class LocalStorage implements SessionStorage {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private LocalStorage(Builder builder) {
+        for (Session.Type type : Session.Type.values()) {
+            sessionsByType.put(type, new ConcurrentHashMap<>());
+        }
         this.clock = builder.clock;
         this.maxSessions = builder.maxSessions;
         if (builder.sweepInterval.isZero()) {
@@ -132,7 +140,7 @@ public final class LocalStorage implements SessionStorage {
         long now = clock.millis();
         Entry fresh = new Entry(session, now + ttl.toMillis());
         boolean[] replaced = {false};
-        sessions.computeIfPresent(session.id(), (id, existing) -> {
+        sessionsOf(session.type()).computeIfPresent(session.id(), (id, existing) -> {
             if (existing.retireIfExpired(now)) {
                 // Expired (or retired by a sweep that has not removed it yet): it ends here, not revived.
                 count.decrementAndGet();
@@ -154,7 +162,7 @@ public final class LocalStorage implements SessionStorage {
             count.incrementAndGet();
         }
         boolean[] stored = {false};
-        sessions.compute(session.id(), (id, existing) -> {
+        sessionsOf(session.type()).compute(session.id(), (id, existing) -> {
             if (existing != null && onlyIfAbsent && !existing.retireIfExpired(now)) {
                 return existing; // live: leave it
             }
@@ -195,7 +203,8 @@ public final class LocalStorage implements SessionStorage {
     }
 
     @Override
-    public Optional<Session> load(String id, Duration ttl) {
+    public Optional<Session> load(Session.Type type, String id, Duration ttl) {
+        ConcurrentHashMap<String, Entry> sessions = sessionsOf(type);
         Entry entry = sessions.get(id);
         if (entry == null) {
             return Optional.empty();
@@ -204,13 +213,13 @@ public final class LocalStorage implements SessionStorage {
         if (entry.touch(now, now + ttl.toMillis())) {
             return Optional.of(entry.session);
         }
-        removeIfExpired(id, entry, now);
+        removeIfExpired(sessions, id, entry, now);
         return Optional.empty();
     }
 
     @Override
-    public boolean delete(String id) {
-        Entry removed = sessions.remove(id);
+    public boolean delete(Session.Type type, String id) {
+        Entry removed = sessionsOf(type).remove(id);
         if (removed == null) {
             return false;
         }
@@ -218,8 +227,30 @@ public final class LocalStorage implements SessionStorage {
         return !removed.isExpiredAt(clock.millis());
     }
 
+    @Override
+    public boolean heartbeat(String replicaId, String url, Duration ttl) {
+        long now = clock.millis();
+        Long before = replicas.put(replicaId, now + ttl.toMillis());
+        return before != null && before > now;
+    }
+
+    @Override
+    public boolean isAlive(String replicaId) {
+        Long expiresAt = replicas.get(replicaId);
+        return expiresAt != null && expiresAt > clock.millis();
+    }
+
+    @Override
+    public void removeReplica(String replicaId) {
+        replicas.remove(replicaId);
+    }
+
+    private ConcurrentHashMap<String, Entry> sessionsOf(Session.Type type) {
+        return sessionsByType.get(Objects.requireNonNull(type, "type"));
+    }
+
     /** Whoever takes an entry out of the map decrements the count: map removal is atomic, so exactly once. */
-    private boolean removeIfExpired(String id, Entry entry, long now) {
+    private boolean removeIfExpired(Map<String, Entry> sessions, String id, Entry entry, long now) {
         if (entry.retireIfExpired(now) && sessions.remove(id, entry)) {
             count.decrementAndGet();
             return true;
@@ -235,11 +266,14 @@ public final class LocalStorage implements SessionStorage {
     public int removeExpired() {
         long now = clock.millis();
         int removed = 0;
-        for (Map.Entry<String, Entry> candidate : sessions.entrySet()) {
-            if (removeIfExpired(candidate.getKey(), candidate.getValue(), now)) {
-                removed++;
+        for (ConcurrentHashMap<String, Entry> sessions : sessionsByType.values()) {
+            for (Map.Entry<String, Entry> candidate : sessions.entrySet()) {
+                if (removeIfExpired(sessions, candidate.getKey(), candidate.getValue(), now)) {
+                    removed++;
+                }
             }
         }
+        replicas.values().removeIf(expiresAt -> expiresAt <= now);
         return removed;
     }
 
@@ -274,7 +308,8 @@ public final class LocalStorage implements SessionStorage {
                 Thread.currentThread().interrupt();
             }
         }
-        sessions.clear();
+        sessionsByType.values().forEach(Map::clear);
+        replicas.clear();
         count.set(0);
     }
 

@@ -23,6 +23,8 @@ public final class Session {
     public static final String PROTOCOL_VERSION = "protocol_version";
     /** Metadata key: the proxy replica that owns the session's backend or stream. */
     public static final String OWNER = "owner";
+    /** Metadata key: the URL other replicas reach the owner at, when the replicas forward to each other. */
+    public static final String OWNER_URL = "owner_url";
 
     /** Which transport created the session. */
     public enum Type {

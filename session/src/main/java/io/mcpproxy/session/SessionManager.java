@@ -88,16 +88,26 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * Loads a session and restarts its TTL.
+     * Loads a session of {@code type} and restarts its TTL.
      *
-     * @return empty for an unknown, expired or malformed id
+     * @return empty for an unknown, expired or malformed id, or a session of another type
      * @throws SessionStorageException when the storage fails (the session may exist: do not answer 404)
      */
-    public Optional<Session> get(String id) {
+    public Optional<Session> get(Session.Type type, String id) {
         if (!isValidId(id)) {
             return Optional.empty();
         }
-        return storage.load(id, ttl).map(session -> session.withLastAccess(now()));
+        return storage.load(type, id, ttl).map(session -> session.withLastAccess(now()));
+    }
+
+    /**
+     * Stores {@code session} again with a fresh TTL, whether or not the storage still has it: a replica writes back the
+     * sessions it holds live after the storage lost its data.
+     *
+     * @throws SessionStorageException when the storage fails
+     */
+    public void restore(Session session) {
+        storage.store(session.withLastAccess(now()), ttl);
     }
 
     /**
@@ -107,9 +117,9 @@ public final class SessionManager implements AutoCloseable {
      *         the read and the write (it is then not recreated)
      * @throws SessionStorageException when the storage fails
      */
-    public Optional<Session> updateMetadata(String id, Map<String, String> changes) {
+    public Optional<Session> updateMetadata(Session.Type type, String id, Map<String, String> changes) {
         Objects.requireNonNull(changes, "changes");
-        return get(id).flatMap(session -> {
+        return get(type, id).flatMap(session -> {
             Session updated = session.withMetadata(changes);
             // replace, not store: a plain write after the read would resurrect a session ended in between
             return storage.replace(updated, ttl) ? Optional.of(updated) : Optional.empty();
@@ -122,8 +132,8 @@ public final class SessionManager implements AutoCloseable {
      * @return whether it existed
      * @throws SessionStorageException when the storage fails
      */
-    public boolean delete(String id) {
-        return isValidId(id) && storage.delete(id);
+    public boolean delete(Session.Type type, String id) {
+        return isValidId(id) && storage.delete(type, id);
     }
 
     /** The sliding time-to-live of every session. */

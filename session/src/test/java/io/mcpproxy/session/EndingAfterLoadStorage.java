@@ -15,9 +15,9 @@ public final class EndingAfterLoadStorage extends ForwardingStorage {
     }
 
     @Override
-    public Optional<Session> load(String id, Duration ttl) {
-        Optional<Session> loaded = delegate.load(id, ttl);
-        delegate.delete(id); // e.g. the client's stream closed just now
+    public Optional<Session> load(Session.Type type, String id, Duration ttl) {
+        Optional<Session> loaded = delegate.load(type, id, ttl);
+        delegate.delete(type, id); // e.g. the client's stream closed just now
         return loaded;
     }
 }

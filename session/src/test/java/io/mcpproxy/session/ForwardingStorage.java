@@ -28,13 +28,28 @@ public class ForwardingStorage implements SessionStorage {
     }
 
     @Override
-    public Optional<Session> load(String id, Duration ttl) {
-        return delegate.load(id, ttl);
+    public Optional<Session> load(Session.Type type, String id, Duration ttl) {
+        return delegate.load(type, id, ttl);
     }
 
     @Override
-    public boolean delete(String id) {
-        return delegate.delete(id);
+    public boolean delete(Session.Type type, String id) {
+        return delegate.delete(type, id);
+    }
+
+    @Override
+    public boolean heartbeat(String replicaId, String url, Duration ttl) {
+        return delegate.heartbeat(replicaId, url, ttl);
+    }
+
+    @Override
+    public boolean isAlive(String replicaId) {
+        return delegate.isAlive(replicaId);
+    }
+
+    @Override
+    public void removeReplica(String replicaId) {
+        delegate.removeReplica(replicaId);
     }
 
     @Override

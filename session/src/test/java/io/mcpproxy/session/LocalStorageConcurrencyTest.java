@@ -41,7 +41,7 @@ class LocalStorageConcurrencyTest {
                         if (!storage.createIfAbsent(session, TTL)) {
                             throw new AssertionError("fresh id " + own + " reported as existing");
                         }
-                        Session loaded = storage.load(own, TTL)
+                        Session loaded = storage.load(Session.Type.STREAMABLE, own, TTL)
                                 .orElseThrow(() -> new AssertionError("lost " + own));
                         if (!loaded.equals(session)) {
                             throw new AssertionError("phantom: " + own + " loaded as " + loaded);
@@ -49,14 +49,14 @@ class LocalStorageConcurrencyTest {
                         // A shared id every thread fights over: exactly one create may win while it is live.
                         String contested = "contested-" + (i % 64);
                         storage.createIfAbsent(TestSessions.session(contested), TTL);
-                        storage.load(contested, TTL);
+                        storage.load(Session.Type.STREAMABLE, contested, TTL);
                         storage.replace(TestSessions.session(contested, Map.of("by", Integer.toString(thread))), TTL);
-                        storage.delete(contested);
+                        storage.delete(Session.Type.STREAMABLE, contested);
                         if (i % 2 == 0) {
-                            if (!storage.delete(own)) {
+                            if (!storage.delete(Session.Type.STREAMABLE, own)) {
                                 throw new AssertionError("delete lost " + own);
                             }
-                            if (storage.load(own, TTL).isPresent()) {
+                            if (storage.load(Session.Type.STREAMABLE, own, TTL).isPresent()) {
                                 throw new AssertionError("deleted " + own + " came back");
                             }
                         } else {
@@ -76,11 +76,13 @@ class LocalStorageConcurrencyTest {
 
             for (int t = 0; t < THREADS; t++) {
                 for (int i = 1; i < ROUNDS; i += 2) {
-                    assertTrue(storage.load("t" + t + "-" + i, TTL).isPresent(), "survivor t" + t + "-" + i);
+                    assertTrue(storage.load(Session.Type.STREAMABLE, "t" + t + "-" + i, TTL).isPresent(),
+                            "survivor t" + t + "-" + i);
                 }
             }
             for (int c = 0; c < 64; c++) {
-                storage.delete("contested-" + c); // a last create may have raced the final delete
+                storage.delete(Session.Type.STREAMABLE,
+                        "contested-" + c); // a last create may have raced the final delete
             }
             assertEquals(expected, storage.size(), "count matches the sessions really held");
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,11 +25,37 @@ class LocalStorageTest {
     }
 
     @Test
+    void sessionsOfDifferentTypesWithOneIdAreKeptApart() {
+        Session streamable = session("shared-id");
+        Session transparent = new Session("shared-id", Session.Type.TRANSPARENT, streamable.createdAt(),
+                streamable.lastAccess(), Map.of());
+        assertTrue(storage.createIfAbsent(streamable, TTL));
+        assertTrue(storage.createIfAbsent(transparent, TTL));
+        assertEquals(Optional.of(transparent), storage.load(Session.Type.TRANSPARENT, "shared-id", TTL));
+        assertTrue(storage.delete(Session.Type.STREAMABLE, "shared-id"));
+        assertEquals(Optional.of(transparent), storage.load(Session.Type.TRANSPARENT, "shared-id", TTL));
+        assertEquals(Optional.empty(), storage.load(Session.Type.SSE, "shared-id", TTL));
+    }
+
+    @Test
+    void aReplicasLivenessRecordLivesForItsTtl() {
+        assertFalse(storage.heartbeat("replica-a", "http://a", Duration.ofSeconds(2)), "no record before");
+        assertTrue(storage.isAlive("replica-a"));
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(storage.heartbeat("replica-a", "http://a", Duration.ofSeconds(2)), "refreshed in time");
+        clock.advance(Duration.ofSeconds(2));
+        assertFalse(storage.isAlive("replica-a"), "expired");
+        assertFalse(storage.heartbeat("replica-a", "http://a", Duration.ofSeconds(2)), "gone, then written again");
+        storage.removeReplica("replica-a");
+        assertFalse(storage.isAlive("replica-a"));
+    }
+
+    @Test
     void loadReturnsWhatWasCreated() {
         Session session = session("a");
         assertTrue(storage.createIfAbsent(session, TTL));
-        assertEquals(Optional.of(session), storage.load("a", TTL));
-        assertEquals(Optional.empty(), storage.load("missing", TTL));
+        assertEquals(Optional.of(session), storage.load(Session.Type.STREAMABLE, "a", TTL));
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, "missing", TTL));
     }
 
     @Test
@@ -37,7 +64,8 @@ class LocalStorageTest {
         clock.advance(TTL.minusMillis(1));
         assertEquals(1, storage.size());
         clock.advance(Duration.ofMillis(1));
-        assertEquals(Optional.empty(), storage.load("a", TTL), "expired sessions are invisible before any sweep");
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, "a", TTL),
+                "expired sessions are invisible before any sweep");
         assertEquals(0, storage.size());
     }
 
@@ -46,10 +74,11 @@ class LocalStorageTest {
         storage.createIfAbsent(session("a"), TTL);
         for (int i = 0; i < 5; i++) {
             clock.advance(TTL.minusSeconds(1));
-            assertTrue(storage.load("a", TTL).isPresent(), "load " + i + " within the TTL of the previous one");
+            assertTrue(storage.load(Session.Type.STREAMABLE, "a", TTL).isPresent(),
+                    "load " + i + " within the TTL of the previous one");
         }
         clock.advance(TTL);
-        assertFalse(storage.load("a", TTL).isPresent());
+        assertFalse(storage.load(Session.Type.STREAMABLE, "a", TTL).isPresent());
     }
 
     @Test
@@ -59,7 +88,7 @@ class LocalStorageTest {
         Session updated = session("a").withMetadata("k", "v");
         storage.store(updated, TTL);
         clock.advance(TTL.minusSeconds(1));
-        assertEquals(Optional.of(updated), storage.load("a", TTL));
+        assertEquals(Optional.of(updated), storage.load(Session.Type.STREAMABLE, "a", TTL));
         assertEquals(1, storage.size());
     }
 
@@ -70,16 +99,17 @@ class LocalStorageTest {
         Session updated = session("a").withMetadata("k", "v");
         assertTrue(storage.replace(updated, TTL));
         clock.advance(TTL.minusSeconds(1));
-        assertEquals(Optional.of(updated), storage.load("a", TTL), "the replace restarted the TTL");
+        assertEquals(Optional.of(updated), storage.load(Session.Type.STREAMABLE, "a", TTL),
+                "the replace restarted the TTL");
         assertEquals(1, storage.size());
     }
 
     @Test
     void replaceOnADeletedSessionDoesNotRecreateIt() {
         storage.createIfAbsent(session("a"), TTL);
-        storage.delete("a");
+        storage.delete(Session.Type.STREAMABLE, "a");
         assertFalse(storage.replace(session("a").withMetadata("k", "v"), TTL));
-        assertEquals(Optional.empty(), storage.load("a", TTL));
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, "a", TTL));
         assertEquals(0, storage.size());
     }
 
@@ -90,14 +120,14 @@ class LocalStorageTest {
         assertEquals(1, storage.size());
         assertFalse(storage.replace(session("a").withMetadata("k", "v"), TTL));
         assertEquals(0, storage.size(), "the expired entry was removed, not revived");
-        assertEquals(Optional.empty(), storage.load("a", TTL));
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, "a", TTL));
         assertTrue(storage.createIfAbsent(session("a"), TTL), "the id is free again");
     }
 
     @Test
     void replaceOnAnUnknownIdStoresNothing() {
         assertFalse(storage.replace(session("never"), TTL));
-        assertEquals(Optional.empty(), storage.load("never", TTL));
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, "never", TTL));
         assertEquals(0, storage.size());
     }
 
@@ -106,21 +136,21 @@ class LocalStorageTest {
         Session first = session("a");
         assertTrue(storage.createIfAbsent(first, TTL));
         assertFalse(storage.createIfAbsent(session("a").withMetadata("other", "x"), TTL));
-        assertEquals(Optional.of(first), storage.load("a", TTL));
+        assertEquals(Optional.of(first), storage.load(Session.Type.STREAMABLE, "a", TTL));
 
         clock.advance(TTL);
         Session second = session("a").withMetadata("second", "yes");
         assertTrue(storage.createIfAbsent(second, TTL));
-        assertEquals(Optional.of(second), storage.load("a", TTL));
+        assertEquals(Optional.of(second), storage.load(Session.Type.STREAMABLE, "a", TTL));
         assertEquals(1, storage.size());
     }
 
     @Test
     void deleteRemovesAndToleratesMissing() {
         storage.createIfAbsent(session("a"), TTL);
-        assertTrue(storage.delete("a"));
-        assertFalse(storage.delete("a"));
-        assertFalse(storage.load("a", TTL).isPresent());
+        assertTrue(storage.delete(Session.Type.STREAMABLE, "a"));
+        assertFalse(storage.delete(Session.Type.STREAMABLE, "a"));
+        assertFalse(storage.load(Session.Type.STREAMABLE, "a", TTL).isPresent());
         assertEquals(0, storage.size());
     }
 
@@ -131,7 +161,7 @@ class LocalStorageTest {
         clock.advance(Duration.ofMinutes(2));
         assertEquals(1, storage.removeExpired());
         assertEquals(1, storage.size());
-        assertTrue(storage.load("young", TTL).isPresent());
+        assertTrue(storage.load(Session.Type.STREAMABLE, "young", TTL).isPresent());
     }
 
     @Test
@@ -145,14 +175,14 @@ class LocalStorageTest {
                 assertThrows(SessionLimitExceededException.class, () -> storage.createIfAbsent(session("c"), TTL));
         assertTrue(refused.getMessage().contains("maximum of 2 sessions"), refused.getMessage());
         assertEquals(2, refused.maxSessions());
-        assertFalse(storage.load("c", TTL).isPresent());
+        assertFalse(storage.load(Session.Type.STREAMABLE, "c", TTL).isPresent());
 
         storage.store(session("a").withMetadata("k", "v"), TTL); // updates are never refused
-        assertEquals("v", storage.load("a", TTL).orElseThrow().metadata().get("k"));
+        assertEquals("v", storage.load(Session.Type.STREAMABLE, "a", TTL).orElseThrow().metadata().get("k"));
         assertTrue(storage.replace(session("b").withMetadata("k", "w"), TTL), "replace is an update too");
-        assertEquals("w", storage.load("b", TTL).orElseThrow().metadata().get("k"));
+        assertEquals("w", storage.load(Session.Type.STREAMABLE, "b", TTL).orElseThrow().metadata().get("k"));
 
-        storage.delete("b");
+        storage.delete(Session.Type.STREAMABLE, "b");
         assertTrue(storage.createIfAbsent(session("c"), TTL), "a freed slot can be used again");
     }
 
@@ -202,7 +232,8 @@ class LocalStorageTest {
     @Test
     void builderRejectsNonsense() {
         assertThrows(IllegalArgumentException.class, () -> LocalStorage.builder().maxSessions(-1));
-        assertThrows(IllegalArgumentException.class, () -> LocalStorage.builder().sweepInterval(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> LocalStorage.builder().sweepInterval(Duration.ofSeconds(-1)));
         assertThrows(NullPointerException.class, () -> LocalStorage.builder().clock(null));
     }
 }

@@ -54,20 +54,21 @@ class SessionManagerTest {
         assertEquals(clock.instant(), created.createdAt());
 
         clock.advance(Duration.ofMinutes(1));
-        Session loaded = manager.get(created.id()).orElseThrow();
+        Session loaded = manager.get(created.type(), created.id()).orElseThrow();
         assertEquals(created.metadata(), loaded.metadata());
         assertEquals(created.createdAt(), loaded.createdAt());
         assertEquals(clock.instant(), loaded.lastAccess(), "a get is an access");
 
-        Session updated = manager.updateMetadata(created.id(), Map.of(Session.PROTOCOL_VERSION, "2025-11-25"))
+        Session updated = manager.updateMetadata(created.type(), created.id(), Map.of(Session.PROTOCOL_VERSION,
+                "2025-11-25"))
                 .orElseThrow();
         assertEquals(Map.of(Session.OWNER, "replica-a", Session.PROTOCOL_VERSION, "2025-11-25"), updated.metadata());
-        assertEquals(updated.metadata(), manager.get(created.id()).orElseThrow().metadata());
+        assertEquals(updated.metadata(), manager.get(created.type(), created.id()).orElseThrow().metadata());
 
-        assertTrue(manager.delete(created.id()));
-        assertFalse(manager.delete(created.id()));
-        assertEquals(Optional.empty(), manager.get(created.id()));
-        assertEquals(Optional.empty(), manager.updateMetadata(created.id(), Map.of("k", "v")));
+        assertTrue(manager.delete(created.type(), created.id()));
+        assertFalse(manager.delete(created.type(), created.id()));
+        assertEquals(Optional.empty(), manager.get(created.type(), created.id()));
+        assertEquals(Optional.empty(), manager.updateMetadata(created.type(), created.id(), Map.of("k", "v")));
     }
 
     @Test
@@ -76,9 +77,10 @@ class SessionManagerTest {
              SessionManager racing = SessionManager.builder().storage(new EndingAfterLoadStorage(local))
                      .clock(clock).build()) {
             Session created = racing.create(Session.Type.SSE, Map.of(Session.OWNER, "replica-a"));
-            assertEquals(Optional.empty(), racing.updateMetadata(created.id(), Map.of("k", "v")),
+            assertEquals(Optional.empty(), racing.updateMetadata(created.type(), created.id(), Map.of("k", "v")),
                     "the session ended after the read: the update reports it missing");
-            assertEquals(Optional.empty(), local.load(created.id(), Duration.ofMinutes(1)), "not recreated");
+            assertEquals(Optional.empty(), local.load(created.type(), created.id(), Duration.ofMinutes(1)),
+                    "not recreated");
             assertEquals(0, local.size());
         }
     }
@@ -92,18 +94,19 @@ class SessionManagerTest {
                 "taken");
         assertEquals(Optional.empty(), manager.register("bad id", Session.Type.TRANSPARENT, Map.of()));
         assertEquals("http://127.0.0.1:9001/mcp",
-                manager.get("upstream-id-1").orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
+                manager.get(Session.Type.TRANSPARENT,
+                        "upstream-id-1").orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
     }
 
     @Test
     void sessionsExpireAfterTheManagersTtlSinceLastAccess() {
         Session session = manager.create(Session.Type.STREAMABLE, Map.of());
         clock.advance(Duration.ofMinutes(29));
-        assertTrue(manager.get(session.id()).isPresent());
+        assertTrue(manager.get(session.type(), session.id()).isPresent());
         clock.advance(Duration.ofMinutes(29));
-        assertTrue(manager.get(session.id()).isPresent(), "the previous get slid the TTL");
+        assertTrue(manager.get(session.type(), session.id()).isPresent(), "the previous get slid the TTL");
         clock.advance(Duration.ofMinutes(30));
-        assertFalse(manager.get(session.id()).isPresent());
+        assertFalse(manager.get(session.type(), session.id()).isPresent());
     }
 
     @Test
@@ -122,9 +125,9 @@ class SessionManagerTest {
     void malformedIdsAreUnknownWithoutTouchingStorage(String id) {
         SessionStorage storage = mock(SessionStorage.class);
         try (SessionManager guarded = SessionManager.builder().storage(storage).build()) {
-            assertEquals(Optional.empty(), guarded.get(id));
-            assertFalse(guarded.delete(id));
-            assertEquals(Optional.empty(), guarded.updateMetadata(id, Map.of("k", "v")));
+            assertEquals(Optional.empty(), guarded.get(Session.Type.STREAMABLE, id));
+            assertFalse(guarded.delete(Session.Type.STREAMABLE, id));
+            assertEquals(Optional.empty(), guarded.updateMetadata(Session.Type.STREAMABLE, id, Map.of("k", "v")));
             assertFalse(SessionManager.isValidId(id));
         }
         verifyNoInteractions(storage);
@@ -134,8 +137,8 @@ class SessionManagerTest {
     void idsLongerThan4096CharactersAreUnknownWithoutTouchingStorage() {
         SessionStorage storage = mock(SessionStorage.class);
         try (SessionManager guarded = SessionManager.builder().storage(storage).build()) {
-            assertEquals(Optional.empty(), guarded.get("x".repeat(4097)));
-            assertEquals(Optional.empty(), guarded.get(null));
+            assertEquals(Optional.empty(), guarded.get(Session.Type.STREAMABLE, "x".repeat(4097)));
+            assertEquals(Optional.empty(), guarded.get(Session.Type.STREAMABLE, null));
         }
         verifyNoInteractions(storage);
         assertTrue(SessionManager.isValidId("x".repeat(4096)));
@@ -150,7 +153,7 @@ class SessionManagerTest {
         first.close();
         first.close();
         try (SessionManager second = SessionManager.builder().storage(storage).build()) {
-            assertTrue(second.get(session.id()).isPresent());
+            assertTrue(second.get(session.type(), session.id()).isPresent());
         } finally {
             storage.close();
         }
@@ -160,7 +163,7 @@ class SessionManagerTest {
     void storageFailuresAreNotNotFound() {
         SessionStorage broken = failingStorage();
         try (SessionManager failing = SessionManager.builder().storage(broken).build()) {
-            assertThrows(SessionStorageException.class, () -> failing.get("abc"));
+            assertThrows(SessionStorageException.class, () -> failing.get(Session.Type.STREAMABLE, "abc"));
             assertThrows(SessionStorageException.class, () -> failing.create(Session.Type.SSE, Map.of()));
         }
     }
@@ -183,12 +186,27 @@ class SessionManagerTest {
             }
 
             @Override
-            public Optional<Session> load(String id, Duration ttl) {
+            public Optional<Session> load(Session.Type type, String id, Duration ttl) {
                 throw new SessionStorageException("down");
             }
 
             @Override
-            public boolean delete(String id) {
+            public boolean delete(Session.Type type, String id) {
+                throw new SessionStorageException("down");
+            }
+
+            @Override
+            public boolean heartbeat(String replicaId, String url, Duration ttl) {
+                throw new SessionStorageException("down");
+            }
+
+            @Override
+            public boolean isAlive(String replicaId) {
+                throw new SessionStorageException("down");
+            }
+
+            @Override
+            public void removeReplica(String replicaId) {
                 throw new SessionStorageException("down");
             }
 
@@ -207,6 +225,7 @@ class SessionManagerTest {
             assertEquals(Duration.ofHours(2), defaults.ttl());
             assertTrue(defaults.storage() instanceof LocalStorage);
         }
-        assertNotEquals(manager.create(Session.Type.SSE, Map.of()).id(), manager.create(Session.Type.SSE, Map.of()).id());
+        assertNotEquals(manager.create(Session.Type.SSE, Map.of()).id(), manager.create(Session.Type.SSE,
+                Map.of()).id());
     }
 }

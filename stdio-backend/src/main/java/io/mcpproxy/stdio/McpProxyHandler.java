@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.Scheduler;
+import io.mcpproxy.stdio.cluster.Cluster;
+import io.mcpproxy.stdio.cluster.ClusterSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
 
     private final Backends backends;
     private final SessionManager sessions;
+    private final Cluster cluster;
     private final ProxyContext context;
     private final List<Transport.Endpoint> endpoints = new ArrayList<>();
     private volatile CompletableFuture<Void> drained;
@@ -45,13 +48,17 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
 
     /**
      * @param backends built on {@code scheduler}, which is this handler's timer: the server's, once mounted
+     * @param replicaId this replica's name in session metadata, unless {@code cluster} names one
      */
-    McpProxyHandler(Function<Scheduler, Backends> backends, SessionManager sessions, ProxyContext.Options options,
-                    List<Transport> transports) {
-        this.backends = backends.apply(new ServerScheduler(this));
+    McpProxyHandler(Function<Scheduler, Backends> backends, SessionManager sessions, ClusterSettings cluster,
+                    String replicaId, ProxyContext.Options options, List<Transport> transports) {
+        Scheduler timer = new ServerScheduler(this);
+        this.backends = backends.apply(timer);
         this.sessions = sessions;
-        this.context = new ProxyContext(this, this.backends, sessions, options);
+        this.cluster = new Cluster(cluster, replicaId, sessions, this::runLater, timer);
+        this.context = new ProxyContext(this, this.backends, sessions, this.cluster, options);
         addBean(this.backends); // before the transports: the server process runs before they take requests
+        addBean(this.cluster); // stopped after the transports ended their sessions: the liveness record goes last
         List<Handler> handlers = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
@@ -161,6 +168,10 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
             return;
         }
         context.scheduler().schedule(() -> awaitDrained(future, deadline), DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void runLater(Runnable work) {
+        context.runLater(work);
     }
 
     private void closeSessions() {

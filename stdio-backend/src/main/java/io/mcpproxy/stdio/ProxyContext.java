@@ -1,11 +1,18 @@
 package io.mcpproxy.stdio;
 
+import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.stdio.cluster.Cluster;
+import io.mcpproxy.stdio.cluster.ForwardMarker;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -18,23 +25,29 @@ public final class ProxyContext {
      * The options the transports read.
      *
      * @param guard        Origin and Host checks, applied first on every request
-     * @param replicaId    this replica's name in session metadata ({@code owner})
      * @param maxBodyBytes largest POST body
      * @param streams      keep-alive interval (in effect: at most the sessions' refresh interval) and stream bounds
      */
-    public record Options(RequestGuard guard, String replicaId, long maxBodyBytes, StreamSettings streams) {
+    public record Options(RequestGuard guard, long maxBodyBytes, StreamSettings streams) {
     }
 
     private final McpProxyHandler proxy;
     private final Backends backends;
     private final SessionManager sessions;
+    private final Cluster cluster;
     private final Options options;
 
-    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Options options) {
+    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Cluster cluster, Options options) {
         this.proxy = proxy;
         this.backends = backends;
         this.sessions = sessions;
+        this.cluster = cluster;
         this.options = options;
+    }
+
+    /** This replica among the others sharing its storage: owner metadata, forwarding, liveness. */
+    public Cluster cluster() {
+        return cluster;
     }
 
     /** The stdio MCP server(s). */
@@ -51,8 +64,9 @@ public final class ProxyContext {
         return options.guard();
     }
 
+    /** This replica's name in session metadata ({@code owner}). */
     public String replicaId() {
-        return options.replicaId();
+        return cluster.replicaId();
     }
 
     public long maxBodyBytes() {
@@ -61,6 +75,46 @@ public final class ProxyContext {
 
     public StreamSettings streams() {
         return options.streams();
+    }
+
+    /** The request attribute that marks a request another replica forwarded here (see {@link #admit}). */
+    static final String FORWARDED_ATTRIBUTE = "io.mcpproxy.forwarded";
+
+    /** Whether another replica forwarded {@code request} here (it is never forwarded again). */
+    public static boolean isForwarded(Request request) {
+        return request.getAttribute(FORWARDED_ATTRIBUTE) != null;
+    }
+
+    /** Whether a request may proceed, and who sent it. */
+    public enum Admission {
+        /** Refused (403), and answered. */
+        REFUSED,
+        /** A client's own request, past the Origin and Host checks. */
+        CLIENT,
+        /** A request another replica of this cluster forwarded: checked there already, never forwarded again. */
+        FORWARDED
+    }
+
+    /**
+     * The first check of every request: a forward marker that does not come from this cluster gets 403; a forwarded
+     * request passes (the replica that forwarded it checked it); a client's own request must pass the Origin and
+     * Host checks (403 otherwise).
+     */
+    public Admission admit(Request request, Response response, Callback callback) {
+        ForwardMarker.Verdict marker = cluster.check(request);
+        if (marker == ForwardMarker.Verdict.FORWARDED) {
+            request.setAttribute(FORWARDED_ATTRIBUTE, Boolean.TRUE);
+            return Admission.FORWARDED;
+        }
+        String forbidden = marker == ForwardMarker.Verdict.FORGED
+                ? "the request claims to be forwarded by a proxy replica of this cluster, and is not"
+                : options.guard().check(request);
+        if (forbidden != null) {
+            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
+                    "Forbidden: " + forbidden);
+            return Admission.REFUSED;
+        }
+        return Admission.CLIENT;
     }
 
     /** The timer of the server the proxy runs in (keep-alives, idle-session sweeps); there while it runs. */

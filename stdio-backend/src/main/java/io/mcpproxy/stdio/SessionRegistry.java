@@ -1,5 +1,7 @@
 package io.mcpproxy.stdio;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionStorageException;
@@ -9,6 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +29,7 @@ public final class SessionRegistry<S> {
     private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
 
     /** What a session id names, from this replica's point of view. */
-    public sealed interface Lookup<S> permits Lookup.Here, Lookup.Missing, Lookup.Elsewhere {
+    public sealed interface Lookup<S> permits Lookup.Here, Lookup.Missing, Lookup.Elsewhere, Lookup.Unavailable {
         /** Held here: serve it. */
         record Here<S>(S session) implements Lookup<S> {
         }
@@ -32,15 +38,28 @@ public final class SessionRegistry<S> {
         record Missing<S>() implements Lookup<S> {
         }
 
-        /** Exists, but another replica holds its server connection or stream: HTTP 503, never 404. */
-        record Elsewhere<S>(String owner) implements Lookup<S> {
+        /**
+         * Exists, but another replica holds its server connection or stream: forwarded there, or HTTP 503, never
+         * 404 (see {@link io.mcpproxy.stdio.cluster.Cluster#serveElsewhere}).
+         *
+         * @param ownerUrl where the owner is reached; null when it advertised none
+         */
+        record Elsewhere<S>(String owner, String ownerUrl) implements Lookup<S> {
         }
+
+        /** Not found, but the storage lost its data: it may be written back shortly. HTTP 503, retry. */
+        record Unavailable<S>() implements Lookup<S> {
+        }
+    }
+
+    /** A session held here: the state the transport keeps, and the record it was stored with. */
+    private record Held<S>(S state, Session record) {
     }
 
     private final ProxyContext context;
     private final Session.Type type;
     private final Consumer<S> close;
-    private final ConcurrentHashMap<String, S> held = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Held<S>> held = new ConcurrentHashMap<>();
 
     /**
      * @param type  the transport's sessions: a session of another transport (one proxy may serve several) is not
@@ -52,6 +71,7 @@ public final class SessionRegistry<S> {
         this.context = context;
         this.type = type;
         this.close = close;
+        context.cluster().onWriteBack(this::writeBack);
     }
 
     /**
@@ -60,24 +80,19 @@ public final class SessionRegistry<S> {
      * @param ended whether the held state is dead (e.g. its server exited); such sessions are over
      * @throws SessionStorageException when the storage fails (HTTP 503)
      */
-    public Lookup<S> lookup(String sessionId, java.util.function.Predicate<S> ended) {
-        Optional<Session> stored = context.sessions().get(sessionId); // malformed ids: empty, no storage call
-        S session = held.get(sessionId);
+    public Lookup<S> lookup(String sessionId, Predicate<S> ended) {
+        Optional<Session> stored = context.sessions().get(type, sessionId); // malformed ids: empty, no storage call
+        Held<S> here = held.get(sessionId);
         if (stored.isEmpty()) {
-            if (session != null) {
-                vanished(sessionId, session);
-            }
-            return new Lookup.Missing<>();
+            return notStored(sessionId, here, ended);
         }
-        if (session != null && !ended.test(session)) {
-            return new Lookup.Here<>(session);
+        if (here != null && !ended.test(here.state())) {
+            return new Lookup.Here<>(here.state());
         }
-        if (stored.get().type() != type) {
-            return new Lookup.Missing<>(); // another transport's session, named at the wrong endpoint: left alone
-        }
-        String owner = stored.get().metadata(Session.OWNER).orElse(context.replicaId());
+        Session session = stored.get();
+        String owner = session.metadata(Session.OWNER).orElse(context.replicaId());
         if (!owner.equals(context.replicaId())) {
-            return new Lookup.Elsewhere<>(owner);
+            return new Lookup.Elsewhere<>(owner, session.metadata(Session.OWNER_URL).orElse(null));
         }
         // Ours, but this process holds nothing live for it (restarted, or its server died): it is over.
         forget(sessionId);
@@ -85,11 +100,49 @@ public final class SessionRegistry<S> {
     }
 
     /**
+     * The session a request names, held here; or null after answering for it: forwarded to the replica that holds it
+     * (or 503 {@code wrong_replica} without forwarding), 404 when it is unknown, ended or its replica gone, 503 when
+     * the storage lost its data.
+     *
+     * @param body the request body read whole (forwarded as it is), or null
+     * @param id   the JSON-RPC id for an error answer, or null
+     */
+    public S resolve(String sessionId, Predicate<S> ended, Request request, Response response, Callback callback,
+                     byte[] body, JsonNode id) {
+        Lookup<S> lookup = lookup(sessionId, ended);
+        if (lookup instanceof Lookup.Here<S> here) {
+            return here.session();
+        }
+        if (lookup instanceof Lookup.Elsewhere<S> elsewhere) {
+            context.cluster().serveElsewhere(request, response, callback, body, id, type, sessionId,
+                    elsewhere.owner(), elsewhere.ownerUrl(), ProxyContext.isForwarded(request));
+        } else if (lookup instanceof Lookup.Unavailable<S>) {
+            JsonResponses.storageUnavailable(response, callback, id);
+        } else {
+            JsonResponses.sessionNotFound(response, callback, id);
+        }
+        return null;
+    }
+
+    /** The storage has no such session; this replica may still hold it (then the storage lost or expired it). */
+    private Lookup<S> notStored(String sessionId, Held<S> here, Predicate<S> ended) {
+        if (here != null && !ended.test(here.state()) && context.cluster().writesBack()) {
+            restore(here.record()); // its only owner: every request of it reaches this replica
+            return new Lookup.Here<>(here.state());
+        }
+        if (here != null) {
+            vanished(sessionId, here.state());
+        }
+        return context.cluster().storageLostData() ? new Lookup.Unavailable<>() : new Lookup.Missing<>();
+    }
+
+    /**
      * The storage no longer has a session this replica holds: the held state ends too, or its stream, server
      * channel and (per-session mode) process would outlive it.
      */
     public void vanished(String sessionId, S session) {
-        if (held.remove(sessionId, session)) {
+        Held<S> current = held.get(sessionId);
+        if (current != null && current.state() == session && held.remove(sessionId, current)) {
             LOG.info("session {} is gone from storage; ending it here too", SessionIds.redact(sessionId));
             close.accept(session);
         }
@@ -97,12 +150,20 @@ public final class SessionRegistry<S> {
 
     /**
      * After a keep-alive reached a held session's client: restarts the session's TTL in storage on a worker thread
-     * (a client that only listens keeps its session), and ends the held state if the storage no longer has it.
+     * (a client that only listens keeps its session), and ends the held state if the storage no longer has it (or,
+     * when replicas forward, writes it back).
      */
     public void refreshLater(String sessionId, S session) {
         context.runLater(() -> {
             try {
-                if (held.get(sessionId) == session && context.sessions().get(sessionId).isEmpty()) {
+                Held<S> current = held.get(sessionId);
+                if (current == null || current.state() != session
+                        || context.sessions().get(type, sessionId).isPresent()) {
+                    return;
+                }
+                if (context.cluster().writesBack()) {
+                    restore(current.record());
+                } else {
                     vanished(sessionId, session); // ended elsewhere: close its stream
                 }
             } catch (SessionStorageException e) {
@@ -117,10 +178,14 @@ public final class SessionRegistry<S> {
      * a stdio reader thread). A session that ended meanwhile stays ended: it is not recreated.
      */
     public void recordNegotiatedVersion(String sessionId, String version) {
+        held.computeIfPresent(sessionId, (id, current) -> new Held<>(current.state(),
+                current.record().withMetadata(Session.PROTOCOL_VERSION, version)));
         context.runLater(() -> {
             try {
-                if (context.sessions().updateMetadata(sessionId, Map.of(Session.PROTOCOL_VERSION, version)).isEmpty()) {
-                    LOG.debug("session {} ended before its protocol version was recorded", SessionIds.redact(sessionId));
+                if (context.sessions().updateMetadata(type, sessionId, Map.of(Session.PROTOCOL_VERSION, version))
+                        .isEmpty()) {
+                    LOG.debug("session {} ended before its protocol version was recorded",
+                            SessionIds.redact(sessionId));
                 }
             } catch (SessionStorageException e) {
                 LOG.warn("could not record the negotiated protocol version: {}", e.getMessage());
@@ -128,25 +193,29 @@ public final class SessionRegistry<S> {
         });
     }
 
-    public void put(String sessionId, S session) {
-        held.put(sessionId, session);
+    /** Holds {@code session}'s state here; {@code record} is what the storage has for it. */
+    public void put(Session record, S session) {
+        held.put(record.id(), new Held<>(session, record));
     }
 
     public S get(String sessionId) {
-        return held.get(sessionId);
+        Held<S> here = held.get(sessionId);
+        return here == null ? null : here.state();
     }
 
     /** Removes the held state, if it is still {@code session}. */
     public boolean remove(String sessionId, S session) {
-        return held.remove(sessionId, session);
+        Held<S> current = held.get(sessionId);
+        return current != null && current.state() == session && held.remove(sessionId, current);
     }
 
     public S remove(String sessionId) {
-        return held.remove(sessionId);
+        Held<S> removed = held.remove(sessionId);
+        return removed == null ? null : removed.state();
     }
 
     public Collection<S> all() {
-        return List.copyOf(held.values());
+        return held.values().stream().map(Held::state).toList();
     }
 
     public int size() {
@@ -161,9 +230,34 @@ public final class SessionRegistry<S> {
     /** Deletes a session from storage; a storage failure is logged (the session then expires by its TTL). */
     public void forget(String sessionId) {
         try {
-            context.sessions().delete(sessionId);
+            context.sessions().delete(type, sessionId);
         } catch (SessionStorageException e) {
             LOG.warn("could not delete an ended session from storage (it will expire): {}", e.getMessage());
         }
+    }
+
+    /** Ends a session in storage on DELETE, whether this replica held it or not: whether the storage had it. */
+    public boolean delete(String sessionId) {
+        return context.sessions().delete(type, sessionId);
+    }
+
+    /** Writes back every session held here (the storage lost its data; this replica is their only owner). */
+    private void writeBack() {
+        int restored = 0;
+        for (Held<S> here : List.copyOf(held.values())) {
+            try {
+                context.sessions().restore(here.record());
+                restored++;
+            } catch (SessionStorageException e) {
+                LOG.warn("could not write back session {}: {}", SessionIds.redact(here.record().id()), e.getMessage());
+            }
+        }
+        if (restored > 0) {
+            LOG.info("wrote back {} {} sessions this replica holds", restored, type.wireName());
+        }
+    }
+
+    private void restore(Session record) {
+        context.sessions().restore(record);
     }
 }

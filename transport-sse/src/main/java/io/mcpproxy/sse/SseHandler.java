@@ -1,7 +1,6 @@
 package io.mcpproxy.sse;
 
 import io.mcpproxy.session.SessionIds;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
@@ -17,6 +16,8 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionStorageException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -82,10 +83,7 @@ final class SseHandler extends Handler.Abstract {
         if (!stream && !messages) {
             return false;
         }
-        String forbidden = context.guard().check(request);
-        if (forbidden != null) {
-            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
-                    "Forbidden: " + forbidden);
+        if (context.admit(request, response, callback) == ProxyContext.Admission.REFUSED) {
             return true;
         }
         String method = request.getMethod();
@@ -114,8 +112,9 @@ final class SseHandler extends Handler.Abstract {
                     "Not Acceptable: GET needs Accept: text/event-stream");
             return;
         }
-        Session created = context.sessions().create(Session.Type.SSE, Map.of(Session.OWNER, context.replicaId(),
-                Session.PROTOCOL_VERSION, ProtocolVersions.V2024_11_05));
+        Map<String, String> metadata = new HashMap<>(context.cluster().ownerMetadata());
+        metadata.put(Session.PROTOCOL_VERSION, ProtocolVersions.V2024_11_05);
+        Session created = context.sessions().create(Session.Type.SSE, metadata);
         SseSession session = new SseSession(created.id(), this::serverEnded);
         try {
             session.attach(context.backends().open(created.id(), session));
@@ -127,7 +126,7 @@ final class SseHandler extends Handler.Abstract {
         SseStream stream = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
                 context.streams().maxQueuedBytes(),
                 "SSE stream of session " + SessionIds.redact(created.id()));
-        local.put(created.id(), session); // held before the client can learn the id: its first POST finds it
+        local.put(created, session); // held before the client can learn the id: its first POST finds it
         session.open(stream, endpointUri(request, created.id()));
         stream.onClose(() -> clientGone(session));
         stream.abortOnFailureOf(request);
@@ -207,25 +206,21 @@ final class SseHandler extends Handler.Abstract {
         }
         JsonRpcPost.read(request, response, callback, context.maxBodyBytes(), null, body -> {
             try {
-                deliver(sessionId, body.messages(), response, callback);
+                deliver(sessionId, body, request, response, callback);
             } catch (SessionStorageException e) {
                 storageUnavailable(response, callback, e);
             }
         });
     }
 
-    private void deliver(String sessionId, java.util.List<ObjectNode> messages, Response response, Callback callback) {
-        JsonNode firstId = messages.get(0).get("id");
-        SessionRegistry.Lookup<SseSession> lookup = local.lookup(sessionId, SseSession::isEnded);
-        if (lookup instanceof SessionRegistry.Lookup.Elsewhere<SseSession> elsewhere) {
-            JsonResponses.wrongReplica(response, callback, firstId, elsewhere.owner());
+    private void deliver(String sessionId, JsonRpcPost.Messages body, Request request, Response response,
+                         Callback callback) {
+        List<ObjectNode> messages = body.messages();
+        SseSession session = local.resolve(sessionId, SseSession::isEnded, request, response, callback, body.body(),
+                messages.get(0).get("id"));
+        if (session == null) {
             return;
         }
-        if (!(lookup instanceof SessionRegistry.Lookup.Here<SseSession> here)) {
-            JsonResponses.sessionNotFound(response, callback, firstId);
-            return;
-        }
-        SseSession session = here.session();
         // Answers travel on the session's stream
         PostedMessages posted = PostedMessages.deliver(session.channel(), messages, message -> session.channel()
                 .request(message, "initialize".equals(JsonRpc.method(message)) ? new Initialize(session) : session));

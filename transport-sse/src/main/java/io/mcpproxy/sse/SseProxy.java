@@ -1,5 +1,6 @@
 package io.mcpproxy.sse;
 
+import io.mcpproxy.stdio.StdioProxyBuilder;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.McpProxy;
@@ -21,7 +22,7 @@ import java.util.List;
  * proxy.start();            // clients connect to http://127.0.0.1:8080/sse
  * }</pre>
  *
- * <p>The shared options, their defaults and units are on {@link McpProxy.AbstractBuilder}; the SSE ones on
+ * <p>The shared options, their defaults and units are on {@link StdioProxyBuilder}; the SSE ones on
  * {@link Builder}.
  */
 public final class SseProxy implements AutoCloseable {
@@ -88,7 +89,7 @@ public final class SseProxy implements AutoCloseable {
     }
 
     /** Options of {@link SseProxy}: the shared ones plus the SSE endpoint's. */
-    public static final class Builder extends McpProxy.AbstractBuilder<Builder> {
+    public static final class Builder extends StdioProxyBuilder<Builder> {
         private String ssePath = SseTransport.DEFAULT_SSE_PATH;
         private String messagesPath = SseTransport.DEFAULT_MESSAGES_PATH;
         private String publicBaseUrl;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.session.Session;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -48,7 +49,8 @@ class SseProxyIT {
         proxy = proxies.start();
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             assertTrue(client.endpoint.matches("/messages\\?session_id=[A-Za-z0-9_-]{32}"), client.endpoint);
-            assertTrue(proxy.sessions().get(client.sessionId()).isPresent(), "the session exists in storage");
+            assertTrue(proxy.sessions().get(Session.Type.SSE, client.sessionId()).isPresent(),
+                    "the session exists in storage");
             ObjectNode init = client.initialize();
             assertEquals("2024-11-05", init.path("result").path("protocolVersion").asText());
             assertEquals("hello", text(client.call(client.request("tools/call", toolCall("echo",
@@ -395,7 +397,7 @@ class SseProxyIT {
     }
 
     private boolean inStorage(String sessionId) {
-        return proxy.sessions().storage().load(sessionId, Duration.ofMinutes(1)).isPresent();
+        return proxy.sessions().storage().load(Session.Type.SSE, sessionId, Duration.ofMinutes(1)).isPresent();
     }
 
     @Test

@@ -8,15 +8,14 @@ import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
-import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
-import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
@@ -45,7 +44,6 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final ProxyContext context;
     private final Backends backends;
     private final SessionManager sessions;
-    private final RequestGuard guard;
     private final StreamableSessions local;
 
     StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
@@ -53,7 +51,6 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.context = context;
         this.backends = context.backends();
         this.sessions = context.sessions();
-        this.guard = context.guard();
         this.local = new StreamableSessions(context, resumption);
     }
 
@@ -90,10 +87,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (!path.equals(Request.getPathInContext(request))) {
             return false;
         }
-        String forbidden = guard.check(request);
-        if (forbidden != null) {
-            JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
-                    "Forbidden: " + forbidden);
+        if (context.admit(request, response, callback) == ProxyContext.Admission.REFUSED) {
             return true;
         }
         String version = request.getHeaders().get(VERSION_HEADER);
@@ -136,22 +130,24 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String batchError = version == null || ProtocolVersions.allowsBatches(version) ? null : BATCH_ERROR;
         JsonRpcPost.read(request, response, callback, context.maxBodyBytes(), batchError, body -> {
             try {
-                postMessages(request, response, callback, body.messages(), body.batch(), version);
+                postMessages(request, response, callback, body, version);
             } catch (SessionStorageException e) {
                 storageUnavailable(response, callback, e);
             }
         });
     }
 
-    private void postMessages(Request request, Response response, Callback callback, List<ObjectNode> messages,
-                              boolean batch, String version) {
+    private void postMessages(Request request, Response response, Callback callback, JsonRpcPost.Messages body,
+                              String version) {
+        List<ObjectNode> messages = body.messages();
+        boolean batch = body.batch();
         ObjectNode initialize = messages.stream().filter(m -> "initialize".equals(JsonRpc.method(m))).findFirst()
                 .orElse(null);
         if (initialize != null) {
             postInitialize(request, response, callback, initialize, batch);
             return;
         }
-        LocalSession session = sessionOfPost(request, response, callback, messages.get(0).get("id"), batch, version);
+        LocalSession session = sessionOfPost(request, response, callback, body, version);
         if (session == null) {
             return;
         }
@@ -187,13 +183,16 @@ public final class StreamableHttpHandler extends Handler.Abstract {
 
     /**
      * The session a POST names, or null after answering: 400 without {@code Mcp-Session-Id}, 404/503 as
-     * {@link #resolve} decides, 400 for a batch in a session that negotiated a version without batches.
+     * {@link StreamableSessions#resolve} decides, 400 for a batch in a session that negotiated a version without
+     * batches.
      */
-    private LocalSession sessionOfPost(Request request, Response response, Callback callback, JsonNode firstId,
-                                       boolean batch, String version) {
+    private LocalSession sessionOfPost(Request request, Response response, Callback callback,
+                                       JsonRpcPost.Messages body, String version) {
+        JsonNode firstId = body.messages().get(0).get("id");
         String sessionId = requireSessionHeader(request, response, callback, firstId);
-        LocalSession session = sessionId == null ? null : resolve(sessionId, response, callback, firstId);
-        if (session != null && batch && version == null
+        LocalSession session = sessionId == null ? null
+                : local.resolve(sessionId, request, response, callback, body.body(), firstId);
+        if (session != null && body.batch() && version == null
                 && !ProtocolVersions.allowsBatches(session.protocolVersion())) {
             // The spec's "assume 2025-03-26" is for a server with no other way to know: this one negotiated it
             JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, BATCH_ERROR);
@@ -205,8 +204,9 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private void initialize(Request request, Response response, Callback callback, ObjectNode initialize) {
         JsonNode id = initialize.get("id");
         String requested = initialize.path("params").path("protocolVersion").asText(ProtocolVersions.LATEST);
-        Session created = sessions.create(Session.Type.STREAMABLE, Map.of(Session.OWNER, context.replicaId(),
-                Session.PROTOCOL_VERSION, requested));
+        Map<String, String> metadata = new HashMap<>(context.cluster().ownerMetadata());
+        metadata.put(Session.PROTOCOL_VERSION, requested);
+        Session created = sessions.create(Session.Type.STREAMABLE, metadata);
         LocalSession session = local.open(created.id(), requested);
         try {
             session.attach(backends.open(created.id(), session));
@@ -215,7 +215,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
             return;
         }
-        local.hold(session);
+        local.hold(created, session);
         response.getHeaders().put(SESSION_HEADER, created.id());
         ignoreIdleTimeouts(request);
         PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(), requested,
@@ -248,7 +248,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (sessionId == null) {
             return;
         }
-        LocalSession session = resolve(sessionId, response, callback, null);
+        LocalSession session = local.resolve(sessionId, request, response, callback, null, null);
         if (session == null) {
             return;
         }
@@ -292,11 +292,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         if (sessionId == null) {
             return;
         }
-        if (local.delete(sessionId)) {
-            JsonResponses.empty(response, callback, 204);
-        } else {
-            JsonResponses.sessionNotFound(response, callback, null);
-        }
+        local.delete(sessionId, request, response, callback);
     }
 
     // ---- sessions ---------------------------------------------------------------------------------------------
@@ -309,20 +305,6 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     "Bad Request: Mcp-Session-Id header is required");
         }
         return sessionId;
-    }
-
-    /** The session a request names (TTL refreshed), or null after answering 404 or 503. */
-    private LocalSession resolve(String sessionId, Response response, Callback callback, JsonNode id) {
-        SessionRegistry.Lookup<LocalSession> lookup = local.lookup(sessionId);
-        if (lookup instanceof SessionRegistry.Lookup.Here<LocalSession> here) {
-            return here.session();
-        }
-        if (lookup instanceof SessionRegistry.Lookup.Elsewhere<LocalSession> elsewhere) {
-            JsonResponses.wrongReplica(response, callback, id, elsewhere.owner());
-        } else {
-            JsonResponses.sessionNotFound(response, callback, id);
-        }
-        return null;
     }
 
     /** Ends every session (shutdown). */

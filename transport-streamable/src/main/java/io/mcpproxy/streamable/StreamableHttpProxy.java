@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.stdio.StdioProxyBuilder;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.McpProxy;
@@ -24,7 +25,7 @@ import java.util.Objects;
  * System.out.println(proxy.uri());                     // http://127.0.0.1:8080/mcp
  * }</pre>
  *
- * <p>The shared options, their defaults and units are on {@link McpProxy.AbstractBuilder}; {@link Builder#path}
+ * <p>The shared options, their defaults and units are on {@link StdioProxyBuilder}; {@link Builder#path}
  * is this transport's own.
  */
 public final class StreamableHttpProxy implements AutoCloseable {
@@ -89,7 +90,7 @@ public final class StreamableHttpProxy implements AutoCloseable {
     }
 
     /** Options of {@link StreamableHttpProxy}: the shared ones plus the path and resumption. */
-    public static final class Builder extends McpProxy.AbstractBuilder<Builder> {
+    public static final class Builder extends StdioProxyBuilder<Builder> {
         private String path = StreamableHttpTransport.DEFAULT_PATH;
         private ResumptionSettings resumption = ResumptionSettings.DEFAULTS;
 

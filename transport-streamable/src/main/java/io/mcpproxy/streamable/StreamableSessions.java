@@ -1,6 +1,8 @@
 package io.mcpproxy.streamable;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.mcpproxy.core.Periodic;
+import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.stdio.ProxyContext;
@@ -8,6 +10,9 @@ import io.mcpproxy.stdio.SessionRegistry;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,26 +59,45 @@ final class StreamableSessions {
                 this::ended);
     }
 
-    void hold(LocalSession session) {
-        local.put(session.id(), session);
+    /** Holds {@code session}, stored as {@code record}. */
+    void hold(Session record, LocalSession session) {
+        local.put(record, session);
     }
 
-    /** What {@code sessionId} names from this replica's point of view; the TTL in storage restarts. */
-    SessionRegistry.Lookup<LocalSession> lookup(String sessionId) {
-        SessionRegistry.Lookup<LocalSession> lookup = local.lookup(sessionId, held -> held.channel().isEnded());
-        if (lookup instanceof SessionRegistry.Lookup.Here<LocalSession> here) {
-            here.session().touch();
+    /**
+     * The session a request names, held here (its TTL in storage restarted); or null after answering for it (see
+     * {@link SessionRegistry#resolve}: forwarded to its owner, 404, 503).
+     */
+    LocalSession resolve(String sessionId, Request request, Response response, Callback callback, byte[] body,
+                         JsonNode id) {
+        LocalSession session = local.resolve(sessionId, held -> held.channel().isEnded(), request, response, callback,
+                body, id);
+        if (session != null) {
+            session.touch();
         }
-        return lookup;
+        return session;
     }
 
-    /** Ends a session on DELETE; whether this replica or the storage had it. */
-    boolean delete(String sessionId) {
+    /**
+     * Ends a session on DELETE and answers 204, or 404 for one nobody has. A session another replica holds is ended
+     * there: the DELETE is forwarded to it when replicas forward, else it is deleted from storage here (its replica
+     * notices at its next keep-alive).
+     */
+    void delete(String sessionId, Request request, Response response, Callback callback) {
         LocalSession session = local.remove(sessionId);
         if (session != null) {
             session.close();
+            local.delete(sessionId);
+            JsonResponses.empty(response, callback, 204);
+        } else if (context.cluster().forwarding()) {
+            if (resolve(sessionId, request, response, callback, null, null) != null) {
+                delete(sessionId, request, response, callback); // it came back here meanwhile: end it here
+            }
+        } else if (local.delete(sessionId)) {
+            JsonResponses.empty(response, callback, 204);
+        } else {
+            JsonResponses.sessionNotFound(response, callback, null);
         }
-        return context.sessions().delete(sessionId) || session != null;
     }
 
     SessionRegistry<LocalSession> registry() {

@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.session.Session;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.session.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -97,14 +98,16 @@ class OfficialSdkClientIT {
         assertEquals(1, before.size());
         String sessionId = before.iterator().next();
         assertTrue(client.closeGracefully(), "closeGracefully sends DELETE");
-        assertFalse(proxy.sessions().get(sessionId).isPresent(), "DELETE removed the session from storage");
+        assertFalse(proxy.sessions().get(Session.Type.STREAMABLE, sessionId).isPresent(),
+                "DELETE removed the session from storage");
     }
 
     @Test
     void theSdkReinitializesAfterTheProxyAnswers404() throws Exception {
         client.initialize();
         String first = proxy.handler().localSessionIds().iterator().next();
-        assertTrue(proxy.sessions().delete(first), "the session ends behind the client's back");
+        assertTrue(proxy.sessions().delete(Session.Type.STREAMABLE, first),
+                "the session ends behind the client's back");
 
         String answer = null;
         for (int attempt = 0; attempt < 3 && answer == null; attempt++) {

@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.session.Session;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
@@ -63,7 +64,7 @@ class StreamableHttpProxyIT {
         McpTestClient.Reply echo = client.post(client.request("tools/call", toolCall("echo", Map.of("text", "hi"))));
         assertEquals(200, echo.status());
         assertEquals("hi", text(echo.json()));
-        assertEquals("2025-06-18", proxy.sessions().get(client.sessionId).orElseThrow()
+        assertEquals("2025-06-18", proxy.sessions().get(Session.Type.STREAMABLE, client.sessionId).orElseThrow()
                 .metadata("protocol_version").orElseThrow());
     }
 
@@ -215,7 +216,7 @@ class StreamableHttpProxyIT {
         assertEquals(200, get.statusCode());
         try (SseEvents events = new SseEvents(get.body())) {
             // as if it expired in storage, or was deleted through another replica
-            assertTrue(proxy.sessions().delete(client.sessionId));
+            assertTrue(proxy.sessions().delete(Session.Type.STREAMABLE, client.sessionId));
             Await.until(events::ended, WAIT); // the next keep-alive (every 200 ms) finds the session gone
             assertTrue(events.ended(), "the GET stream of a session gone from storage ends");
             Await.until(() -> proxy.backends().shared().channelCount() == channelsBefore, WAIT);
@@ -283,7 +284,7 @@ class StreamableHttpProxyIT {
     void deleteEndsTheSessionAndLaterRequestsGet404() throws Exception {
         client.initialize();
         assertEquals(204, client.delete().status());
-        assertTrue(proxy.sessions().get(client.sessionId).isEmpty(), "removed from storage");
+        assertTrue(proxy.sessions().get(Session.Type.STREAMABLE, client.sessionId).isEmpty(), "removed from storage");
         ObjectNode ping = client.request("ping", null);
         McpTestClient.Reply after = client.post(ping);
         assertEquals(404, after.status());
@@ -382,7 +383,7 @@ class StreamableHttpProxyIT {
         ObjectNode initialized = client.initialize("2099-01-01"); // unknown to the server: it offers its latest
         String negotiated = initialized.path("result").path("protocolVersion").asText();
         assertEquals("2025-11-25", negotiated);
-        Supplier<String> stored = () -> proxy.sessions().get(client.sessionId).orElseThrow()
+        Supplier<String> stored = () -> proxy.sessions().get(Session.Type.STREAMABLE, client.sessionId).orElseThrow()
                 .metadata("protocol_version").orElse(null);
         Await.until(() -> negotiated.equals(stored.get()), WAIT); // recorded off the reader thread: may trail
         assertEquals(negotiated, stored.get());

@@ -47,7 +47,7 @@ class StreamableRedisIT {
     void sessionsLiveInRedisWithOwnerAndProtocolVersion() throws Exception {
         McpTestClient client = new McpTestClient(http, proxyA.uri());
         client.initialize();
-        Session stored = storageB.load(client.sessionId, Duration.ofHours(2)).orElseThrow();
+        Session stored = storageB.load(Session.Type.STREAMABLE, client.sessionId, Duration.ofHours(2)).orElseThrow();
         assertEquals("replica-a", stored.metadata(Session.OWNER).orElseThrow());
         assertEquals("2025-06-18", stored.metadata(Session.PROTOCOL_VERSION).orElseThrow());
     }

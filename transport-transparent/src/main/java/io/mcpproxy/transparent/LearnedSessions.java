@@ -33,7 +33,7 @@ final class LearnedSessions {
      * @throws SessionStorageException when the storage fails
      */
     Optional<Session> get(String sessionId) {
-        return sessions.get(sessionId);
+        return sessions.get(Session.Type.TRANSPARENT, sessionId);
     }
 
     /** Where a session's requests go: its {@code backend_url}, else {@code fallback}. */
@@ -69,7 +69,8 @@ final class LearnedSessions {
             LOG.warn("upstream {} issued a malformed session id; not tracked", servedBy);
             return true;
         }
-        Optional<String> holder = sessions.get(sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
+        Optional<String> holder = sessions.get(Session.Type.TRANSPARENT,
+                sessionId).flatMap(held -> held.metadata(Session.BACKEND_URL));
         if (holder.isPresent() && !holder.get().equals(servedBy.toString())) {
             LOG.warn("upstream {} issued a session id that a live session of {} has; refused", servedBy,
                     holder.get());
@@ -82,7 +83,7 @@ final class LearnedSessions {
     void deleted(String sessionId, int status) {
         if (status / 100 == 2 || status == 404) {
             try {
-                sessions.delete(sessionId);
+                sessions.delete(Session.Type.TRANSPARENT, sessionId);
             } catch (SessionStorageException e) {
                 LOG.warn("could not delete session from storage (it will expire): {}", e.getMessage());
             }

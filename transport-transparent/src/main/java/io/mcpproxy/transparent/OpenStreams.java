@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
@@ -52,7 +53,7 @@ final class OpenStreams {
         RuntimeException lastFailure = null;
         for (String id : ids) {
             try {
-                if (sessions.get(id).isEmpty()) {
+                if (sessions.get(Session.Type.TRANSPARENT, id).isEmpty()) {
                     LOG.debug("session {} of an open stream is gone from storage", SessionIds.redact(id));
                 }
             } catch (SessionStorageException e) {

@@ -57,22 +57,25 @@ class OpenStreamsTest {
         openStreams.opened(stream, listening);
 
         runFor(3);
-        assertTrue(sessions.storage().load(listening, TTL).isPresent(), "kept while its stream is open");
-        assertFalse(sessions.storage().load(quiet, TTL).isPresent(), "a session without a stream expires");
+        assertTrue(sessions.storage().load(Session.Type.TRANSPARENT, listening, TTL).isPresent(),
+                "kept while its stream is open");
+        assertFalse(sessions.storage().load(Session.Type.TRANSPARENT, quiet, TTL).isPresent(),
+                "a session without a stream expires");
 
         openStreams.closed(stream);
         assertEquals(0, openStreams.size());
         runFor(2);
-        assertFalse(sessions.storage().load(listening, TTL).isPresent(), "expires once its stream closed");
+        assertFalse(sessions.storage().load(Session.Type.TRANSPARENT, listening, TTL).isPresent(),
+                "expires once its stream closed");
     }
 
     @Test
     void aSessionEndedElsewhereIsNotBroughtBack() {
         String session = learned("deleted-session-00001");
         openStreams.opened(new Object(), session);
-        sessions.delete(session); // a DELETE through another replica
+        sessions.delete(Session.Type.TRANSPARENT, session); // a DELETE through another replica
         openStreams.refresh();
-        assertFalse(sessions.storage().load(session, TTL).isPresent());
+        assertFalse(sessions.storage().load(Session.Type.TRANSPARENT, session, TTL).isPresent());
     }
 
     @Test
@@ -84,7 +87,7 @@ class OpenStreamsTest {
         openStreams.opened(post, session);
         openStreams.closed(post);
         runFor(2);
-        assertTrue(sessions.storage().load(session, TTL).isPresent());
+        assertTrue(sessions.storage().load(Session.Type.TRANSPARENT, session, TTL).isPresent());
     }
 
     @Test
@@ -93,11 +96,11 @@ class OpenStreamsTest {
         LocalStorage local = LocalStorage.builder().clock(clock).sweepInterval(Duration.ZERO).build();
         SessionStorage unreadableOne = new ForwardingStorage(local) { // one record a newer replica wrote, say
             @Override
-            public Optional<Session> load(String id, Duration ttl) {
+            public Optional<Session> load(Session.Type type, String id, Duration ttl) {
                 if (id.startsWith("unreadable")) {
                     throw new SessionStorageException("record format 9 is newer than this replica");
                 }
-                return super.load(id, ttl);
+                return super.load(type, id, ttl);
             }
         };
         try (SessionManager manager = SessionManager.builder().storage(unreadableOne).clock(clock).ttl(TTL).build()) {
@@ -119,7 +122,7 @@ class OpenStreamsTest {
                 streams.refresh();
             }
             for (String id : readable) {
-                assertTrue(local.load(id, TTL).isPresent(), id + " kept");
+                assertTrue(local.load(Session.Type.TRANSPARENT, id, TTL).isPresent(), id + " kept");
             }
         }
     }

@@ -67,7 +67,8 @@ class TransparentLifecycleIT {
                 ProxyClient client = new ProxyClient(http, base.resolve("/upstream/mcp"));
                 String session = client.initialize();
                 assertEquals("a", ProxyClient.servedBy(client.post(session, "tools/list")), "forwarded");
-                assertEquals(upstream.uri().toString(), handler.sessions().manager().get(session).orElseThrow()
+                assertEquals(upstream.uri().toString(), handler.sessions().manager().get(Session.Type.TRANSPARENT,
+                        session).orElseThrow()
                         .metadata(Session.BACKEND_URL).orElseThrow(), "learned");
                 HttpResponse<String> hello = http.send(HttpRequest.newBuilder(base.resolve("/hello")).build(),
                         HttpResponse.BodyHandlers.ofString());

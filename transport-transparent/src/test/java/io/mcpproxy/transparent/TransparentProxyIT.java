@@ -81,7 +81,7 @@ class TransparentProxyIT {
         String first = client.initialize();
         String second = client.initialize();
         assertNotEquals(first.substring(0, 1), second.substring(0, 1), "round robin over both upstreams");
-        Session learned = proxy.sessions().get(first).orElseThrow();
+        Session learned = proxy.sessions().get(Session.Type.TRANSPARENT, first).orElseThrow();
         assertEquals(Session.Type.TRANSPARENT, learned.type());
         String backend = learned.metadata(Session.BACKEND_URL).orElseThrow();
         assertTrue(backend.equals(a.uri().toString()) || backend.equals(b.uri().toString()), backend);
@@ -99,7 +99,7 @@ class TransparentProxyIT {
         String first = client.initialize(); // round robin: one of the two comes from b
         String fromB = first.startsWith("b-") ? first : client.initialize();
         assertTrue(fromB.startsWith("b-session-") && fromB.length() > 2000, fromB);
-        assertTrue(proxy.sessions().get(fromB).isPresent(), "learned");
+        assertTrue(proxy.sessions().get(Session.Type.TRANSPARENT, fromB).isPresent(), "learned");
         HttpResponse<String> answer = client.post(fromB, "tools/list");
         assertEquals(200, answer.statusCode(), answer.body());
         assertEquals("b", ProxyClient.servedBy(answer));
@@ -186,7 +186,8 @@ class TransparentProxyIT {
             HttpResponse<Void> deleted = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))
                     .header("Mcp-Session-Id", session).DELETE().build(), HttpResponse.BodyHandlers.discarding());
             assertEquals(status, deleted.statusCode());
-            assertEquals(status == 500, proxy.sessions().get(session).isPresent(), "after upstream " + status);
+            assertEquals(status == 500, proxy.sessions().get(Session.Type.TRANSPARENT, session).isPresent(),
+                    "after upstream " + status);
         }
     }
 
@@ -247,7 +248,8 @@ class TransparentProxyIT {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         HttpResponse<String> unauthorized = new ProxyClient(http, proxy.uri("/auth")).post(null, "tools/list");
         assertEquals(401, unauthorized.statusCode());
-        assertEquals(List.of(TestUpstream.UNAUTHORIZED_CHALLENGE), unauthorized.headers().allValues("WWW-Authenticate"));
+        assertEquals(List.of(TestUpstream.UNAUTHORIZED_CHALLENGE),
+                unauthorized.headers().allValues("WWW-Authenticate"));
         assertEquals(TestUpstream.UNAUTHORIZED_BODY, unauthorized.body());
     }
 
@@ -507,7 +509,7 @@ class TransparentProxyIT {
         assertTrue(stream.body().startsWith("event: endpoint\ndata: /upstream-a/messages?session_id=a-legacy-"),
                 stream.body());
         String session = stream.body().replaceAll("(?s).*session_id=([^\\n]+)\\n.*", "$1");
-        assertTrue(proxy.sessions().get(session).isPresent(), "learned " + session);
+        assertTrue(proxy.sessions().get(Session.Type.TRANSPARENT, session).isPresent(), "learned " + session);
         HttpResponse<String> post = new ProxyClient(http, proxy.uri("/")).post(
                 proxy.uri("/upstream-a/messages?session_id=" + session), null,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
@@ -624,7 +626,8 @@ class TransparentProxyIT {
     @Test
     void aMissingOrUnparseableBackendUrlFallsBackToTheStaticTarget() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), b.uri())));
-        proxy.sessions().register("odd-1", Session.Type.TRANSPARENT, java.util.Map.of(Session.BACKEND_URL, "::not a url"));
+        proxy.sessions().register("odd-1", Session.Type.TRANSPARENT, java.util.Map.of(Session.BACKEND_URL,
+                "::not a url"));
         proxy.sessions().register("odd-2", Session.Type.TRANSPARENT, java.util.Map.of());
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
         assertEquals("a", ProxyClient.servedBy(client.post("odd-1", "tools/list")));

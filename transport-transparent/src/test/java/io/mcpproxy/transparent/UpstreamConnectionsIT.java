@@ -147,7 +147,8 @@ class UpstreamConnectionsIT {
         ProxyClient client = start(new TestUpstream("h").http2Only(), 30_000, TransparentProxy.builder().http2(true));
         String session = client.initialize(); // the first exchange opens the connection and learns its stream limit
         assertEquals(upstream.uri().toString(),
-                proxy.sessions().get(session).orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
+                proxy.sessions().get(Session.Type.TRANSPARENT,
+                        session).orElseThrow().metadata(Session.BACKEND_URL).orElseThrow());
         assertEquals("h", ProxyClient.servedBy(client.post(session, "tools/list")));
 
         HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(proxy.uri("/mcp"))

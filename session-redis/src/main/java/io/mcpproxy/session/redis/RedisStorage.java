@@ -12,9 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.ClientSetInfoConfig;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -26,6 +23,10 @@ import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * {@link SessionStorage} in Redis, so that several proxy replicas serve the same sessions.
+ *
+ * <p>Keys are {@code prefix + type + ":" + id} (e.g. {@code mcp-proxy:session:streamable:<id>}): proxies of different
+ * kinds sharing one Redis and one prefix keep their sessions apart. Replicas' liveness records are
+ * {@code prefix + "replica:" + id}, with a short TTL their heartbeat restarts.
  *
  * <p>One Redis command per operation, each a single round trip:
  * <ul>
@@ -79,38 +80,75 @@ public final class RedisStorage implements SessionStorage {
     public boolean createIfAbsent(Session session, Duration ttl) {
         String json = SessionCodec.encode(session);
         SetParams params = SetParams.setParams().nx().ex(seconds(ttl));
-        return "OK".equals(call("SET NX", () -> redis.set(key(session.id()), json, params)));
+        return "OK".equals(call("SET NX", () -> redis.set(key(session), json, params)));
     }
 
     @Override
     public void store(Session session, Duration ttl) {
         String json = SessionCodec.encode(session);
         SetParams params = SetParams.setParams().ex(seconds(ttl));
-        call("SET", () -> redis.set(key(session.id()), json, params));
+        call("SET", () -> redis.set(key(session), json, params));
     }
 
     @Override
     public boolean replace(Session session, Duration ttl) {
         String json = SessionCodec.encode(session);
         SetParams params = SetParams.setParams().xx().ex(seconds(ttl));
-        return "OK".equals(call("SET XX", () -> redis.set(key(session.id()), json, params)));
+        return "OK".equals(call("SET XX", () -> redis.set(key(session), json, params)));
     }
 
     @Override
-    public Optional<Session> load(String id, Duration ttl) {
+    public Optional<Session> load(Session.Type type, String id, Duration ttl) {
         GetExParams params = GetExParams.getExParams().ex(seconds(ttl));
-        String json = call("GETEX", () -> redis.getEx(key(id), params));
+        String json = call("GETEX", () -> redis.getEx(key(type, id), params));
         return json == null ? Optional.empty() : Optional.of(SessionCodec.decode(json));
     }
 
     @Override
-    public boolean delete(String id) {
-        return call("DEL", () -> redis.del(key(id))) > 0;
+    public boolean delete(Session.Type type, String id) {
+        return call("DEL", () -> redis.del(key(type, id))) > 0;
     }
 
-    /** The Redis key of a session id. */
-    public String key(String sessionId) {
-        return keyPrefix + sessionId;
+    /**
+     * {@code SET key url XX PX ttl}: one round trip while the record lives; when it is gone (expired, or Redis lost
+     * its data), a second {@code SET key url PX ttl} brings it back.
+     */
+    @Override
+    public boolean heartbeat(String replicaId, String url, Duration ttl) {
+        String key = replicaKey(replicaId);
+        long millis = Math.max(1, ttl.toMillis());
+        if ("OK".equals(call("SET XX", () -> redis.set(key, url, SetParams.setParams().xx().px(millis))))) {
+            return true;
+        }
+        call("SET", () -> redis.set(key, url, SetParams.setParams().px(millis)));
+        return false;
+    }
+
+    @Override
+    public boolean isAlive(String replicaId) {
+        return call("EXISTS", () -> redis.exists(replicaKey(replicaId)));
+    }
+
+    @Override
+    public void removeReplica(String replicaId) {
+        call("DEL", () -> redis.del(replicaKey(replicaId)));
+    }
+
+    /**
+     * The Redis key of a session: {@code prefix + type + ":" + id}, so that proxies of different kinds sharing one
+     * Redis and one prefix keep their sessions apart.
+     */
+    public String key(Session.Type type, String sessionId) {
+        return keyPrefix + type.wireName() + ":" + sessionId;
+    }
+
+    private String key(Session session) {
+        return key(session.type(), session.id());
+    }
+
+    /** The Redis key of a replica's liveness record: {@code prefix + "replica:" + id}. */
+    public String replicaKey(String replicaId) {
+        return keyPrefix + "replica:" + replicaId;
     }
 
     /** Closes the connection pool, unless the client was handed in by the caller (who then owns it). */
@@ -180,16 +218,16 @@ public final class RedisStorage implements SessionStorage {
      * socket timeout 2 s, pool of 16 connections, pool wait 1 s, key prefix {@value #DEFAULT_KEY_PREFIX}.
      */
     public static final class Builder {
-        private String host = "127.0.0.1";
-        private int port = 6379;
-        private String user;
-        private String password;
-        private int database;
-        private boolean tls;
-        private Duration connectTimeout = Duration.ofSeconds(2);
-        private Duration socketTimeout = Duration.ofSeconds(2);
-        private int poolSize = 16;
-        private Duration poolWait = Duration.ofSeconds(1);
+        String host = "127.0.0.1";
+        int port = 6379;
+        String user;
+        String password;
+        int database;
+        boolean tls;
+        Duration connectTimeout = Duration.ofSeconds(2);
+        Duration socketTimeout = Duration.ofSeconds(2);
+        int poolSize = 16;
+        Duration poolWait = Duration.ofSeconds(1);
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private UnifiedJedis client;
 
@@ -317,7 +355,7 @@ public final class RedisStorage implements SessionStorage {
             boolean owns = client == null;
             String address = owns ? (tls ? "rediss://" : "redis://") + host + ":" + port + "/" + database
                     : client.getClass().getSimpleName();
-            UnifiedJedis redis = owns ? newClient() : client;
+            UnifiedJedis redis = owns ? RedisClients.pooled(this) : client;
             try {
                 redis.ping();
             } catch (JedisException e) {
@@ -330,35 +368,6 @@ public final class RedisStorage implements SessionStorage {
             return new RedisStorage(redis, owns, keyPrefix, address);
         }
 
-        private UnifiedJedis newClient() {
-            DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                    .connectionTimeoutMillis((int) connectTimeout.toMillis())
-                    .socketTimeoutMillis((int) socketTimeout.toMillis())
-                    .database(database)
-                    .ssl(tls)
-                    .clientName("mcp-transport-proxy")
-                    .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
-            if (user != null) {
-                config.user(user);
-            }
-            if (password != null) {
-                config.password(password);
-            }
-            ConnectionPoolConfig pool = new ConnectionPoolConfig();
-            pool.setMaxTotal(poolSize);
-            pool.setMaxIdle(poolSize);
-            pool.setMinIdle(0);
-            pool.setBlockWhenExhausted(true);
-            pool.setMaxWait(poolWait);
-            // No validation PINGs: a load stays exactly one command. Dead connections are dropped on failure.
-            pool.setTestOnBorrow(false);
-            pool.setTestWhileIdle(false);
-            return RedisClient.builder()
-                    .hostAndPort(host, port)
-                    .clientConfig(config.build())
-                    .poolConfig(pool)
-                    .build();
-        }
 
         private static String requireText(String value, String what) {
             if (value == null || value.isBlank()) {

@@ -34,12 +34,12 @@ class RedisLoadLatencyIT {
             }
             int found = 0;
             for (int i = 0; i < WARMUP; i++) {
-                found += storage.load(ids[i % ids.length], TTL).isPresent() ? 1 : 0;
+                found += storage.load(Session.Type.STREAMABLE, ids[i % ids.length], TTL).isPresent() ? 1 : 0;
             }
             long[] nanos = new long[MEASURED];
             for (int i = 0; i < MEASURED; i++) {
                 long start = System.nanoTime();
-                found += storage.load(ids[i % ids.length], TTL).isPresent() ? 1 : 0;
+                found += storage.load(Session.Type.STREAMABLE, ids[i % ids.length], TTL).isPresent() ? 1 : 0;
                 nanos[i] = System.nanoTime() - start;
             }
             assertEquals(WARMUP + MEASURED, found);

@@ -62,19 +62,19 @@ class RedisStorageIT {
         try (SessionManager manager = SessionManager.builder().storage(storage).build()) {
             Session created = manager.create(Session.Type.TRANSPARENT,
                     Map.of(Session.BACKEND_URL, "http://127.0.0.1:9001/mcp", Session.OWNER, "replica-a"));
-            Session loaded = manager.get(created.id()).orElseThrow();
+            Session loaded = manager.get(created.type(), created.id()).orElseThrow();
             assertEquals(created.metadata(), loaded.metadata());
             assertEquals(created.type(), loaded.type());
             assertEquals(created.createdAt(), loaded.createdAt());
 
-            manager.updateMetadata(created.id(), Map.of(Session.PROTOCOL_VERSION, "2025-06-18"));
+            manager.updateMetadata(created.type(), created.id(), Map.of(Session.PROTOCOL_VERSION, "2025-06-18"));
             assertEquals(Optional.of("2025-06-18"),
-                    manager.get(created.id()).orElseThrow().metadata(Session.PROTOCOL_VERSION));
-            assertTrue(raw.get(storage.key(created.id())).contains("\"v\":1"));
+                    manager.get(created.type(), created.id()).orElseThrow().metadata(Session.PROTOCOL_VERSION));
+            assertTrue(raw.get(storage.key(created.type(), created.id())).contains("\"v\":1"));
 
-            assertTrue(manager.delete(created.id()));
-            assertFalse(raw.exists(storage.key(created.id())));
-            assertFalse(manager.delete(created.id()), "deleting a missing session is fine");
+            assertTrue(manager.delete(created.type(), created.id()));
+            assertFalse(raw.exists(storage.key(created.type(), created.id())));
+            assertFalse(manager.delete(created.type(), created.id()), "deleting a missing session is fine");
         }
     }
 
@@ -82,11 +82,11 @@ class RedisStorageIT {
     void loadRestoresTheFullTtl() {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
-        raw.expire(storage.key(id), 10);
-        assertTrue(raw.ttl(storage.key(id)) <= 10);
+        raw.expire(storage.key(Session.Type.STREAMABLE, id), 10);
+        assertTrue(raw.ttl(storage.key(Session.Type.STREAMABLE, id)) <= 10);
 
-        assertTrue(storage.load(id, TTL).isPresent());
-        long ttl = raw.ttl(storage.key(id));
+        assertTrue(storage.load(Session.Type.STREAMABLE, id, TTL).isPresent());
+        long ttl = raw.ttl(storage.key(Session.Type.STREAMABLE, id));
         assertTrue(ttl >= TTL.getSeconds() - 1 && ttl <= TTL.getSeconds(), "TTL after load: " + ttl);
     }
 
@@ -94,7 +94,7 @@ class RedisStorageIT {
     void storeSetsTheTtlToo() {
         String id = freshId();
         storage.store(session(id), Duration.ofSeconds(50));
-        long ttl = raw.ttl(storage.key(id));
+        long ttl = raw.ttl(storage.key(Session.Type.STREAMABLE, id));
         assertTrue(ttl >= 49 && ttl <= 50, "TTL after store: " + ttl);
     }
 
@@ -102,44 +102,45 @@ class RedisStorageIT {
     void replaceUpdatesALiveSessionAndRestartsItsTtl() {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
-        raw.expire(storage.key(id), 10);
+        raw.expire(storage.key(Session.Type.STREAMABLE, id), 10);
         Session updated = session(id, Map.of("who", "updated"));
         assertTrue(storage.replace(updated, Duration.ofSeconds(50)));
-        long ttl = raw.ttl(storage.key(id));
+        long ttl = raw.ttl(storage.key(Session.Type.STREAMABLE, id));
         assertTrue(ttl >= 49 && ttl <= 50, "TTL after replace: " + ttl);
-        assertEquals(Optional.of(updated), storage.load(id, TTL));
+        assertEquals(Optional.of(updated), storage.load(Session.Type.STREAMABLE, id, TTL));
     }
 
     @Test
     void replaceOnADeletedOrUnknownSessionDoesNotRecreateIt() {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
-        assertTrue(storage.delete(id));
+        assertTrue(storage.delete(Session.Type.STREAMABLE, id));
         assertFalse(storage.replace(session(id, Map.of("who", "late")), TTL));
-        assertFalse(raw.exists(storage.key(id)), "SET XX wrote nothing");
+        assertFalse(raw.exists(storage.key(Session.Type.STREAMABLE, id)), "SET XX wrote nothing");
 
         String unknown = freshId();
         assertFalse(storage.replace(session(unknown), TTL));
-        assertFalse(raw.exists(storage.key(unknown)));
+        assertFalse(raw.exists(storage.key(Session.Type.STREAMABLE, unknown)));
     }
 
     @Test
     void replaceOnAnExpiredSessionDoesNotRecreateIt() throws Exception {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
-        raw.pexpire(storage.key(id), 1);
-        Await.until(() -> !raw.exists(storage.key(id)), Duration.ofSeconds(5)); // EXISTS also expires a due key
-        assertFalse(raw.exists(storage.key(id)), "Redis expired the key");
+        raw.pexpire(storage.key(Session.Type.STREAMABLE, id), 1);
+        Await.until(() -> !raw.exists(storage.key(Session.Type.STREAMABLE, id)),
+                Duration.ofSeconds(5)); // EXISTS also expires a due key
+        assertFalse(raw.exists(storage.key(Session.Type.STREAMABLE, id)), "Redis expired the key");
         assertFalse(storage.replace(session(id, Map.of("who", "late")), TTL));
-        assertFalse(raw.exists(storage.key(id)));
+        assertFalse(raw.exists(storage.key(Session.Type.STREAMABLE, id)));
     }
 
     @Test
     void updateMetadataDoesNotResurrectASessionEndedBetweenItsReadAndItsWrite() {
         try (SessionManager racing = SessionManager.builder().storage(new EndingAfterLoadStorage(storage)).build()) {
             Session created = racing.create(Session.Type.SSE, Map.of(Session.OWNER, "replica-a"));
-            assertEquals(Optional.empty(), racing.updateMetadata(created.id(), Map.of("k", "v")));
-            assertFalse(raw.exists(storage.key(created.id())), "not recreated for a whole TTL");
+            assertEquals(Optional.empty(), racing.updateMetadata(created.type(), created.id(), Map.of("k", "v")));
+            assertFalse(raw.exists(storage.key(created.type(), created.id())), "not recreated for a whole TTL");
         }
     }
 
@@ -147,10 +148,10 @@ class RedisStorageIT {
     void anUntouchedSessionDisappearsAfterItsTtl() throws Exception {
         String id = freshId();
         storage.createIfAbsent(session(id), Duration.ofSeconds(1));
-        assertTrue(raw.exists(storage.key(id)));
-        Await.until(() -> !raw.exists(storage.key(id)), Duration.ofSeconds(5));
-        assertFalse(raw.exists(storage.key(id)), "Redis expired the key");
-        assertEquals(Optional.empty(), storage.load(id, TTL));
+        assertTrue(raw.exists(storage.key(Session.Type.STREAMABLE, id)));
+        Await.until(() -> !raw.exists(storage.key(Session.Type.STREAMABLE, id)), Duration.ofSeconds(5));
+        assertFalse(raw.exists(storage.key(Session.Type.STREAMABLE, id)), "Redis expired the key");
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, id, TTL));
     }
 
     @Test
@@ -159,7 +160,7 @@ class RedisStorageIT {
         Session first = session(id, Map.of("who", "first"));
         assertTrue(storage.createIfAbsent(first, TTL));
         assertFalse(storage.createIfAbsent(session(id, Map.of("who", "second")), TTL));
-        assertEquals(Optional.of(first), storage.load(id, TTL));
+        assertEquals(Optional.of(first), storage.load(Session.Type.STREAMABLE, id, TTL));
     }
 
     @Test
@@ -167,22 +168,51 @@ class RedisStorageIT {
         try (RedisStorage prefixed = newStorage("tenant-7:sessions:")) {
             String id = freshId();
             prefixed.createIfAbsent(session(id), TTL);
-            assertTrue(raw.exists("tenant-7:sessions:" + id));
-            assertFalse(raw.exists(RedisStorage.DEFAULT_KEY_PREFIX + id));
-            assertEquals(Optional.empty(), storage.load(id, TTL), "other prefixes are other namespaces");
+            assertTrue(raw.exists("tenant-7:sessions:streamable:" + id), "prefix, type, id");
+            assertFalse(raw.exists(RedisStorage.DEFAULT_KEY_PREFIX + "streamable:" + id));
+            assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, id, TTL),
+                    "other prefixes are other namespaces");
         }
         assertThrows(IllegalArgumentException.class, () -> RedisStorage.builder().keyPrefix("no-colon"));
         assertThrows(IllegalArgumentException.class, () -> RedisStorage.builder().keyPrefix(""));
     }
 
     @Test
+    void sessionsOfDifferentTypesWithOneIdAreKeptApart() {
+        // A transparent proxy in front of Streamable HTTP replicas learns the replicas' ids: same Redis, same prefix
+        String id = freshId();
+        Session streamable = session(id);
+        Session transparent = new Session(id, Session.Type.TRANSPARENT, streamable.createdAt(),
+                streamable.lastAccess(), Map.of(Session.BACKEND_URL, "http://10.0.0.5:8080/mcp"));
+        assertTrue(storage.createIfAbsent(streamable, TTL));
+        assertTrue(storage.createIfAbsent(transparent, TTL), "not taken for the other type's session");
+        assertEquals(Optional.of(streamable), storage.load(Session.Type.STREAMABLE, id, TTL));
+        assertEquals(Optional.of(transparent), storage.load(Session.Type.TRANSPARENT, id, TTL));
+        assertTrue(storage.delete(Session.Type.TRANSPARENT, id));
+        assertEquals(Optional.of(streamable), storage.load(Session.Type.STREAMABLE, id, TTL));
+    }
+
+    @Test
+    void aReplicasLivenessRecordLivesUntilItsTtlAndSaysWhetherItWasStillThere() throws Exception {
+        assertFalse(storage.heartbeat("replica-x", "http://10.0.0.7:8080", Duration.ofMillis(500)),
+                "a first heartbeat finds no record");
+        assertTrue(storage.isAlive("replica-x"));
+        assertTrue(storage.heartbeat("replica-x", "http://10.0.0.7:8080", Duration.ofMillis(500)));
+        Await.until(() -> !storage.isAlive("replica-x"), Duration.ofSeconds(5));
+        assertFalse(storage.heartbeat("replica-x", "http://10.0.0.7:8080", Duration.ofSeconds(5)),
+                "the record had expired");
+        storage.removeReplica("replica-x");
+        assertFalse(storage.isAlive("replica-x"));
+    }
+
+    @Test
     void exactlyOneGetexPerLoad() {
         String id = freshId();
         storage.createIfAbsent(session(id), TTL);
-        storage.load(id, TTL); // the pooled connection exists now: no handshake commands below
+        storage.load(Session.Type.STREAMABLE, id, TTL); // the pooled connection exists now: no handshake commands below
 
         Map<String, Long> before = commandCalls();
-        assertTrue(storage.load(id, TTL).isPresent());
+        assertTrue(storage.load(Session.Type.STREAMABLE, id, TTL).isPresent());
         Map<String, Long> after = commandCalls();
 
         Map<String, Long> delta = new HashMap<>();
@@ -216,21 +246,22 @@ class RedisStorageIT {
              SessionManager a = SessionManager.builder().storage(storage).build();
              SessionManager b = SessionManager.builder().storage(replicaB).build()) {
             Session created = a.create(Session.Type.STREAMABLE, Map.of(Session.OWNER, "replica-a"));
-            assertEquals(created.metadata(), b.get(created.id()).orElseThrow().metadata());
+            assertEquals(created.metadata(), b.get(created.type(), created.id()).orElseThrow().metadata());
 
-            b.updateMetadata(created.id(), Map.of(Session.PROTOCOL_VERSION, "2025-11-25"));
-            assertEquals(Optional.of("2025-11-25"), a.get(created.id()).orElseThrow().metadata(Session.PROTOCOL_VERSION));
+            b.updateMetadata(created.type(), created.id(), Map.of(Session.PROTOCOL_VERSION, "2025-11-25"));
+            assertEquals(Optional.of("2025-11-25"), a.get(created.type(),
+                    created.id()).orElseThrow().metadata(Session.PROTOCOL_VERSION));
 
-            assertTrue(b.delete(created.id()));
-            assertEquals(Optional.empty(), a.get(created.id()));
+            assertTrue(b.delete(created.type(), created.id()));
+            assertEquals(Optional.empty(), a.get(created.type(), created.id()));
         }
     }
 
     @Test
     void corruptRecordIsAStorageErrorNotAMissingSession() {
         String id = freshId();
-        raw.set(storage.key(id), "definitely not a session");
-        assertThrows(SessionStorageException.class, () -> storage.load(id, TTL));
+        raw.set(storage.key(Session.Type.STREAMABLE, id), "definitely not a session");
+        assertThrows(SessionStorageException.class, () -> storage.load(Session.Type.STREAMABLE, id, TTL));
     }
 
     @Test
@@ -240,9 +271,9 @@ class RedisStorageIT {
                 .uri("redis://proxy-user:s3cret@127.0.0.1:" + REDIS.port() + "/3").build()) {
             String id = freshId();
             acl.createIfAbsent(session(id), TTL);
-            assertFalse(raw.exists(acl.key(id)), "not in database 0");
+            assertFalse(raw.exists(acl.key(Session.Type.STREAMABLE, id)), "not in database 0");
             raw.select(3);
-            assertTrue(raw.exists(acl.key(id)), "in database 3");
+            assertTrue(raw.exists(acl.key(Session.Type.STREAMABLE, id)), "in database 3");
             raw.select(0);
         }
         SessionStorageException refused = assertThrows(SessionStorageException.class, () -> RedisStorage.builder()
@@ -256,7 +287,8 @@ class RedisStorageIT {
         storage.createIfAbsent(session(id), TTL);
         raw.replicaof("127.0.0.1", 1); // demoted: a replica (of a primary that does not exist), read-only
         try {
-            SessionStorageException readOnly = assertThrows(SessionStorageException.class, () -> storage.load(id, TTL));
+            SessionStorageException readOnly = assertThrows(SessionStorageException.class,
+                    () -> storage.load(Session.Type.STREAMABLE, id, TTL));
             assertTrue(readOnly.getMessage().contains("READONLY"), readOnly.getMessage());
             // The pooled connection that met the replica is closed: the next borrow connects anew (after a real
             // failover, to whatever the address names now) instead of asking the old primary again and again.
@@ -266,7 +298,7 @@ class RedisStorageIT {
         } finally {
             raw.replicaofNoOne();
         }
-        assertTrue(storage.load(id, TTL).isPresent(), "works on a fresh connection");
+        assertTrue(storage.load(Session.Type.STREAMABLE, id, TTL).isPresent(), "works on a fresh connection");
     }
 
     @Test
@@ -316,8 +348,9 @@ class RedisStorageIT {
         REDIS.restart(); // an empty Redis on the same port
         String afterRestart = freshId();
         assertTrue(storage.createIfAbsent(session(afterRestart), TTL), "works again without a new storage");
-        assertTrue(storage.load(afterRestart, TTL).isPresent());
-        assertEquals(Optional.empty(), storage.load(survivor, TTL), "this Redis keeps nothing across restarts");
+        assertTrue(storage.load(Session.Type.STREAMABLE, afterRestart, TTL).isPresent());
+        assertEquals(Optional.empty(), storage.load(Session.Type.STREAMABLE, survivor, TTL),
+                "this Redis keeps nothing across restarts");
 
         REDIS.pause();
         try {
@@ -325,7 +358,7 @@ class RedisStorageIT {
         } finally {
             REDIS.resume();
         }
-        assertTrue(storage.load(afterRestart, TTL).isPresent(), "works again after the stall");
+        assertTrue(storage.load(Session.Type.STREAMABLE, afterRestart, TTL).isPresent(), "works again after the stall");
         assertTrue(Thread.activeCount() <= threadsBefore + 2,
                 "threads before " + threadsBefore + ", after " + Thread.activeCount());
         raw.close();
@@ -334,11 +367,11 @@ class RedisStorageIT {
 
     private void assertEveryOperationFailsWithin(Duration limit) {
         List<Executable> operations = List.of(
-                () -> storage.load("some-id", TTL),
+                () -> storage.load(Session.Type.STREAMABLE, "some-id", TTL),
                 () -> storage.createIfAbsent(session(freshId()), TTL),
                 () -> storage.store(session(freshId()), TTL),
                 () -> storage.replace(session(freshId()), TTL),
-                () -> storage.delete("some-id"));
+                () -> storage.delete(Session.Type.STREAMABLE, "some-id"));
         for (int round = 0; round < 5; round++) {
             for (Executable operation : operations) {
                 long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.testing;
 
+import io.mcpproxy.stdio.StdioProxyBuilder;
 import io.mcpproxy.stdio.McpProxy;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @param <B> the proxy's builder
  * @param <P> the proxy
  */
-public final class ProxyExtension<B extends McpProxy.AbstractBuilder<B>, P extends AutoCloseable>
+public final class ProxyExtension<B extends StdioProxyBuilder<B>, P extends AutoCloseable>
         implements AfterEachCallback {
 
     /** Starts a built proxy, e.g. {@code StreamableHttpProxy::start}. */

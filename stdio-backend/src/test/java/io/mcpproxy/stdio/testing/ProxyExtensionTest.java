@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.testing;
 
+import io.mcpproxy.stdio.StdioProxyBuilder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -64,7 +65,7 @@ class ProxyExtensionTest {
     }
 
     /** A builder of the shared options plus one of its own, as each transport's is. */
-    static final class FakeBuilder extends McpProxy.AbstractBuilder<FakeBuilder> {
+    static final class FakeBuilder extends StdioProxyBuilder<FakeBuilder> {
         private String name = "unnamed";
 
         FakeBuilder name(String name) {

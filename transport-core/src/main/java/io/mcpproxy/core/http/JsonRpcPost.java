@@ -27,8 +27,11 @@ public final class JsonRpcPost {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonRpcPost.class);
 
-    /** The valid messages of one POST; {@code batch} when the body was an array. */
-    public record Messages(List<ObjectNode> messages, boolean batch) {
+    /**
+     * The valid messages of one POST; {@code batch} when the body was an array; {@code body} the bytes as they came
+     * (to forward them as they are).
+     */
+    public record Messages(List<ObjectNode> messages, boolean batch, byte[] body) {
     }
 
     private JsonRpcPost() {
@@ -90,7 +93,8 @@ public final class JsonRpcPost {
         for (JsonNode node : batch ? parsed : List.of(parsed)) {
             if (JsonRpc.Kind.of(node) == JsonRpc.Kind.INVALID) {
                 JsonNode id = node.isObject() ? node.get("id") : null;
-                JsonResponses.error(response, callback, 400, id != null && (id.isTextual() || id.isNumber()) ? id : null,
+                JsonResponses.error(response, callback, 400,
+                        id != null && (id.isTextual() || id.isNumber()) ? id : null,
                         JsonRpc.INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message");
                 return null;
             }
@@ -100,7 +104,7 @@ public final class JsonRpcPost {
             JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST, "Invalid Request: empty batch");
             return null;
         }
-        return new Messages(messages, batch);
+        return new Messages(messages, batch, body);
     }
 
     /** Bodies up to this size are read and discarded before a 413, so the client sees the answer. */

@@ -1,0 +1,153 @@
+package io.mcpproxy.stdio.cluster;
+
+import io.mcpproxy.core.Periodic;
+import io.mcpproxy.session.SessionStorage;
+import io.mcpproxy.session.SessionStorageException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This replica's liveness record in the shared storage, and what the records of the others say. The record is
+ * refreshed twice per heartbeat interval and lives two intervals; a replica whose record is gone has crashed or
+ * stopped, and the sessions it held are over.
+ *
+ * <p>A record found gone by the heartbeat that should have refreshed it means the storage lost its data (a Redis
+ * restarted without persistence, or flushed) or the heartbeats could not reach it for a while: the sessions this
+ * replica holds are then written back ({@code recordLost}), and for one record lifetime after that this replica does
+ * not conclude from a missing record that another replica is gone: the others may not have written theirs back yet.
+ */
+public final class ReplicaLiveness {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaLiveness.class);
+
+    /** What the storage says of another replica. */
+    public enum Verdict {
+        ALIVE,
+        /** No record: it crashed or stopped; its sessions are over. */
+        GONE,
+        /** Not known now (the storage failed, or its data is being written back): the client should retry. */
+        UNKNOWN
+    }
+
+    private final String replicaId;
+    private final String url;
+    private final Duration interval;
+    private final SessionStorage storage;
+    private final Executor workers;
+    private final Runnable recordLost;
+    private final LongSupplier nanoClock;
+    /** Replicas known alive, until when (nano clock); a cache that spares forwarded requests a storage round trip. */
+    private final ConcurrentHashMap<String, Long> aliveUntil = new ConcurrentHashMap<>();
+    private final AtomicBoolean beating = new AtomicBoolean(); // one heartbeat at a time
+    /** Since when this replica's record is known to have lived without a gap (nano clock); 0: not yet. */
+    private volatile long unbrokenSince;
+    private Periodic heartbeats; // from start to stop
+
+    /**
+     * @param workers    runs the heartbeat's storage call off the timer thread
+     * @param recordLost writes back the sessions this replica holds; runs on a worker after a lost record
+     */
+    public ReplicaLiveness(String replicaId, String url, Duration interval, SessionStorage storage, Executor workers,
+                           Runnable recordLost, LongSupplier nanoClock) {
+        this.replicaId = replicaId;
+        this.url = url;
+        this.interval = interval;
+        this.storage = storage;
+        this.workers = workers;
+        this.recordLost = recordLost;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * Writes the record now, then refreshes it twice per interval on {@code scheduler}: the record lives two
+     * intervals, so it takes several refreshes in a row to be late (a busy machine, a pause) before it expires.
+     */
+    public void start(Scheduler scheduler) {
+        heartbeat();
+        Duration every = interval.dividedBy(2);
+        heartbeats = Periodic.every(scheduler, "replica heartbeat", every, every,
+                () -> workers.execute(this::heartbeat));
+    }
+
+    /** Stops the heartbeats and removes the record: the last thing a replica that stops does. */
+    public void stop() {
+        if (heartbeats != null) {
+            heartbeats.cancel();
+        }
+        try {
+            storage.removeReplica(replicaId);
+        } catch (SessionStorageException e) {
+            LOG.warn("could not remove this replica's liveness record (it expires in {} ms): {}",
+                    interval.multipliedBy(2).toMillis(), e.getMessage());
+        }
+    }
+
+    /** What the storage says of replica {@code owner}. */
+    public Verdict of(String owner) {
+        long now = nanoClock.getAsLong();
+        Long until = aliveUntil.get(owner);
+        if (until != null && now - until < 0) {
+            return Verdict.ALIVE;
+        }
+        try {
+            if (storage.isAlive(owner)) {
+                aliveUntil.put(owner, now + interval.toNanos() / 2);
+                return Verdict.ALIVE;
+            }
+        } catch (SessionStorageException e) {
+            return Verdict.UNKNOWN;
+        }
+        aliveUntil.remove(owner);
+        long since = unbrokenSince;
+        // A missing record proves a replica gone only once this one's own record has lived a whole record lifetime:
+        // after the storage lost its data, every replica writes its record back within one interval
+        return since != 0 && now - since >= interval.multipliedBy(2).toNanos() ? Verdict.GONE : Verdict.UNKNOWN;
+    }
+
+    /**
+     * After a session was not found: whether the storage lost its data (this replica's own record is gone too), so
+     * that the session may well be written back shortly by its owner and the client should retry rather than start
+     * over. A lost record is written back at once.
+     */
+    public boolean storageLostData() {
+        try {
+            if (storage.isAlive(replicaId)) {
+                return false;
+            }
+        } catch (SessionStorageException e) {
+            return false; // the caller's own storage call decides
+        }
+        workers.execute(this::heartbeat);
+        return true;
+    }
+
+    /** Refreshes the record; a record that was gone is written back, and so are the sessions this replica holds. */
+    void heartbeat() {
+        if (!beating.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            boolean lived = storage.heartbeat(replicaId, url, interval.multipliedBy(2));
+            if (!lived || unbrokenSince == 0) {
+                unbrokenSince = nanoClock.getAsLong();
+            }
+            if (!lived && heartbeats != null) { // not the first record, written at start
+                LOG.warn("this replica's liveness record was gone (the session storage lost its data, or was out of"
+                        + " reach for over {} ms); writing back the sessions it holds",
+                        interval.multipliedBy(2).toMillis());
+                recordLost.run();
+            }
+        } catch (SessionStorageException e) {
+            unbrokenSince = 0; // the record may expire meanwhile: not known to be unbroken any more
+            LOG.debug("heartbeat failed: {}", e.getMessage());
+        } finally {
+            beating.set(false);
+        }
+    }
+}
