@@ -109,7 +109,7 @@ public final class SessionRegistry<S> {
      */
     public S resolve(String sessionId, Predicate<S> ended, Request request, Response response, Callback callback,
                      byte[] body, JsonNode id) {
-        Lookup<S> lookup = lookup(sessionId, ended);
+        Lookup<S> lookup = ProxyContext.isForwarded(request) ? heldHere(sessionId, ended) : lookup(sessionId, ended);
         if (lookup instanceof Lookup.Here<S> here) {
             return here.session();
         }
@@ -122,6 +122,19 @@ public final class SessionRegistry<S> {
             JsonResponses.sessionNotFound(response, callback, id);
         }
         return null;
+    }
+
+    /**
+     * A forwarded request's session: the forwarding replica has just loaded it from storage (restarting its TTL) and
+     * found this replica its owner, so only what this replica holds decides, without a second storage round trip.
+     */
+    private Lookup<S> heldHere(String sessionId, Predicate<S> ended) {
+        Held<S> here = held.get(sessionId);
+        if (here != null && !ended.test(here.state())) {
+            return new Lookup.Here<>(here.state());
+        }
+        forgetLater(sessionId); // ours, but nothing live holds it here (restarted, or its server died): it is over
+        return new Lookup.Missing<>();
     }
 
     /** The storage has no such session; this replica may still hold it (then the storage lost or expired it). */

@@ -64,7 +64,9 @@ public final class Cluster extends ContainerLifeCycle {
         this.scheduler = scheduler;
         if (settings.forwarding()) {
             UpstreamPoolSettings pool = UpstreamPoolSettings.DEFAULTS;
-            this.client = UpstreamClients.newClient("mcp-proxy-replicas", pool, Invocable.InvocationType.BLOCKING);
+            // The forward's response listeners only write to the client's response: they may run on the selector
+            this.client = UpstreamClients.newClient("mcp-proxy-replicas", pool,
+                    Invocable.InvocationType.NON_BLOCKING);
             this.forwarder = new OwnerForwarder(new Forwarder(client, pool), marker);
             this.liveness = new ReplicaLiveness(replicaId, settings.advertiseUrl().toString(),
                     settings.heartbeatInterval(), sessions.storage(), workers, this::writeBack, System::nanoTime);
