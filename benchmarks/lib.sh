@@ -159,7 +159,7 @@ install_load_tools() { # wrk, nginx-light, curl, setsid via apt-get (needs root)
 build_jars() { # builds runner + benchmarks unless SKIP_BUILD=1, then copies both jars into $WORK
   if [ "${SKIP_BUILD:-0}" != 1 ]; then
     log "building the runner and benchmarks jars"
-    (cd "$ROOT" && timeout 900 mvn -B -q install -DskipTests -pl runner,benchmarks -am)
+    (cd "$ROOT" && timeout 900 mvn -B -q package -DskipTests -pl runner,benchmarks -am)
   fi
   [ -f "$ROOT/runner/target/mcp-proxy.jar" ] || die "runner/target/mcp-proxy.jar missing"
   [ -f "$ROOT/benchmarks/target/benchmarks.jar" ] || die "benchmarks/target/benchmarks.jar missing"
