@@ -47,6 +47,8 @@ public final class ReplicaLiveness {
     private final AtomicBoolean beating = new AtomicBoolean(); // one heartbeat at a time
     /** Since when this replica's record is known to have lived without a gap (nano clock); 0: not yet. */
     private volatile long unbrokenSince;
+    /** When a heartbeat last found this replica's record gone (nano clock); null: never since start. */
+    private volatile Long recordLostAt;
     private Periodic heartbeats; // from start to stop
 
     /**
@@ -111,11 +113,15 @@ public final class ReplicaLiveness {
     }
 
     /**
-     * After a session was not found: whether the storage lost its data (this replica's own record is gone too), so
-     * that the session may well be written back shortly by its owner and the client should retry rather than start
-     * over. A lost record is written back at once.
+     * After a session was not found: whether the storage lost its data (this replica's own record is gone too, or
+     * was found gone less than a record lifetime ago), so that the session may well be written back shortly by its
+     * owner and the client should retry rather than start over. A lost record is written back at once.
      */
     public boolean storageLostData() {
+        Long lostAt = recordLostAt;
+        if (lostAt != null && nanoClock.getAsLong() - lostAt < interval.multipliedBy(2).toNanos()) {
+            return true; // this record is back, but the owner's write-back may still be on its way
+        }
         try {
             if (storage.isAlive(replicaId)) {
                 return false;
@@ -138,6 +144,7 @@ public final class ReplicaLiveness {
                 unbrokenSince = nanoClock.getAsLong();
             }
             if (!lived && heartbeats != null) { // not the first record, written at start
+                recordLostAt = nanoClock.getAsLong();
                 LOG.warn("this replica's liveness record was gone (the session storage lost its data, or was out of"
                         + " reach for over {} ms); writing back the sessions it holds",
                         interval.multipliedBy(2).toMillis());
