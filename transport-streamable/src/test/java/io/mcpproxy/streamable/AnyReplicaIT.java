@@ -144,6 +144,24 @@ class AnyReplicaIT {
     }
 
     @Test
+    void anElicitationOnOneReplicasStreamIsAnsweredThroughAnother() throws Exception {
+        initializeAt(0);
+        McpTestClient caller = at(1);
+        HttpResponse<InputStream> stream = caller.open(caller.newPost(JsonRpc.toJson(caller.request("tools/call",
+                toolCall("elicit", Map.of("message", "your name?"))))).build());
+        try (SseEvents events = new SseEvents(stream.body())) {
+            ObjectNode elicitation = events.nextMessage(WAIT);
+            assertEquals("elicitation/create", JsonRpc.method(elicitation), elicitation.toString());
+            McpTestClient answerer = at(2);
+            McpTestClient.Reply accepted = answerer.post(JsonRpc.result(elicitation.get("id"), params("action",
+                    "accept", "content", Map.of("answer", "answered elsewhere"))));
+            assertEquals(202, accepted.status(), accepted.body());
+            ObjectNode result = events.nextMessage(WAIT);
+            assertTrue(text(result).contains("answered elsewhere"), result.toString());
+        }
+    }
+
+    @Test
     void theGetStreamHeldThroughOneReplicaGetsWhatRequestsThroughOthersCause() throws Exception {
         initializeAt(0);
         HttpResponse<InputStream> get = at(1).openGet();

@@ -112,7 +112,7 @@ final class McpTestClient {
     ObjectNode initialize(String requestedVersion) throws IOException, InterruptedException {
         sessionId = null;
         Reply reply = post(request("initialize", params("protocolVersion", requestedVersion,
-                "capabilities", Map.of("sampling", Map.of(), "roots", Map.of("listChanged", true)),
+                "capabilities", Map.of("sampling", Map.of(), "elicitation", Map.of(), "roots", Map.of("listChanged", true)),
                 "clientInfo", Map.of("name", "test-client", "version", "1"))));
         if (reply.status() != 200) {
             throw new AssertionError("initialize answered " + reply.status() + ": " + reply.body());
