@@ -27,6 +27,7 @@ final class Dispatcher {
      * @throws InterruptedException only when the request was cancelled
      */
     JsonNode handle(String method, JsonNode params) throws RpcException, InterruptedException {
+        state.countRequest();
         return switch (method) {
             case "initialize" -> initialize(params);
             case "ping" -> Wire.object();

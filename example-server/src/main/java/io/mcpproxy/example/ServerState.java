@@ -17,6 +17,8 @@ final class ServerState {
 
     private final boolean allowReinitialize;
     private final AtomicBoolean initialized = new AtomicBoolean();
+    /** Requests received, this one included: tests prove with it that a refused request never reached the server. */
+    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
     private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
     private final List<JsonNode> cancelledIds = new CopyOnWriteArrayList<>();
     /** What the last {@code roots/list} after {@code notifications/roots/list_changed} brought, or why it failed. */
@@ -74,5 +76,13 @@ final class ServerState {
     /** @return whether a {@code notifications/message} of this level may be sent under the current setLevel */
     boolean shouldLog(String level) {
         return LEVELS.indexOf(level) >= minimumLevel;
+    }
+
+    void countRequest() {
+        requests.incrementAndGet();
+    }
+
+    long requests() {
+        return requests.get();
     }
 }

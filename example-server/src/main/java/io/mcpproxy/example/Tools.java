@@ -85,6 +85,9 @@ final class Tools {
         add("pid", "Returns the server's process id.", """
                 {"type":"object","properties":{}}""",
                 call -> String.valueOf(ProcessHandle.current().pid()));
+        add("requests", "Returns how many requests this server has received, this one included.", """
+                {"type":"object","properties":{}}""",
+                call -> String.valueOf(state.requests()));
     }
 
     /** @return the {@code tools/list} result */
