@@ -25,6 +25,11 @@ public final class Session {
     public static final String OWNER = "owner";
     /** Metadata key: the URL other replicas reach the owner at, when the replicas forward to each other. */
     public static final String OWNER_URL = "owner_url";
+    /**
+     * Metadata key: the digest of the authenticated principal that created the session; only that principal may use
+     * it. Absent for sessions created without authentication.
+     */
+    public static final String PRINCIPAL = "principal";
 
     /** Which transport created the session. */
     public enum Type {

@@ -2,6 +2,8 @@ package io.mcpproxy.stdio;
 
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.Periodic;
+import io.mcpproxy.core.auth.AuthMode;
+import io.mcpproxy.core.auth.ProtectedResourceMetadata;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.SessionManager;
 import java.time.Duration;
@@ -59,11 +61,17 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
         this.context = new ProxyContext(this, this.backends, sessions, this.cluster, options);
         addBean(this.backends); // before the transports: the server process runs before they take requests
         addBean(this.cluster); // stopped after the transports ended their sessions: the liveness record goes last
+        addBean(options.authentication()); // reads its tokens or finds its issuer before requests come
         List<Handler> handlers = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
             endpoints.add(endpoint);
             handlers.add(endpoint.handler());
+            paths.addAll(endpoint.paths());
+        }
+        if (options.authentication().settings().mode() == AuthMode.OAUTH) {
+            handlers.add(0, new ProtectedResourceMetadata(options.authentication(), paths));
         }
         setHandler(handlers.size() == 1 ? handlers.get(0) : new Handler.Sequence(handlers));
     }

@@ -1,5 +1,7 @@
 package io.mcpproxy.stdio;
 
+import io.mcpproxy.core.auth.Authentication;
+import io.mcpproxy.core.auth.Principal;
 import io.mcpproxy.core.http.JsonRpcPost;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -24,11 +26,13 @@ public final class ProxyContext {
     /**
      * The options the transports read.
      *
-     * @param guard        Origin and Host checks, applied first on every request
-     * @param maxBodyBytes largest POST body
-     * @param streams      keep-alive interval (in effect: at most the sessions' refresh interval) and stream bounds
+     * @param guard          Origin and Host checks, applied first on every request
+     * @param authentication the access token check, applied after the guard on every request (its mode may be none)
+     * @param maxBodyBytes   largest POST body
+     * @param streams        keep-alive interval (in effect: at most the sessions' refresh interval) and stream bounds
      */
-    public record Options(RequestGuard guard, long maxBodyBytes, StreamSettings streams) {
+    public record Options(RequestGuard guard, Authentication authentication, long maxBodyBytes,
+                          StreamSettings streams) {
     }
 
     private final McpProxyHandler proxy;
@@ -64,6 +68,30 @@ public final class ProxyContext {
         return options.guard();
     }
 
+    public Authentication authentication() {
+        return options.authentication();
+    }
+
+    /**
+     * Whether {@code request} may use a session whose metadata records {@code principalDigest} (null: created
+     * without authentication): only the principal that created it may, and any request may use an unbound one.
+     */
+    public static boolean mayUse(Request request, String principalDigest) {
+        if (principalDigest == null) {
+            return true;
+        }
+        Principal principal = Authentication.principalOf(request);
+        return principal != null && principal.digest().equals(principalDigest);
+    }
+
+    /** Records the principal of {@code request}, if it has one, in a new session's {@code metadata}. */
+    public static void recordPrincipal(Request request, java.util.Map<String, String> metadata) {
+        Principal principal = Authentication.principalOf(request);
+        if (principal != null) {
+            metadata.put(io.mcpproxy.session.Session.PRINCIPAL, principal.digest());
+        }
+    }
+
     /** This replica's name in session metadata ({@code owner}). */
     public String replicaId() {
         return cluster.replicaId();
@@ -87,7 +115,7 @@ public final class ProxyContext {
 
     /** Whether a request may proceed, and who sent it. */
     public enum Admission {
-        /** Refused (403), and answered. */
+        /** Refused (401, 403, 503), and answered. */
         REFUSED,
         /** A client's own request, past the Origin and Host checks. */
         CLIENT,
@@ -97,14 +125,17 @@ public final class ProxyContext {
 
     /**
      * The first check of every request: a forward marker that does not come from this cluster gets 403; a forwarded
-     * request passes (the replica that forwarded it checked it); a client's own request must pass the Origin and
-     * Host checks (403 otherwise).
+     * request passes the Origin and Host checks (the replica that forwarded it checked them); a client's own request
+     * must pass them (403 otherwise). Then every request's access token is checked (401, 403, 503 otherwise): a
+     * forwarded request carries its client's {@code Authorization}, and its principal decides here, at the
+     * session's owner, whether it may use the session.
      */
     public Admission admit(Request request, Response response, Callback callback) {
         ForwardMarker.Verdict marker = cluster.check(request);
         if (marker == ForwardMarker.Verdict.FORWARDED) {
             request.setAttribute(FORWARDED_ATTRIBUTE, Boolean.TRUE);
-            return Admission.FORWARDED;
+            return options.authentication().admit(request, response, callback) ? Admission.FORWARDED
+                    : Admission.REFUSED;
         }
         String forbidden = marker == ForwardMarker.Verdict.FORGED
                 ? "the request claims to be forwarded by a proxy replica of this cluster, and is not"
@@ -114,7 +145,7 @@ public final class ProxyContext {
                     "Forbidden: " + forbidden);
             return Admission.REFUSED;
         }
-        return Admission.CLIENT;
+        return options.authentication().admit(request, response, callback) ? Admission.CLIENT : Admission.REFUSED;
     }
 
     /** The timer of the server the proxy runs in (keep-alives, idle-session sweeps); there while it runs. */

@@ -1,6 +1,7 @@
 package io.mcpproxy.stdio;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionIds;
@@ -42,9 +43,10 @@ public final class SessionRegistry<S> {
          * Exists, but another replica holds its server connection or stream: forwarded there, or HTTP 503, never
          * 404 (see {@link io.mcpproxy.stdio.cluster.Cluster#serveElsewhere}).
          *
-         * @param ownerUrl where the owner is reached; null when it advertised none
+         * @param ownerUrl  where the owner is reached; null when it advertised none
+         * @param principal the digest of the principal that created the session; null when none did
          */
-        record Elsewhere<S>(String owner, String ownerUrl) implements Lookup<S> {
+        record Elsewhere<S>(String owner, String ownerUrl, String principal) implements Lookup<S> {
         }
 
         /** Not found, but the storage lost its data: it may be written back shortly. HTTP 503, retry. */
@@ -92,7 +94,8 @@ public final class SessionRegistry<S> {
         Session session = stored.get();
         String owner = session.metadata(Session.OWNER).orElse(context.replicaId());
         if (!owner.equals(context.replicaId())) {
-            return new Lookup.Elsewhere<>(owner, session.metadata(Session.OWNER_URL).orElse(null));
+            return new Lookup.Elsewhere<>(owner, session.metadata(Session.OWNER_URL).orElse(null),
+                    session.metadata(Session.PRINCIPAL).orElse(null));
         }
         // Ours, but this process holds nothing live for it (restarted, or its server died): it is over.
         forget(sessionId);
@@ -101,8 +104,8 @@ public final class SessionRegistry<S> {
 
     /**
      * The session a request names, held here; or null after answering for it: forwarded to the replica that holds it
-     * (or 503 {@code wrong_replica} without forwarding), 404 when it is unknown, ended or its replica gone, 503 when
-     * the storage lost its data.
+     * (or 503 {@code wrong_replica} without forwarding), 404 when it is unknown, ended or its replica gone, or
+     * created by another principal than the request's, 503 when the storage lost its data.
      *
      * @param body the request body read whole (forwarded as it is), or null
      * @param id   the JSON-RPC id for an error answer, or null
@@ -110,6 +113,10 @@ public final class SessionRegistry<S> {
     public S resolve(String sessionId, Predicate<S> ended, Request request, Response response, Callback callback,
                      byte[] body, JsonNode id) {
         Lookup<S> lookup = ProxyContext.isForwarded(request) ? heldHere(sessionId, ended) : lookup(sessionId, ended);
+        if (!mayUse(request, sessionId, lookup)) {
+            JsonResponses.sessionNotFound(response, callback, id); // exactly as for a session that does not exist
+            return null;
+        }
         if (lookup instanceof Lookup.Here<S> here) {
             return here.session();
         }
@@ -122,6 +129,20 @@ public final class SessionRegistry<S> {
             JsonResponses.sessionNotFound(response, callback, id);
         }
         return null;
+    }
+
+    /** Whether the request's principal created the session it names (any may use a session created without one). */
+    private boolean mayUse(Request request, String sessionId, Lookup<S> lookup) {
+        if (lookup instanceof Lookup.Elsewhere<S> elsewhere) {
+            return ProxyContext.mayUse(request, elsewhere.principal());
+        }
+        return !(lookup instanceof Lookup.Here<S>) || mayUse(request, sessionId);
+    }
+
+    /** Whether the request's principal created the session held here as {@code sessionId} (true when none is). */
+    public boolean mayUse(Request request, String sessionId) {
+        Held<S> here = held.get(sessionId);
+        return here == null || ProxyContext.mayUse(request, here.record().metadata(Session.PRINCIPAL).orElse(null));
     }
 
     /**
@@ -251,6 +272,21 @@ public final class SessionRegistry<S> {
 
     /** Ends a session in storage on DELETE, whether this replica held it or not: whether the storage had it. */
     public boolean delete(String sessionId) {
+        return context.sessions().delete(type, sessionId);
+    }
+
+    /**
+     * Ends a session this replica does not hold in storage on a client's DELETE: whether the storage had it, and the
+     * request's principal created it (another principal's session stays, as if it did not exist).
+     */
+    public boolean delete(String sessionId, Request request) {
+        if (Authentication.principalOf(request) != null) {
+            Optional<Session> stored = context.sessions().get(type, sessionId);
+            if (stored.isEmpty()
+                    || !ProxyContext.mayUse(request, stored.get().metadata(Session.PRINCIPAL).orElse(null))) {
+                return false;
+            }
+        }
         return context.sessions().delete(type, sessionId);
     }
 

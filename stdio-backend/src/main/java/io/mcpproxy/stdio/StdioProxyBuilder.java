@@ -4,6 +4,8 @@ import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.cluster.ClusterSettings;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
+import io.mcpproxy.core.auth.AuthSettings;
+import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
@@ -29,6 +31,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     private SessionSettings sessions = SessionSettings.DEFAULTS;
     private StreamSettings streams = StreamSettings.DEFAULTS;
     private ClusterSettings cluster = ClusterSettings.DEFAULTS;
+    private AuthSettings auth; // null: not said; a proxy on a non-loopback address then refuses to start
 
     protected StdioProxyBuilder() {
     }
@@ -227,8 +230,19 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /**
+     * How clients authenticate (see {@link AuthSettings}). Unset, a proxy bound to a loopback address lets every
+     * request in, and one bound to any other address refuses to start: {@code auth(AuthSettings.none())} says
+     * that no authentication is wanted there.
+     */
+    public B auth(AuthSettings settings) {
+        this.auth = Objects.requireNonNull(settings, "auth");
+        return self();
+    }
+
     /** Builds a proxy serving {@code transports} on a listener of its own. */
     protected final McpProxy buildProxy(List<Transport> transports) {
+        requireAuthDecision(listener.host(), auth);
         return new McpProxy(new HttpListener("mcp-proxy", listener), buildHandler(transports),
                 backend.server().toString(), listener.drainTimeout());
     }
@@ -242,11 +256,22 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner().build();
         // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
         ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
-                listener.maxBodyBytes(), streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
+                new Authentication(auth == null ? AuthSettings.NONE : auth), listener.maxBodyBytes(), streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
         StdioBackendSettings backendSettings = backend;
         String replicaId = clusterSettings.replicaId() != null ? clusterSettings.replicaId()
                 : McpProxy.defaultReplicaId(listener.port());
         return new McpProxyHandler(scheduler -> new Backends(backendSettings, scheduler), sessionManager,
                 clusterSettings, replicaId, options, List.copyOf(transports));
+    }
+
+    /**
+     * Refuses a proxy that would put its MCP server on the network unauthenticated by accident: bound to a
+     * non-loopback address, it needs an auth mode, or {@link AuthSettings#none()} said explicitly.
+     */
+    public static void requireAuthDecision(String host, AuthSettings auth) {
+        if (auth == null && !HttpListener.isLoopback(host)) {
+            throw new IllegalStateException("refusing to serve an MCP server on non-loopback address " + host
+                    + " without authentication: choose an auth mode (--auth bearer|oauth), or say --auth none");
+        }
     }
 }

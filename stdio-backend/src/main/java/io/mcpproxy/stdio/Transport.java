@@ -18,6 +18,11 @@ public interface Transport {
         /** The paths it serves, for the start-up log line. */
         String describe();
 
+        /** The paths a client starts at (each also a suffix of the Protected Resource Metadata's path). */
+        default java.util.List<String> paths() {
+            return java.util.List.of();
+        }
+
         /** Ends every session this replica holds for the transport (streams closed, sessions removed). */
         void closeSessions();
     }

@@ -114,6 +114,7 @@ final class SseHandler extends Handler.Abstract {
         }
         Map<String, String> metadata = new HashMap<>(context.cluster().ownerMetadata());
         metadata.put(Session.PROTOCOL_VERSION, ProtocolVersions.V2024_11_05);
+        ProxyContext.recordPrincipal(request, metadata);
         Session created = context.sessions().create(Session.Type.SSE, metadata);
         SseSession session = new SseSession(created.id(), this::serverEnded);
         try {

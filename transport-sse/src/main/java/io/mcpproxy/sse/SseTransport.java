@@ -96,6 +96,11 @@ public final class SseTransport implements Transport {
             }
 
             @Override
+            public java.util.List<String> paths() {
+                return java.util.List.of(ssePath);
+            }
+
+            @Override
             public void closeSessions() {
                 opened.closeAll();
             }

@@ -206,6 +206,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String requested = initialize.path("params").path("protocolVersion").asText(ProtocolVersions.LATEST);
         Map<String, String> metadata = new HashMap<>(context.cluster().ownerMetadata());
         metadata.put(Session.PROTOCOL_VERSION, requested);
+        ProxyContext.recordPrincipal(request, metadata);
         Session created = sessions.create(Session.Type.STREAMABLE, metadata);
         LocalSession session = local.open(created.id(), requested);
         try {

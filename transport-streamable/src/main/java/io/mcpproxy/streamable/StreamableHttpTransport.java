@@ -59,6 +59,11 @@ public final class StreamableHttpTransport implements Transport {
             }
 
             @Override
+            public java.util.List<String> paths() {
+                return java.util.List.of(path);
+            }
+
+            @Override
             public void closeSessions() {
                 handler.closeAll();
             }

@@ -84,6 +84,10 @@ final class StreamableSessions {
      * notices at its next keep-alive).
      */
     void delete(String sessionId, Request request, Response response, Callback callback) {
+        if (!local.mayUse(request, sessionId)) {
+            JsonResponses.sessionNotFound(response, callback, null); // another principal's: as if it did not exist
+            return;
+        }
         LocalSession session = local.remove(sessionId);
         if (session != null) {
             session.close();
@@ -93,7 +97,7 @@ final class StreamableSessions {
             if (resolve(sessionId, request, response, callback, null, null) != null) {
                 delete(sessionId, request, response, callback); // it came back here meanwhile: end it here
             }
-        } else if (local.delete(sessionId)) {
+        } else if (local.delete(sessionId, request)) {
             JsonResponses.empty(response, callback, 204);
         } else {
             JsonResponses.sessionNotFound(response, callback, null);

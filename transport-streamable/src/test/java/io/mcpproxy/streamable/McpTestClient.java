@@ -29,6 +29,8 @@ final class McpTestClient {
     private final AtomicLong ids = new AtomicLong();
     String sessionId;
     String protocolVersion = "2025-06-18";
+    /** The {@code Authorization} header every request carries; null: none. */
+    String authorization;
 
     McpTestClient(HttpClient http, URI uri) {
         this.http = http;
@@ -77,6 +79,9 @@ final class McpTestClient {
         }
         if (protocolVersion != null) {
             builder.header("MCP-Protocol-Version", protocolVersion);
+        }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
         }
         return builder;
     }
@@ -148,6 +153,9 @@ final class McpTestClient {
         if (protocolVersion != null) {
             builder.header("MCP-Protocol-Version", protocolVersion);
         }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         return http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -155,6 +163,9 @@ final class McpTestClient {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(WAIT).DELETE();
         if (sessionId != null) {
             builder.header("Mcp-Session-Id", sessionId);
+        }
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
         }
         return send(builder.build());
     }

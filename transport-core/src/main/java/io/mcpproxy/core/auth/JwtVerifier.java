@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -67,6 +68,9 @@ final class JwtVerifier implements TokenVerifier {
             claims = jwt.process(token, null);
         } catch (ParseException e) {
             return new AuthResult.Invalid("malformed token");
+        } catch (RateLimitReachedException e) {
+            // The keys were fetched again moments ago and have no such kid: not the issuer's key
+            return new AuthResult.Invalid("no published key matches the token");
         } catch (KeySourceException e) {
             LOG.warn("cannot fetch the issuer's signing keys: {}", e.getMessage());
             return new AuthResult.Unavailable("the authorization server's signing keys cannot be fetched");

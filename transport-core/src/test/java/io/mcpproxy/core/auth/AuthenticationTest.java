@@ -96,8 +96,10 @@ class AuthenticationTest {
         assertInstanceOf(AuthResult.Authenticated.class, bearer(oauth.token("alice", AUDIENCE)));
 
         AuthResult forged = bearer(oauth.tokenSignedElsewhere("rotated-key", "alice", AUDIENCE));
+        AuthResult again = bearer(oauth.tokenSignedElsewhere("rotated-key", "alice", AUDIENCE)); // refetch limited
 
         assertInstanceOf(AuthResult.Invalid.class, forged);
+        assertInstanceOf(AuthResult.Invalid.class, again);
         assertInstanceOf(AuthResult.Authenticated.class, bearer(oauth.token("alice", AUDIENCE)));
     }
 
