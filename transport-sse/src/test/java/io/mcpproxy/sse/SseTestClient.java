@@ -25,6 +25,8 @@ final class SseTestClient implements AutoCloseable {
     final HttpResponse<InputStream> stream;
     final SseEvents events;
     final String endpoint;
+    /** The {@code Authorization} header the POSTs carry; null: none. */
+    String authorization;
 
     private SseTestClient(HttpClient http, URI base, HttpResponse<InputStream> stream, SseEvents events,
                           String endpoint) {
@@ -37,8 +39,16 @@ final class SseTestClient implements AutoCloseable {
 
     /** Opens the stream and reads the endpoint event. */
     static SseTestClient connect(HttpClient http, URI sseUri) throws Exception {
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(sseUri)
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        return connect(http, sseUri, null);
+    }
+
+    /** Opens the stream with {@code authorization} (null: none), which the POSTs then carry too. */
+    static SseTestClient connect(HttpClient http, URI sseUri, String authorization) throws Exception {
+        HttpRequest.Builder get = HttpRequest.newBuilder(sseUri).header("Accept", "text/event-stream").GET();
+        if (authorization != null) {
+            get.header("Authorization", authorization);
+        }
+        HttpResponse<InputStream> response = http.send(get.build(), HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             throw new AssertionError("GET " + sseUri + " answered " + response.statusCode() + ": "
                     + new String(response.body().readAllBytes()));
@@ -48,7 +58,9 @@ final class SseTestClient implements AutoCloseable {
         if (first == null || !"endpoint".equals(first.name())) {
             throw new AssertionError("first event must be 'endpoint', got " + first);
         }
-        return new SseTestClient(http, sseUri, response, events, first.data());
+        SseTestClient client = new SseTestClient(http, sseUri, response, events, first.data());
+        client.authorization = authorization;
+        return client;
     }
 
     String sessionId() {
@@ -64,9 +76,12 @@ final class SseTestClient implements AutoCloseable {
     }
 
     HttpResponse<String> post(String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(endpoint)).timeout(WAIT)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder post = HttpRequest.newBuilder(base.resolve(endpoint)).timeout(WAIT)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            post.header("Authorization", authorization);
+        }
+        return http.send(post.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** POSTs a body without Content-Length ({@code Transfer-Encoding: chunked}). */
