@@ -55,14 +55,16 @@ final class LearnedSessions {
     /**
      * Records a session an upstream just created (the id is the upstream's).
      *
+     * @param principal the digest of the principal whose request created it, or null
      * @return false when another upstream's live session has that id: this one's requests would reach that other
      *         upstream (servers that number their sessions issue the same ids), so the exchange must fail
      * @throws SessionStorageException when the storage fails: the client must not get an id every later request
      *         of which would be answered "Session not found"
      */
-    boolean learned(String sessionId, URI servedBy) {
-        if (sessions.register(sessionId, Session.Type.TRANSPARENT,
-                Map.of(Session.BACKEND_URL, servedBy.toString())).isPresent()) {
+    boolean learned(String sessionId, URI servedBy, String principal) {
+        Map<String, String> metadata = principal == null ? Map.of(Session.BACKEND_URL, servedBy.toString())
+                : Map.of(Session.BACKEND_URL, servedBy.toString(), Session.PRINCIPAL, principal);
+        if (sessions.register(sessionId, Session.Type.TRANSPARENT, metadata).isPresent()) {
             return true;
         }
         if (!SessionManager.isValidId(sessionId)) {

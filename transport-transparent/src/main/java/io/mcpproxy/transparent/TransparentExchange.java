@@ -7,6 +7,9 @@ import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
 import org.eclipse.jetty.client.Result;
+import io.mcpproxy.core.auth.Authentication;
+import io.mcpproxy.core.auth.Principal;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -72,6 +75,14 @@ final class TransparentExchange extends ForwardedExchange {
         return query == null ? path : path + "?" + query;
     }
 
+    /** The client's token stays here when the proxy authenticates clients itself (unless told to pass it on). */
+    @Override
+    protected void adjustProxyToServerHeaders(HttpFields.Mutable proxyToServerHeaders) {
+        if (handler.stripsAuthorization()) {
+            proxyToServerHeaders.remove(HttpHeader.AUTHORIZATION);
+        }
+    }
+
     /** Learns the session a 2xx answer issues; refuses one the proxy could not record or that is taken. */
     @Override
     protected Throwable onServerToProxyResponseHead(org.eclipse.jetty.client.Response serverToProxyResponse) {
@@ -127,7 +138,9 @@ final class TransparentExchange extends ForwardedExchange {
      */
     private Throwable learn(String sessionId) {
         try {
-            return handler.sessions().learned(sessionId, servedBy()) ? null : new SessionIdTaken();
+            Principal principal = Authentication.principalOf(clientToProxyRequest());
+            return handler.sessions().learned(sessionId, servedBy(), principal == null ? null : principal.digest())
+                    ? null : new SessionIdTaken();
         } catch (SessionStorageException e) {
             LOG.warn("could not record the session {} learned from {}: {}", SessionIds.redact(sessionId),
                     upstream(), e.getMessage());

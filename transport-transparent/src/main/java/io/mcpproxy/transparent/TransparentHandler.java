@@ -6,6 +6,10 @@ import io.mcpproxy.core.forward.Forwarder;
 import io.mcpproxy.core.forward.UpstreamClients;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.auth.AuthMode;
+import io.mcpproxy.core.auth.Authentication;
+import io.mcpproxy.core.auth.Principal;
+import io.mcpproxy.core.auth.ProtectedResourceMetadata;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.LocalStorage;
@@ -51,6 +55,8 @@ final class TransparentHandler extends Handler.Abstract {
     private final boolean ownsClient;
     private final Upstreams upstreams;
     private final RequestGuard guard;
+    private final Authentication authentication;
+    private final ProtectedResourceMetadata resourceMetadata;
     private final List<Periodic> periodic = new ArrayList<>(); // only doStart and doStop, under Jetty's lifecycle lock
     // Set by doStart, before the handler serves any request; the server's start publishes them.
     private volatile LearnedSessions sessions;
@@ -66,7 +72,11 @@ final class TransparentHandler extends Handler.Abstract {
         this.forwarder = new Forwarder(client, settings.upstreamPool());
         this.upstreams = new Upstreams(settings.targets());
         this.guard = RequestGuard.of(settings.listener());
+        this.authentication = new Authentication(settings.auth());
+        this.resourceMetadata = new ProtectedResourceMetadata(authentication,
+                settings.targets().stream().map(target -> settings.pathPrefix() + target.getRawPath()).toList());
         addBean(client, ownsClient);
+        addBean(authentication);
     }
 
     /**
@@ -75,6 +85,9 @@ final class TransparentHandler extends Handler.Abstract {
      * bytes, saving a thread hand-off each.
      */
     private static boolean blocksOnStorage(TransparentSettings settings) {
+        if (settings.auth().mode() == AuthMode.OAUTH) {
+            return true; // checking a token may fetch the issuer's keys
+        }
         return settings.sessions().storage() != null && !(settings.sessions().storage() instanceof LocalStorage);
     }
 
@@ -119,6 +132,9 @@ final class TransparentHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        if (resourceMetadata.handle(request, response, callback)) {
+            return true; // public, and outside any path prefix
+        }
         String path = Request.getPathInContext(request);
         String prefix = settings.pathPrefix();
         if (!prefix.isEmpty() && !(path.equals(prefix) || path.startsWith(prefix + "/"))) {
@@ -128,6 +144,9 @@ final class TransparentHandler extends Handler.Abstract {
         if (forbidden != null) {
             JsonRpcPost.rejectUnread(request, response, callback, 403, JsonRpc.INVALID_REQUEST,
                     "Forbidden: " + forbidden);
+            return true;
+        }
+        if (!authentication.admit(request, response, callback)) {
             return true;
         }
         if (hasMalformedEscape(request.getHttpURI().getPathQuery())) {
@@ -168,7 +187,8 @@ final class TransparentHandler extends Handler.Abstract {
                 forward(request, response, callback, body, upstreams.pick(), null);
                 return;
             }
-            Optional<Session> session = sessions.get(sessionId);
+            // Another principal's session is answered exactly as one that does not exist
+            Optional<Session> session = sessions.get(sessionId).filter(found -> mayUse(request, found));
             if (session.isPresent()) {
                 forward(request, response, callback, body,
                         LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
@@ -191,6 +211,18 @@ final class TransparentHandler extends Handler.Abstract {
                         "Internal error");
             }
         }
+    }
+
+    /** Whether the request's principal created {@code session} (any may use one created without a principal). */
+    private static boolean mayUse(Request request, Session session) {
+        Optional<String> creator = session.metadata(Session.PRINCIPAL);
+        Principal principal = Authentication.principalOf(request);
+        return creator.isEmpty() || principal != null && principal.digest().equals(creator.get());
+    }
+
+    /** Whether the client's {@code Authorization} header is kept from the upstream. */
+    boolean stripsAuthorization() {
+        return settings.stripAuthorization();
     }
 
     private void forward(Request request, Response response, Callback callback, byte[] body, URI target,

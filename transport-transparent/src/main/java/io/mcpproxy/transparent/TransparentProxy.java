@@ -1,6 +1,7 @@
 package io.mcpproxy.transparent;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.Settings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
@@ -158,6 +159,8 @@ public final class TransparentProxy implements AutoCloseable {
         private String pathPrefix = "";
         private int unknownSessionStatus = 404;
         private Duration healthCheckInterval;
+        private AuthSettings auth = AuthSettings.NONE;
+        private Boolean authorizationPassthrough; // null: pass through without an auth mode, strip with one
 
         private Builder() {
         }
@@ -365,6 +368,26 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How clients authenticate (see {@link AuthSettings}); default none. With a mode set, every request's token
+         * is checked before anything reaches the upstream, a session is bound to the principal that created it,
+         * and the client's {@code Authorization} is kept from the upstream unless {@link #authorizationPassthrough}
+         * says otherwise.
+         */
+        public Builder auth(AuthSettings settings) {
+            this.auth = Objects.requireNonNull(settings, "auth");
+            return this;
+        }
+
+        /**
+         * Whether the client's {@code Authorization} header reaches the upstream (for upstreams that authenticate
+         * their clients themselves). Default: yes without an auth mode, no with one.
+         */
+        public Builder authorizationPassthrough(boolean passthrough) {
+            this.authorizationPassthrough = passthrough;
+            return this;
+        }
+
         /** A proxy with its own HTTP listener; {@link TransparentProxy#start()} starts it. */
         public TransparentProxy build() {
             return new TransparentProxy(settings(), client);
@@ -385,8 +408,9 @@ public final class TransparentProxy implements AutoCloseable {
             if (targets.isEmpty()) {
                 throw new IllegalStateException("no upstream: call target(...) or targets(...)");
             }
+            boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
             return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, listener,
-                    sessions, upstreamPool);
+                    sessions, upstreamPool, auth, strip);
         }
     }
 }

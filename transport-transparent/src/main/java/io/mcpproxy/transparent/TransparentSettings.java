@@ -1,6 +1,7 @@
 package io.mcpproxy.transparent;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.session.SessionSettings;
 import java.net.URI;
@@ -11,10 +12,12 @@ import java.util.List;
  * Everything a {@link TransparentHandler} is built from, as {@link TransparentProxy.Builder} validated it.
  *
  * @param healthCheckInterval null: no health probe
+ * @param auth                how clients authenticate (mode none: not at all)
+ * @param stripAuthorization  whether the client's {@code Authorization} header is kept from the upstream
  */
 record TransparentSettings(List<URI> targets, String pathPrefix, int unknownSessionStatus,
                            Duration healthCheckInterval, ListenerSettings listener, SessionSettings sessions,
-                           UpstreamPoolSettings upstreamPool) {
+                           UpstreamPoolSettings upstreamPool, AuthSettings auth, boolean stripAuthorization) {
 
     TransparentSettings {
         targets = List.copyOf(targets);

@@ -13,6 +13,8 @@ final class ProxyClient {
 
     private final HttpClient http;
     private final URI uri;
+    /** The {@code Authorization} header every request carries; null: none. */
+    String authorization;
 
     ProxyClient(HttpClient http, URI uri) {
         this.http = http;
@@ -29,6 +31,9 @@ final class ProxyClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (session != null) {
             request.header("Mcp-Session-Id", session);
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
