@@ -1,5 +1,6 @@
 package io.mcpproxy.runner;
 
+import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.Transport;
 import io.mcpproxy.session.redis.RedisStorage;
@@ -38,6 +39,9 @@ final class ServeCommands {
         @Mixin
         ClusterOptions cluster;
 
+        @Mixin
+        AuthOptions auth;
+
         abstract List<Transport> transports();
 
         abstract List<String> paths();
@@ -48,6 +52,10 @@ final class ServeCommands {
                 McpProxy.Builder builder = McpProxy.builder().listener(listener.settings())
                         .sessions(sessions.settings()).backend(backend.settings()).streams(streams.settings())
                         .cluster(cluster.settings());
+                AuthSettings authSettings = auth.settings();
+                if (authSettings != null) {
+                    builder.auth(authSettings);
+                }
                 transports().forEach(builder::transport);
                 return builder;
             });

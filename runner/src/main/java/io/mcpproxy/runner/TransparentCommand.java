@@ -1,5 +1,6 @@
 package io.mcpproxy.runner;
 
+import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.transparent.TransparentProxy;
 import java.net.URI;
@@ -53,6 +54,14 @@ final class TransparentCommand implements ProxyCommand {
     @Mixin
     UpstreamPoolOptions upstreamPool;
 
+    @Mixin
+    AuthOptions auth;
+
+    @Option(names = "--authorization-passthrough", arity = "1", paramLabel = "true|false",
+            description = "Whether the client's Authorization header reaches the upstream. Default: true without"
+                    + " --auth (the upstream authenticates), false with it (the proxy checked the token).")
+    Boolean authorizationPassthrough;
+
     /** The proxy's builder as the flags describe it, storage aside; a refused value is a usage error. */
     TransparentProxy.Builder builder() {
         return UsageErrors.refusedAsUsage(spec, () -> {
@@ -61,6 +70,13 @@ final class TransparentCommand implements ProxyCommand {
                     .sessions(sessions.settings()).upstreamPool(upstreamPool.settings());
             if (healthCheckInterval != null) {
                 builder.healthCheckInterval(healthCheckInterval);
+            }
+            AuthSettings authSettings = auth.settings();
+            if (authSettings != null) {
+                builder.auth(authSettings);
+            }
+            if (authorizationPassthrough != null) {
+                builder.authorizationPassthrough(authorizationPassthrough);
             }
             return builder;
         });

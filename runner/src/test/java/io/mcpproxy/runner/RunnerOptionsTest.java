@@ -3,12 +3,17 @@ package io.mcpproxy.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.core.auth.AuthMode;
+import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.streamable.ResumptionSettings;
 import io.mcpproxy.streamable.StreamableHttpTransport;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -72,6 +77,42 @@ class RunnerOptionsTest {
         new CommandLine(command).parseArgs("--stream-buffer-events", "0", "--", "server");
         CommandLine.ParameterException refused = assertThrows(CommandLine.ParameterException.class, command::builder);
         assertEquals("streamBuffer bounds must be positive", refused.getMessage());
+    }
+
+    @Test
+    void authOptionsReachTheProxy() {
+        withProxy(context -> {
+            AuthSettings auth = context.authentication().settings();
+            assertEquals(AuthMode.OAUTH, auth.mode());
+            assertEquals(URI.create("https://auth.example.com"), auth.issuer());
+            assertEquals(URI.create("https://mcp.example.com/mcp"), auth.audience());
+            assertEquals(Set.of("mcp:tools", "mcp:admin"), auth.requiredScopes());
+        }, "both", "--auth", "oauth", "--oauth-issuer", "https://auth.example.com", "--oauth-audience",
+                "https://mcp.example.com/mcp", "--oauth-scope", "mcp:tools", "--oauth-scope", "mcp:admin");
+        withProxy(context -> assertEquals(AuthMode.NONE, context.authentication().settings().mode()), "sse");
+    }
+
+    @Test
+    void aNonLoopbackAddressWithoutAuthIsAUsageErrorUntilAuthNoneIsSaid() {
+        ServeCommands.Sse command = new ServeCommands.Sse();
+        new CommandLine(command).parseArgs("--host", "0.0.0.0", "--port", "0", "--", "server");
+        CommandLine.ParameterException refused = assertThrows(CommandLine.ParameterException.class, command::build);
+        assertTrue(refused.getMessage().contains("--auth none"), refused.getMessage());
+
+        withProxy(context -> assertEquals(AuthMode.NONE, context.authentication().settings().mode()),
+                "sse", "--host", "0.0.0.0", "--auth", "none");
+    }
+
+    @Test
+    void oauthFlagsWithoutAnAuthModeOrAnUnknownModeAreRefused() {
+        ServeCommands.Both command = new ServeCommands.Both();
+        new CommandLine(command).parseArgs("--oauth-issuer", "https://auth.example.com", "--", "server");
+        assertEquals("--bearer-tokens-file and --oauth-* need --auth bearer or oauth",
+                assertThrows(CommandLine.ParameterException.class, command::builder).getMessage());
+        ServeCommands.Both unknown = new ServeCommands.Both();
+        new CommandLine(unknown).parseArgs("--auth", "basic", "--", "server");
+        assertEquals("--auth must be none, bearer or oauth, got basic",
+                assertThrows(CommandLine.ParameterException.class, unknown::builder).getMessage());
     }
 
     /**
