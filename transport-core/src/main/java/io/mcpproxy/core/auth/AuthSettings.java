@@ -28,7 +28,7 @@ import java.util.Set;
  *                            an HMAC). Default RS256, RS384, RS512, PS256, ES256, ES384
  * @param clockSkew           {@code oauth}: tolerance on {@code exp} and {@code nbf}, 0 to 10 min. Default 60 s
  * @param jwksRefreshInterval {@code oauth}: the issuer's keys are fetched again for an unknown {@code kid} at most
- *                            this often, at least 1 s. Default 5 min
+ *                            twice per this interval, at least 1 s. Default 5 min
  * @param jwksCacheTtl        {@code oauth}: how long fetched keys are used before they are fetched again, longer
  *                            than the refresh interval; while the issuer is unreachable the cached keys stay in use.
  *                            Default 15 min

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * JWT access tokens checked as an OAuth resource server: the issuer's metadata is discovered on first need (and
  * again, at most once per retry interval, while it cannot be fetched); its keys are cached, fetched again for an
- * unknown {@code kid} at most once per refresh interval, and kept in use while the issuer is unreachable.
+ * unknown {@code kid} at most twice per refresh interval, and kept in use while the issuer is unreachable.
  */
 final class JwtVerifier implements TokenVerifier {
 
