@@ -10,11 +10,18 @@ import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.testing.OAuthServer;
 import io.mcpproxy.stdio.testing.ProxyExtension;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.Implementation;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,6 +61,23 @@ class SseAuthenticationIT {
 
             assertEquals("hello", text(client.call(client.request("tools/call",
                     toolCall("echo", Map.of("text", "hello"))))));
+        }
+    }
+
+    @Test
+    void theOfficialSdkClientWithAValidTokenCallsTools() throws Exception {
+        HttpClientSseClientTransport transport = HttpClientSseClientTransport
+                .builder("http://127.0.0.1:" + proxy.port())
+                .requestBuilder(HttpRequest.newBuilder().header("Authorization", bearer("alice"))).build();
+        try (McpSyncClient client = McpClient.sync(transport)
+                .clientInfo(Implementation.builder("sdk-sse-with-token", "1.0.0").build())
+                .requestTimeout(Duration.ofSeconds(20)).build()) {
+            client.initialize();
+
+            TextContent echoed = (TextContent) client.callTool(CallToolRequest.builder("echo")
+                    .arguments(Map.of("text", "authorized")).build()).content().get(0);
+
+            assertEquals("authorized", echoed.text());
         }
     }
 
