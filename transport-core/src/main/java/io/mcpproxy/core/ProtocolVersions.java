@@ -18,11 +18,25 @@ public final class ProtocolVersions {
 
     public static final String LATEST = V2025_11_25;
 
+    /** The first revision without sessions: every request carries its version in {@code _meta}. */
+    public static final String V2026_07_28 = "2026-07-28";
+
+    /** Revisions served statelessly, per request, oldest first. */
+    public static final List<String> MODERN = List.of(V2026_07_28);
+
+    /** Every revision the Streamable HTTP endpoint serves, oldest first: the sessions' ones, then the modern ones. */
+    public static final List<String> ALL = List.of(V2024_11_05, V2025_03_26, V2025_06_18, V2025_11_25, V2026_07_28);
+
     private ProtocolVersions() {
     }
 
     public static boolean isSupported(String version) {
         return version != null && SUPPORTED.contains(version);
+    }
+
+    /** Whether {@code version} is a revision without sessions that the proxy serves. */
+    public static boolean isModern(String version) {
+        return version != null && MODERN.contains(version);
     }
 
     /** JSON-RPC batches exist only in 2025-03-26; later revisions removed them. */

@@ -148,7 +148,13 @@ public final class JsonRpcPost {
      */
     public static void rejectUnread(Request request, Response response, Callback callback, int status, int code,
                                     String message) {
-        Runnable answer = () -> JsonResponses.error(response, callback, status, null, code, message);
+        rejectUnread(request, response, callback, status, JsonRpc.error(null, code, message));
+    }
+
+    /** As {@link #rejectUnread(Request, Response, Callback, int, int, String)}, with an error response of its own. */
+    public static void rejectUnread(Request request, Response response, Callback callback, int status,
+                                    ObjectNode error) {
+        Runnable answer = () -> JsonResponses.write(response, callback, status, error);
         long declared = request.getLength();
         if (declared > 0 && declared <= MAX_DRAINED_BYTES) {
             Content.Source.consumeAll(request, Callback.from(answer, failure -> answer.run()));
