@@ -45,6 +45,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Backends backends;
     private final SessionManager sessions;
     private final StreamableSessions local;
+    private final StatelessRequests stateless;
 
     StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
         this.path = path;
@@ -52,6 +53,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.local = new StreamableSessions(context, resumption);
+        this.stateless = new StatelessRequests(context);
     }
 
     /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
@@ -91,10 +93,13 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return true;
         }
         String version = request.getHeaders().get(VERSION_HEADER);
+        if (ProtocolVersions.isModern(version) && "POST".equals(request.getMethod())) {
+            stateless.post(request, response, callback, version); // no session: Mcp-Session-Id is not looked at
+            return true;
+        }
         if (version != null && !ProtocolVersions.isSupported(version)) {
-            JsonRpcPost.rejectUnread(request, response, callback, 400, JsonRpc.INVALID_REQUEST,
-                    "Bad Request: unsupported MCP-Protocol-Version " + version + "; supported: "
-                            + ProtocolVersions.SUPPORTED);
+            StatelessRequests.unsupportedVersion(request, response, callback, null, version, ProtocolVersions.ALL,
+                    "");
             return true;
         }
         try {

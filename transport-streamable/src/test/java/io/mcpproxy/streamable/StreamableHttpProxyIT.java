@@ -329,7 +329,7 @@ class StreamableHttpProxyIT {
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
                 .setHeader("Accept", "application/json;q=0, text/event-stream").build(), 406, -32600); // refused
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1}")
-                .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32600);
+                .setHeader("MCP-Protocol-Version", "1999-01-01").build(), 400, -32022); // UnsupportedProtocolVersion
         assertError(client.newPost("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""
                 + "x".repeat(70_000) + "\"}}").build(), 413, -32600);
         byte[] unsized = ("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":1,\"params\":{\"pad\":\""

@@ -1,0 +1,117 @@
+package io.mcpproxy.streamable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpFields;
+
+/**
+ * The "Server Validation" rules of the 2026-07-28 Streamable HTTP transport: the headers a modern request mirrors
+ * from its body ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name}, {@code Mcp-Param-*}) must be
+ * there and match it, so that an intermediary routing on a header and the server acting on the body never disagree.
+ * A pure function of the headers, the body and the tool's mirrored parameters.
+ */
+final class MirroredHeaders {
+
+    /** {@code HeaderMismatch}: a mirrored header is missing, malformed or differs from the body. */
+    static final int HEADER_MISMATCH = -32020;
+
+    static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
+    static final String METHOD_HEADER = "Mcp-Method";
+    static final String NAME_HEADER = "Mcp-Name";
+    static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
+
+    private static final Set<String> NAMED_METHODS = Set.of("tools/call", "resources/read", "prompts/get");
+    private static final String SENTINEL_START = "=?base64?";
+    private static final String SENTINEL_END = "?=";
+
+    private MirroredHeaders() {
+    }
+
+    /**
+     * Why the headers do not match {@code message}, or null when they do.
+     *
+     * @param version      the request's {@code MCP-Protocol-Version}
+     * @param paramHeaders for a {@code tools/call}: the tool's mirrored parameters, header name (after
+     *                     {@code Mcp-Param-}) to argument name; empty when the tool's schema is not known
+     */
+    static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
+        JsonNode params = message.path("params");
+        String bodyVersion = params.path("_meta").path(PROTOCOL_VERSION_META).asText(null);
+        if (!version.equals(bodyVersion)) {
+            return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion
+                    + "'";
+        }
+        String method = JsonRpc.method(message);
+        String methodHeader = headers.get(METHOD_HEADER);
+        if (methodHeader == null || !methodHeader.equals(method)) {
+            return differs(METHOD_HEADER, methodHeader, method);
+        }
+        if (NAMED_METHODS.contains(method)) {
+            String name = params.path("resources/read".equals(method) ? "uri" : "name").asText(null);
+            String nameHeader = decoded(headers.get(NAME_HEADER));
+            if (nameHeader == null || !nameHeader.equals(name)) {
+                return differs(NAME_HEADER, headers.get(NAME_HEADER), name);
+            }
+        }
+        return "tools/call".equals(method) ? paramMismatch(headers, params.path("arguments"), paramHeaders) : null;
+    }
+
+    private static String paramMismatch(HttpFields headers, JsonNode arguments, Map<String, String> paramHeaders) {
+        for (Map.Entry<String, String> mirrored : paramHeaders.entrySet()) {
+            String header = PARAM_HEADER_PREFIX + mirrored.getKey();
+            String raw = headers.get(header);
+            JsonNode value = arguments.get(mirrored.getValue());
+            if (value == null || value.isNull()) {
+                continue; // nothing to mirror: the header is not expected (and not checked)
+            }
+            String decoded = decoded(raw);
+            if (decoded == null || !sameValue(decoded, value)) {
+                return differs(header, raw, value.isTextual() ? value.asText() : value.toString());
+            }
+        }
+        return null;
+    }
+
+    /** A header value matches a string as is, a number numerically ({@code 42.0} = {@code 42}), a boolean as text. */
+    private static boolean sameValue(String header, JsonNode value) {
+        if (value.isNumber()) {
+            try {
+                return new BigDecimal(header).compareTo(value.decimalValue()) == 0;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return header.equals(value.isTextual() ? value.asText() : value.toString());
+    }
+
+    /**
+     * The value of a header that may use the Base64 sentinel ({@code =?base64?…?=}), or null when absent,
+     * undecodable or carrying characters a header may not (controls other than tab).
+     */
+    static String decoded(String raw) {
+        if (raw == null || raw.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c > 0x7E)) {
+            return null;
+        }
+        if (raw.startsWith(SENTINEL_START) && raw.endsWith(SENTINEL_END)
+                && raw.length() >= SENTINEL_START.length() + SENTINEL_END.length()) {
+            String encoded = raw.substring(SENTINEL_START.length(), raw.length() - SENTINEL_END.length());
+            try {
+                return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return raw;
+    }
+
+    private static String differs(String header, String headerValue, String bodyValue) {
+        return headerValue == null ? header + " header is missing"
+                : header + " header value '" + headerValue + "' does not match body value '" + bodyValue + "'";
+    }
+}

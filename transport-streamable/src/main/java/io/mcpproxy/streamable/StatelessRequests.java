@@ -1,0 +1,219 @@
+package io.mcpproxy.streamable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.mcpproxy.core.ProtocolVersions;
+import io.mcpproxy.core.http.JsonResponses;
+import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.backend.Backend;
+import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.backend.BackendUnavailableException;
+import io.mcpproxy.stdio.backend.Backends;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session and bridged to the legacy
+ * stdio server of shared mode. Each request gets a channel of its own on the shared server, which ends with it:
+ * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
+ * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
+ * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
+ * removed. In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
+ * lists only the session revisions, so clients fall back to a session.
+ */
+final class StatelessRequests {
+
+    /** {@code UnsupportedProtocolVersionError}: the request's version is not one the proxy serves. */
+    static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+    private static final String META_PREFIX = "io.modelcontextprotocol/";
+    private static final String LOG_LEVEL_META = META_PREFIX + "logLevel";
+    private static final String SERVER_INFO_META = META_PREFIX + "serverInfo";
+    private static final String CHANNEL_PREFIX = "stateless-";
+
+    private final ProxyContext context;
+    private final Backends backends;
+    private final MirroredToolParameters toolParameters = new MirroredToolParameters();
+    private final AtomicLong channels = new AtomicLong();
+
+    StatelessRequests(ProxyContext context) {
+        this.context = context;
+        this.backends = context.backends();
+    }
+
+    /** Answers 400 with the modern {@code UnsupportedProtocolVersionError} listing {@code supported}. */
+    static void unsupportedVersion(Request request, Response response, Callback callback, JsonNode id,
+                                   String requested, List<String> supported, String why) {
+        ObjectNode data = JsonRpc.objectNode().put("requested", requested);
+        supported.forEach(data.putArray("supported")::add);
+        ObjectNode error = JsonRpc.error(id, UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version "
+                + requested + why, data);
+        if (id == null) {
+            JsonRpcPost.rejectUnread(request, response, callback, 400, error);
+        } else {
+            JsonResponses.write(response, callback, 400, error);
+        }
+    }
+
+    /** A POST whose {@code MCP-Protocol-Version} is a modern revision. */
+    void post(Request request, Response response, Callback callback, String version) {
+        if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {
+            JsonRpcPost.rejectUnread(request, response, callback, 406, JsonRpc.INVALID_REQUEST,
+                    "Not Acceptable: Accept must list both application/json and text/event-stream");
+            return;
+        }
+        JsonRpcPost.read(request, response, callback, context.maxBodyBytes(),
+                "Invalid Request: JSON-RPC batches are not part of protocol version " + version,
+                body -> message(request, response, callback, body.messages().get(0), version));
+    }
+
+    private void message(Request request, Response response, Callback callback, ObjectNode message, String version) {
+        JsonNode id = message.get("id");
+        switch (JsonRpc.Kind.of(message)) {
+            case NOTIFICATION -> {
+                JsonResponses.empty(response, callback, 202); // none is defined: cancelling is closing the stream
+                return;
+            }
+            case REQUEST -> { }
+            default -> {
+                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                        "Invalid Request: a modern client sends only requests");
+                return;
+            }
+        }
+        String mismatch = MirroredHeaders.mismatch(request.getHeaders(), message, version,
+                "tools/call".equals(JsonRpc.method(message))
+                        ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
+        if (mismatch != null) {
+            JsonResponses.error(response, callback, 400, id, MirroredHeaders.HEADER_MISMATCH,
+                    "Header mismatch: " + mismatch);
+            return;
+        }
+        if (backends.mode() != BackendMode.SHARED) {
+            unsupportedVersion(request, response, callback, id, version, ProtocolVersions.SUPPORTED,
+                    ": in per-session mode the proxy serves sessions only");
+            return;
+        }
+        request.addIdleTimeoutListener(timeout -> false); // the server may take minutes
+        String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
+        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(), logLevel);
+        Backend.Channel channel;
+        try {
+            channel = backends.open(CHANNEL_PREFIX + channels.incrementAndGet(), new DroppingListener());
+        } catch (BackendUnavailableException e) {
+            JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
+            return;
+        }
+        exchange.channel(channel);
+        initialized(channel, id, exchange, serverResult -> context.runLater(
+                () -> initializedThen(channel, message, exchange, serverResult)));
+    }
+
+    /** Runs {@code then} with the server's initialize result once the channel has gone through it. */
+    private static void initialized(Backend.Channel channel, JsonNode clientId, StatelessExchange exchange,
+                                    Consumer<ObjectNode> then) {
+        ObjectNode params = JsonRpc.objectNode().put("protocolVersion", ProtocolVersions.LATEST);
+        params.putObject("capabilities");
+        params.putObject("clientInfo").put("name", "mcp-transport-proxy").put("version", "1");
+        channel.request(JsonRpc.request(TextNode.valueOf("proxy-initialize"), "initialize", params),
+                new Backend.Exchange() {
+                    @Override
+                    public boolean onMessage(ObjectNode message) {
+                        return false;
+                    }
+
+                    @Override
+                    public void onResponse(ObjectNode response) {
+                        if (response.get("result") instanceof ObjectNode result) {
+                            then.accept(result);
+                        } else {
+                            exchange.answer(JsonRpc.proxyError(clientId, "server_unavailable",
+                                    "The MCP server could not be initialized: "
+                                            + response.path("error").path("message").asText()));
+                        }
+                    }
+                });
+    }
+
+    private void initializedThen(Backend.Channel channel, ObjectNode message, StatelessExchange exchange,
+                                 ObjectNode serverResult) {
+        channel.notify(JsonRpc.notification("notifications/initialized", null)); // reaches only a new server
+        String method = JsonRpc.method(message);
+        if ("server/discover".equals(method)) {
+            exchange.answer(JsonRpc.result(message.get("id"), discoverResult(serverResult)));
+            return;
+        }
+        ObjectNode forwarded = withoutModernMeta(message);
+        channel.request(forwarded, "tools/list".equals(method) ? new Backend.Exchange() {
+            @Override
+            public boolean onMessage(ObjectNode related) {
+                return exchange.onMessage(related);
+            }
+
+            @Override
+            public void onResponse(ObjectNode response) {
+                toolParameters.learn(response.path("result"));
+                exchange.onResponse(response);
+            }
+        } : exchange);
+    }
+
+    /** The legacy server's {@code initialize} result as a {@code DiscoverResult}. */
+    static ObjectNode discoverResult(ObjectNode initializeResult) {
+        ObjectNode result = JsonRpc.objectNode();
+        ProtocolVersions.MODERN.forEach(result.putArray("supportedVersions")::add);
+        result.set("capabilities", initializeResult.path("capabilities").isObject()
+                ? initializeResult.get("capabilities").deepCopy() : JsonRpc.objectNode());
+        if (initializeResult.path("instructions").isTextual()) {
+            result.set("instructions", initializeResult.get("instructions"));
+        }
+        if (initializeResult.path("serverInfo").isObject()) {
+            result.putObject("_meta").set(SERVER_INFO_META, initializeResult.get("serverInfo").deepCopy());
+        }
+        result.put("resultType", "complete");
+        return result;
+    }
+
+    /** A copy of {@code message} without the {@code _meta} keys of the modern revision. */
+    static ObjectNode withoutModernMeta(ObjectNode message) {
+        ObjectNode copy = message.deepCopy();
+        if (copy.path("params").path("_meta") instanceof ObjectNode meta) {
+            List<String> modern = new ArrayList<>();
+            meta.fieldNames().forEachRemaining(name -> {
+                if (name.startsWith(META_PREFIX)) {
+                    modern.add(name);
+                }
+            });
+            meta.remove(modern);
+            if (meta.isEmpty()) {
+                ((ObjectNode) copy.get("params")).remove("_meta");
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * What the server sends a stateless channel outside its request: list changes and resource updates, which a
+     * modern client gets from {@code subscriptions/listen} (not built yet). Taken and dropped.
+     */
+    private static final class DroppingListener implements Backend.Listener {
+        @Override
+        public boolean deliver(ObjectNode message) {
+            return true;
+        }
+
+        @Override
+        public void onEnded(String reason) {
+            // the request in flight is answered with the server's exit by the backend
+        }
+    }
+}
