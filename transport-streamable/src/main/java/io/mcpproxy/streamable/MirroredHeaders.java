@@ -42,7 +42,7 @@ final class MirroredHeaders {
      */
     static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
         JsonNode params = message.path("params");
-        String bodyVersion = params.path("_meta").path(PROTOCOL_VERSION_META).asText(null);
+        String bodyVersion = StatelessRequests.bodyVersion(message);
         if (!version.equals(bodyVersion)) {
             return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion
                     + "'";

@@ -64,6 +64,11 @@ final class StatelessRequests {
         }
     }
 
+    /** The protocol version a message's {@code _meta} names, or null. */
+    static String bodyVersion(ObjectNode message) {
+        return message.path("params").path("_meta").path(MirroredHeaders.PROTOCOL_VERSION_META).asText(null);
+    }
+
     /** A POST whose {@code MCP-Protocol-Version} is a modern revision. */
     void post(Request request, Response response, Callback callback, String version) {
         if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {

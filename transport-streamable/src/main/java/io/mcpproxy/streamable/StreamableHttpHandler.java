@@ -194,6 +194,13 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private LocalSession sessionOfPost(Request request, Response response, Callback callback,
                                        JsonRpcPost.Messages body, String version) {
         JsonNode firstId = body.messages().get(0).get("id");
+        if (version == null && request.getHeaders().get(SESSION_HEADER) == null
+                && ProtocolVersions.isModern(StatelessRequests.bodyVersion(body.messages().get(0)))) {
+            // a modern request without its MCP-Protocol-Version: a Server Validation failure, not a session matter
+            JsonResponses.error(response, callback, 400, firstId, MirroredHeaders.HEADER_MISMATCH,
+                    "Header mismatch: MCP-Protocol-Version header is missing");
+            return null;
+        }
         String sessionId = requireSessionHeader(request, response, callback, firstId);
         LocalSession session = sessionId == null ? null
                 : local.resolve(sessionId, request, response, callback, body.body(), firstId);

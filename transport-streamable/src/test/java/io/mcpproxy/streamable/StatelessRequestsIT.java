@@ -185,6 +185,11 @@ class StatelessRequestsIT {
         McpTestClient.Reply versions = send(otherVersion);
         assertEquals(400, versions.status());
         assertEquals(-32020, versions.json().path("error").path("code").asInt(), versions.body());
+
+        client.protocolVersion = null; // a modern body without its MCP-Protocol-Version header
+        McpTestClient.Reply unversioned = send(call);
+        assertEquals(400, unversioned.status());
+        assertEquals(-32020, unversioned.json().path("error").path("code").asInt(), unversioned.body());
     }
 
     @Test
