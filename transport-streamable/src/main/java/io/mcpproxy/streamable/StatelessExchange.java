@@ -79,6 +79,9 @@ final class StatelessExchange implements Backend.Exchange {
 
     @Override
     public void onResponse(ObjectNode message) {
+        if (message.get("result") instanceof ObjectNode result && !result.has("resultType")) {
+            result.put("resultType", "complete"); // every 2026-07-28 result says it is final; a legacy server's is
+        }
         Backend.Channel finished;
         synchronized (this) {
             if (done) {
@@ -95,7 +98,9 @@ final class StatelessExchange implements Backend.Exchange {
             finished.close(); // nothing is in flight on it any more
         }
         if (stream == null) {
-            JsonResponses.write(response, callback, 200, message);
+            // 2026-07-28: a method the server does not implement is 404, which tells it from a client's mistake
+            boolean unknownMethod = message.path("error").path("code").asInt() == JsonRpc.METHOD_NOT_FOUND;
+            JsonResponses.write(response, callback, unknownMethod ? 404 : 200, message);
         }
     }
 

@@ -15,6 +15,7 @@ import io.mcpproxy.stdio.backend.Backends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Request;
@@ -38,7 +39,14 @@ final class StatelessRequests {
     private static final String META_PREFIX = "io.modelcontextprotocol/";
     private static final String LOG_LEVEL_META = META_PREFIX + "logLevel";
     private static final String SERVER_INFO_META = META_PREFIX + "serverInfo";
+    private static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
     private static final String CHANNEL_PREFIX = "stateless-";
+    /**
+     * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions)
+     * and {@code subscriptions/listen}, which this proxy does not serve yet: 404, as for any unknown method.
+     */
+    private static final Set<String> NOT_SERVED = Set.of("initialize", "ping", "logging/setLevel",
+            "resources/subscribe", "resources/unsubscribe", "subscriptions/listen");
 
     private final ProxyContext context;
     private final Backends backends;
@@ -64,12 +72,30 @@ final class StatelessRequests {
         }
     }
 
+    /** Why a request's {@code _meta} lacks what every modern request carries, or null when it has it. */
+    private static String invalidMeta(ObjectNode message) {
+        JsonNode meta = message.path("params").path("_meta");
+        if (!meta.isObject()) {
+            return "a modern request carries _meta";
+        }
+        if (!meta.path(MirroredHeaders.PROTOCOL_VERSION_META).isTextual()) {
+            return "_meta lacks " + MirroredHeaders.PROTOCOL_VERSION_META;
+        }
+        if (!meta.path(CLIENT_CAPABILITIES_META).isObject()) {
+            return "_meta lacks " + CLIENT_CAPABILITIES_META;
+        }
+        return null;
+    }
+
     /** The protocol version a message's {@code _meta} names, or null. */
     static String bodyVersion(ObjectNode message) {
         return message.path("params").path("_meta").path(MirroredHeaders.PROTOCOL_VERSION_META).asText(null);
     }
 
-    /** A POST whose {@code MCP-Protocol-Version} is a modern revision. */
+    /**
+     * A POST whose {@code MCP-Protocol-Version} is a modern revision, or one the proxy does not serve at all (its
+     * body is read so that the {@code UnsupportedProtocolVersionError} carries the request's id).
+     */
     void post(Request request, Response response, Callback callback, String version) {
         if (!JsonRpcPost.lists(request, "application/json") || !JsonRpcPost.lists(request, "text/event-stream")) {
             JsonRpcPost.rejectUnread(request, response, callback, 406, JsonRpc.INVALID_REQUEST,
@@ -95,8 +121,25 @@ final class StatelessRequests {
                 return;
             }
         }
+        if (!ProtocolVersions.isModern(version)) {
+            // data.supported lists what server/discover does; sessions are the other era, found by initialize
+            unsupportedVersion(request, response, callback, id, version, ProtocolVersions.MODERN,
+                    "; sessions (initialize) serve " + String.join(", ", ProtocolVersions.SUPPORTED));
+            return;
+        }
+        String method = JsonRpc.method(message);
+        String invalidMeta = invalidMeta(message);
+        if (invalidMeta != null) {
+            JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_PARAMS, "Invalid params: " + invalidMeta);
+            return;
+        }
+        if (NOT_SERVED.contains(method)) {
+            JsonResponses.error(response, callback, 404, id, JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
+                    + " is not part of protocol version " + version + " or not served by this proxy yet");
+            return;
+        }
         String mismatch = MirroredHeaders.mismatch(request.getHeaders(), message, version,
-                "tools/call".equals(JsonRpc.method(message))
+                "tools/call".equals(method)
                         ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
         if (mismatch != null) {
             JsonResponses.error(response, callback, 400, id, MirroredHeaders.HEADER_MISMATCH,

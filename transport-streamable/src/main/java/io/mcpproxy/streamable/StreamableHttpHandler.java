@@ -93,7 +93,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             return true;
         }
         String version = request.getHeaders().get(VERSION_HEADER);
-        if (ProtocolVersions.isModern(version) && "POST".equals(request.getMethod())) {
+        if (version != null && !ProtocolVersions.isSupported(version) && "POST".equals(request.getMethod())) {
             stateless.post(request, response, callback, version); // no session: Mcp-Session-Id is not looked at
             return true;
         }

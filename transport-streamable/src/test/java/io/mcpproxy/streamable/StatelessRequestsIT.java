@@ -95,6 +95,7 @@ class StatelessRequestsIT {
         assertEquals(200, called.status(), called.body());
         assertEquals("application/json", called.contentType().split(";")[0]);
         assertEquals("modern", McpTestClient.text(called.response()));
+        assertEquals("complete", called.response().path("result").path("resultType").asText());
         assertNull(called.header("Mcp-Session-Id"));
         assertEquals(0, proxy.handler().localSessionCount());
     }
@@ -126,6 +127,38 @@ class StatelessRequestsIT {
         assertEquals(200, reply.status());
         assertEquals("application/json", reply.contentType().split(";")[0]);
         assertEquals("done 2 steps", McpTestClient.text(reply.response()));
+    }
+
+    @Test
+    void aRequestWithoutTheModernMetaIs400InvalidParams() throws Exception {
+        start();
+        ObjectNode bare = client.request("tools/list", JsonRpc.objectNode());
+        ObjectNode noCapabilities = modern("tools/list", JsonRpc.objectNode());
+        ((ObjectNode) noCapabilities.path("params").get("_meta")).remove("io.modelcontextprotocol/clientCapabilities");
+        for (ObjectNode invalid : List.of(bare, noCapabilities)) {
+            McpTestClient.Reply reply = send(invalid);
+            assertEquals(400, reply.status(), reply.body());
+            assertEquals(-32602, reply.json().path("error").path("code").asInt(), reply.body());
+        }
+    }
+
+    @Test
+    void methodsTheRevisionRemovedAre404MethodNotFound() throws Exception {
+        start();
+        for (String removed : List.of("initialize", "ping", "logging/setLevel")) {
+            McpTestClient.Reply reply = send(modern(removed, JsonRpc.objectNode()));
+            assertEquals(404, reply.status(), reply.body());
+            assertEquals(-32601, reply.json().path("error").path("code").asInt(), reply.body());
+        }
+    }
+
+    @Test
+    void aMethodTheServerDoesNotImplementIs404MethodNotFound() throws Exception {
+        start();
+        McpTestClient.Reply reply = send(modern("no/such/method", JsonRpc.objectNode()));
+
+        assertEquals(404, reply.status(), reply.body());
+        assertEquals(-32601, reply.json().path("error").path("code").asInt(), reply.body());
     }
 
     @Test
@@ -214,9 +247,11 @@ class StatelessRequestsIT {
         assertEquals(400, reply.status());
         JsonNode error = reply.json().get("error");
         assertEquals(-32022, error.path("code").asInt(), reply.body());
+        assertEquals(1, reply.json().path("id").asInt(), "the request's id");
         assertEquals("2099-01-01", error.path("data").path("requested").asText());
-        List<?> supported = JsonRpc.MAPPER.convertValue(error.path("data").get("supported"), List.class);
-        assertTrue(supported.containsAll(List.of("2025-11-25", MODERN)), supported.toString());
+        assertEquals(List.of(MODERN), JsonRpc.MAPPER.convertValue(error.path("data").get("supported"), List.class),
+                "what server/discover lists");
+        assertTrue(error.path("message").asText().contains("2025-11-25"), "sessions are named too");
     }
 
     @Test
