@@ -101,6 +101,9 @@ final class MirroredHeaders {
         if (raw.startsWith(SENTINEL_START) && raw.endsWith(SENTINEL_END)
                 && raw.length() >= SENTINEL_START.length() + SENTINEL_END.length()) {
             String encoded = raw.substring(SENTINEL_START.length(), raw.length() - SENTINEL_END.length());
+            if (encoded.length() % 4 != 0) {
+                return null; // padding is not optional here: a value cut short must not pass as another
+            }
             try {
                 return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {

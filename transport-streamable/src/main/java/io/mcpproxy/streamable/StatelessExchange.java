@@ -31,12 +31,18 @@ final class StatelessExchange implements Backend.Exchange {
     private final StreamSettings streams;
     /** Index into {@link #LOG_LEVELS} of the least severe log message the client wants; -1: none. */
     private final int logThreshold;
+    private final String method;
     private Backend.Channel channel; // guarded by this
     private SseStream stream; // guarded by this; non-null once switched to SSE
     private boolean done; // guarded by this
 
-    StatelessExchange(Request request, Response response, Callback callback, StreamSettings streams,
+    /**
+     * @param method   the request's method, which decides what its result must carry
+     * @param logLevel the least severe log message the request asked for; null: none
+     */
+    StatelessExchange(Request request, Response response, Callback callback, StreamSettings streams, String method,
                       String logLevel) {
+        this.method = method;
         this.request = request;
         this.response = response;
         this.callback = callback;
@@ -79,8 +85,8 @@ final class StatelessExchange implements Backend.Exchange {
 
     @Override
     public void onResponse(ObjectNode message) {
-        if (message.get("result") instanceof ObjectNode result && !result.has("resultType")) {
-            result.put("resultType", "complete"); // every 2026-07-28 result says it is final; a legacy server's is
+        if (message.get("result") instanceof ObjectNode result) {
+            ModernResults.complete(method, result);
         }
         Backend.Channel finished;
         synchronized (this) {

@@ -153,7 +153,8 @@ final class StatelessRequests {
         }
         request.addIdleTimeoutListener(timeout -> false); // the server may take minutes
         String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
-        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(), logLevel);
+        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(), method,
+                logLevel);
         Backend.Channel channel;
         try {
             channel = backends.open(CHANNEL_PREFIX + channels.incrementAndGet(), new DroppingListener());
@@ -227,8 +228,7 @@ final class StatelessRequests {
         if (initializeResult.path("serverInfo").isObject()) {
             result.putObject("_meta").set(SERVER_INFO_META, initializeResult.get("serverInfo").deepCopy());
         }
-        result.put("resultType", "complete");
-        return result;
+        return result; // resultType and the caching hints are added like those of any result
     }
 
     /** A copy of {@code message} without the {@code _meta} keys of the modern revision. */

@@ -61,6 +61,7 @@ class MirroredHeadersTest {
     void invalidCharactersOrBrokenBase64AreAMismatch() {
         assertNull(MirroredHeaders.decoded("line1\nline2"));
         assertNull(MirroredHeaders.decoded("=?base64?***?="));
+        assertNull(MirroredHeaders.decoded("=?base64?SGVsbG8?="), "padding missing");
         assertEquals("=?base64?literal?=", MirroredHeaders.decoded("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="));
     }
 

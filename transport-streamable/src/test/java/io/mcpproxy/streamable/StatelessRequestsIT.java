@@ -89,6 +89,8 @@ class StatelessRequestsIT {
         McpTestClient.Reply listed = send(modern("tools/list", JsonRpc.objectNode()));
         assertEquals(200, listed.status(), listed.body());
         assertTrue(listed.response().path("result").path("tools").size() > 3, listed.body());
+        assertEquals(0, listed.response().path("result").path("ttlMs").asInt(-1), "caching hints");
+        assertEquals("private", listed.response().path("result").path("cacheScope").asText());
 
         McpTestClient.Reply called = send(modern("tools/call", McpTestClient.toolCall("echo",
                 Map.of("text", "modern"))));
