@@ -88,6 +88,10 @@ final class Tools {
         add("requests", "Returns how many requests this server has received, this one included.", """
                 {"type":"object","properties":{}}""",
                 call -> String.valueOf(state.requests()));
+        add("route", "Echoes its region and limit, which a 2026-07-28 client mirrors into Mcp-Param-* headers.", """
+                {"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"},
+                 "limit":{"type":"integer","x-mcp-header":"Limit"}},"required":["region"]}""",
+                call -> text(call.args(), "region") + " " + call.args().path("limit").asText("-"));
     }
 
     /** @return the {@code tools/list} result */

@@ -241,6 +241,30 @@ class StatelessRequestsIT {
     }
 
     @Test
+    void mirroredToolParametersAreCheckedOnceTheToolIsListed() throws Exception {
+        start();
+        ObjectNode call = modern("tools/call", McpTestClient.toolCall("route", Map.of("region", "Hello, 世界",
+                "limit", 42)));
+        String region = "=?base64?" + Base64.getEncoder().encodeToString("Hello, 世界".getBytes(StandardCharsets.UTF_8))
+                + "?=";
+        assertEquals(200, client.send(mirrored(call).build()).status(), "not listed yet: not recognized");
+
+        assertEquals(200, send(modern("tools/list", JsonRpc.objectNode())).status());
+        McpTestClient.Reply matching = client.send(mirrored(call).header("Mcp-Param-Region", region)
+                .header("Mcp-Param-Limit", "42.0").build());
+        assertEquals(200, matching.status(), matching.body());
+        assertEquals("Hello, 世界 42", McpTestClient.text(matching.response()));
+
+        for (HttpRequest bad : List.of(mirrored(call).header("Mcp-Param-Limit", "42").build(), // Region missing
+                mirrored(call).header("Mcp-Param-Region", region).header("Mcp-Param-Limit", "41").build(),
+                mirrored(call).header("Mcp-Param-Region", "Hello").header("Mcp-Param-Limit", "42").build())) {
+            McpTestClient.Reply reply = client.send(bad);
+            assertEquals(400, reply.status(), reply.body());
+            assertEquals(-32020, reply.json().path("error").path("code").asInt(), reply.body());
+        }
+    }
+
+    @Test
     void anUnsupportedVersionIsTheModernErrorWithTheSupportedList() throws Exception {
         start();
         client.protocolVersion = "2099-01-01";
