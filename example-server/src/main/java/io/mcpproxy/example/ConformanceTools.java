@@ -90,6 +90,10 @@ final class ConformanceTools {
                  "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},
                  "additionalProperties":false}""",
                 (args, token) -> result(Content.text("Received arguments: " + Wire.toJson(args))));
+        add("test_custom_headers", "Echoes its region, which 2026-07-28 clients mirror into Mcp-Param-Region.", """
+                {"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},
+                 "required":["region"]}""",
+                (args, token) -> result(Content.text("Region: " + args.path("region").asText())));
         add("test_reconnection",
                 "Answers after a short pause. Over stdio it cannot close an SSE stream itself; the proxy owns the streams.",
                 NO_ARGUMENTS,
