@@ -108,62 +108,77 @@ final class StatelessRequests {
     }
 
     private void message(Request request, Response response, Callback callback, ObjectNode message, String version) {
-        JsonNode id = message.get("id");
-        switch (JsonRpc.Kind.of(message)) {
-            case NOTIFICATION -> {
-                JsonResponses.empty(response, callback, 202); // none is defined: cancelling is closing the stream
-                return;
-            }
-            case REQUEST -> { }
-            default -> {
-                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
-                        "Invalid Request: a modern client sends only requests");
-                return;
-            }
+        if (!refused(request, response, callback, message, version)) {
+            forward(request, response, callback, message);
         }
+    }
+
+    /**
+     * Answers a message the proxy does not forward, in the order the checks depend on each other: the version
+     * first (nothing else is known to apply otherwise), then the message kind, {@code _meta}, the method, the
+     * mirrored headers, and last the backend mode.
+     *
+     * @return whether it was answered
+     */
+    private boolean refused(Request request, Response response, Callback callback, ObjectNode message,
+                            String version) {
+        JsonNode id = message.get("id");
         if (!ProtocolVersions.isModern(version)) {
             // data.supported lists what server/discover does; sessions are the other era, found by initialize
             unsupportedVersion(request, response, callback, id, version, ProtocolVersions.MODERN,
                     "; sessions (initialize) serve " + String.join(", ", ProtocolVersions.SUPPORTED));
-            return;
+            return true;
+        }
+        switch (JsonRpc.Kind.of(message)) {
+            case REQUEST -> { }
+            case NOTIFICATION -> {
+                JsonResponses.empty(response, callback, 202); // none is defined: cancelling is closing the stream
+                return true;
+            }
+            default -> {
+                JsonResponses.error(response, callback, 400, null, JsonRpc.INVALID_REQUEST,
+                        "Invalid Request: a modern client sends only requests");
+                return true;
+            }
         }
         String method = JsonRpc.method(message);
         String invalidMeta = invalidMeta(message);
+        String mismatch = invalidMeta != null || NOT_SERVED.contains(method) ? null
+                : MirroredHeaders.mismatch(request.getHeaders(), message, version, "tools/call".equals(method)
+                        ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
         if (invalidMeta != null) {
             JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_PARAMS, "Invalid params: " + invalidMeta);
-            return;
-        }
-        if (NOT_SERVED.contains(method)) {
+        } else if (NOT_SERVED.contains(method)) {
             JsonResponses.error(response, callback, 404, id, JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
                     + " is not part of protocol version " + version + " or not served by this proxy yet");
-            return;
-        }
-        String mismatch = MirroredHeaders.mismatch(request.getHeaders(), message, version,
-                "tools/call".equals(method)
-                        ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
-        if (mismatch != null) {
+        } else if (mismatch != null) {
             JsonResponses.error(response, callback, 400, id, MirroredHeaders.HEADER_MISMATCH,
                     "Header mismatch: " + mismatch);
-            return;
-        }
-        if (backends.mode() != BackendMode.SHARED) {
+        } else if (backends.mode() != BackendMode.SHARED) {
             unsupportedVersion(request, response, callback, id, version, ProtocolVersions.SUPPORTED,
                     ": in per-session mode the proxy serves sessions only");
-            return;
+        } else {
+            return false;
         }
+        return true;
+    }
+
+    /** Sends the request on a channel of its own, once that channel has gone through the server's initialize. */
+    private void forward(Request request, Response response, Callback callback, ObjectNode message) {
         request.addIdleTimeoutListener(timeout -> false); // the server may take minutes
         String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
-        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(), method,
-                logLevel);
+        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(),
+                JsonRpc.method(message), logLevel);
         Backend.Channel channel;
         try {
             channel = backends.open(CHANNEL_PREFIX + channels.incrementAndGet(), new DroppingListener());
         } catch (BackendUnavailableException e) {
-            JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, message.get("id"), "server_unavailable", e.getMessage(),
+                    1);
             return;
         }
         exchange.channel(channel);
-        initialized(channel, id, exchange, serverResult -> context.runLater(
+        initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
                 () -> initializedThen(channel, message, exchange, serverResult)));
     }
 
