@@ -97,6 +97,12 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             stateless.post(request, response, callback, version); // no session: Mcp-Session-Id is not looked at
             return true;
         }
+        if (ProtocolVersions.isModern(version)) { // GET and DELETE are session operations, gone in that revision
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            JsonRpcPost.rejectUnread(request, response, callback, 405, JsonRpc.INVALID_REQUEST,
+                    "Method Not Allowed: " + request.getMethod() + " in protocol version " + version);
+            return true;
+        }
         if (version != null && !ProtocolVersions.isSupported(version)) {
             StatelessRequests.unsupportedVersion(request, response, callback, null, version, ProtocolVersions.ALL,
                     "");

@@ -281,6 +281,18 @@ class StatelessRequestsIT {
     }
 
     @Test
+    void getAndDeleteInTheModernRevisionAre405() throws Exception {
+        start();
+        HttpResponse<InputStream> get = client.openGet();
+        assertEquals(405, get.statusCode());
+        get.body().close();
+        McpTestClient.Reply delete = client.send(HttpRequest.newBuilder(client.newPost("").build().uri())
+                .header("MCP-Protocol-Version", MODERN).DELETE().build());
+        assertEquals(405, delete.status());
+        assertEquals(-32600, delete.json().path("error").path("code").asInt(), delete.body());
+    }
+
+    @Test
     void aLegacySessionWorksBesideModernRequests() throws Exception {
         StreamableHttpProxy proxy = start();
         McpTestClient legacy = new McpTestClient(http, URI.create("http://127.0.0.1:" + proxy.port() + "/mcp"));
