@@ -142,6 +142,14 @@ class RunnerIT {
                 endpoint = line.substring(6);
             }
         }
+        assertEquals(202, http.send(HttpRequest.newBuilder(sse.resolve(endpoint))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                                + "\"2024-11-05\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        for (String line = events.readLine(); !line.startsWith("data: {"); line = events.readLine()) {
+            // until the initialize answer: the session's requests reach the server from then on
+        }
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(sse.resolve(endpoint))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"pid\","

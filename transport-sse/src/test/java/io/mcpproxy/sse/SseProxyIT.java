@@ -59,6 +59,21 @@ class SseProxyIT {
     }
 
     @Test
+    void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
+        proxy = proxies.start();
+        try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
+            ObjectNode discover = client.call(client.request("server/discover", JsonRpc.objectNode()));
+            assertEquals(JsonRpc.INVALID_REQUEST, discover.path("error").path("code").asInt(), discover.toString());
+            assertTrue(discover.path("error").path("message").asText().contains("before initialize"),
+                    discover.toString());
+            assertTrue(client.call(client.request("ping", null)).has("result"), "ping may come first");
+            client.initialize();
+            assertEquals("[\"ping\",\"initialize\",\"tools/call\"]", text(client.call(client.request("tools/call",
+                    toolCall("requests", Map.of())))), "the server never saw server/discover");
+        }
+    }
+
+    @Test
     void anAnswerLargerThanTheStreamBufferReachesAClientThatReads() throws Exception {
         proxy = proxies.start(builder -> builder.streamBuffer(100, 65_536));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
@@ -507,6 +522,17 @@ class SseProxyIT {
         String sessionId = endpoint.substring(endpoint.indexOf('=') + 1);
         SseStream stream = proxy.stream(sessionId); // held here before the endpoint event was sent
         assertNotNull(stream);
+        ObjectNode initialize = JsonRpc.request(JsonRpc.MAPPER.getNodeFactory().numberNode(0), "initialize",
+                JsonRpc.MAPPER.valueToTree(Map.of("protocolVersion", "2024-11-05", "capabilities", Map.of(),
+                        "clientInfo", Map.of("name", "slow-consumer", "version", "1"))));
+        assertEquals(202, http.send(HttpRequest.newBuilder(proxy.uri().resolve(endpoint))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        JsonRpc.toJson(initialize))).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.startsWith("data: {") && line.contains("\"result\"")) {
+                break; // initialized: the session's requests reach the server now
+            }
+        }
         ObjectNode call = JsonRpc.request(JsonRpc.MAPPER.getNodeFactory().numberNode(1), "tools/call",
                 toolCall("progress", Map.of("steps", 100_000, "delayMs", 0)));
         ((ObjectNode) call.get("params")).set("_meta", JsonRpc.objectNode().put("progressToken", "t"));

@@ -69,6 +69,16 @@ class StreamableHttpProxyIT {
     }
 
     @Test
+    void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
+        McpTestClient.Reply discover = client.post(client.request("server/discover", JsonRpc.objectNode()));
+        assertEquals(400, discover.status(), discover.body());
+        assertJsonRpcError(discover.body(), -32600);
+        client.initialize();
+        assertEquals("[\"initialize\",\"tools/call\"]", text(client.callTool("requests", Map.of())),
+                "the server never saw server/discover");
+    }
+
+    @Test
     void laterSessionsAreInitializedByTheProxyEvenThoughTheServerRefusesASecondInitialize() throws Exception {
         client.initialize();
         McpTestClient second = new McpTestClient(http, proxy.uri());

@@ -54,6 +54,13 @@ final class ClientToServer {
             return;
         }
         String method = JsonRpc.method(request);
+        if (!session.protocol().isInitialized() && !"initialize".equals(method) && !"ping".equals(method)) {
+            // the server must not see a session's requests before its handshake (a stateless-era probe such as
+            // server/discover included): it would answer them in a lifecycle state the session never reached
+            exchange.onResponse(JsonRpc.error(request.get("id"), JsonRpc.INVALID_REQUEST,
+                    "Invalid Request: '" + method + "' before initialize; only initialize and ping may come first"));
+            return;
+        }
         switch (method == null ? "" : method) {
             case "initialize" -> initialize(session, request, exchange);
             case "resources/subscribe" -> {
@@ -103,10 +110,17 @@ final class ClientToServer {
     private void initialize(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
         ProcessProtocolState handshake = session.process().protocol();
         switch (handshake.beginInitialize(() -> initialize(session, request, exchange))) {
-            case FROM_CACHE -> exchange.onResponse(JsonRpc.result(request.get("id"),
-                    handshake.initializeResultFor(request.path("params"))));
-            case TO_SERVER -> forward(session, request, new LearningExchange(exchange, handshake::initializeAnswered),
-                    "initialize");
+            case FROM_CACHE -> {
+                session.protocol().initialized();
+                exchange.onResponse(JsonRpc.result(request.get("id"),
+                        handshake.initializeResultFor(request.path("params"))));
+            }
+            case TO_SERVER -> forward(session, request, new LearningExchange(exchange, response -> {
+                if (response.get("result") != null) {
+                    session.protocol().initialized();
+                }
+                handshake.initializeAnswered(response);
+            }), "initialize");
             case QUEUED -> { } // answered once the first one is
         }
     }

@@ -29,6 +29,8 @@ final class SessionProtocolState {
     private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
     /** Nano clock reading of the session's last roots announcement, or {@link #NEVER}. */
     private volatile long rootsNoticedAt = NEVER;
+    /** Whether an {@code initialize} of this session succeeded: until then only initialize and ping pass. */
+    private volatile boolean initialized;
 
     /**
      * Remembers a {@code logging/setLevel} of this session's own: another session's must not silence or flood this
@@ -58,6 +60,15 @@ final class SessionProtocolState {
     int wantedVerbosity() {
         String own = logLevel;
         return own == null ? 0 : LOG_LEVELS.indexOf(own);
+    }
+
+    /** The session's {@code initialize} succeeded. */
+    void initialized() {
+        initialized = true;
+    }
+
+    boolean isInitialized() {
+        return initialized;
     }
 
     void subscribed(String uri) {
