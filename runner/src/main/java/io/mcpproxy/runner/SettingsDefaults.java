@@ -45,6 +45,7 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--backend-mode", backend.mode() == BackendMode.SHARED ? "shared" : "per-session"),
                 Map.entry("--max-backends", Integer.toString(backend.maxBackends())),
                 Map.entry("--request-timeout", DurationConverter.format(backend.requestTimeout())),
+                Map.entry("--cancel-grace", DurationConverter.format(backend.cancelGrace())),
                 Map.entry("--max-server-message-size", Long.toString(backend.maxServerMessageBytes())),
                 Map.entry("--resume-window", DurationConverter.format(ResumptionSettings.DEFAULTS.window())),
                 Map.entry("--heartbeat-interval",

@@ -26,6 +26,12 @@ final class StdioBackendOptions {
                     + " notifications/cancelled; 0s = none (default: ${DEFAULT-VALUE}).")
     Duration requestTimeout;
 
+    @Option(names = "--cancel-grace", converter = DurationConverter.class,
+            description = "Shared mode: how long a request answered by the proxy (cancelled, timed out, session"
+                    + " ended) still claims the server's unaddressed messages for its session (default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration cancelGrace;
+
     @Option(names = "--max-server-message-size",
             description = "Largest message (stdout line) the MCP server may send, in bytes; a longer answer is"
                     + " replaced by a JSON-RPC error to its client (default: ${DEFAULT-VALUE} = 64 MiB).")
@@ -37,7 +43,8 @@ final class StdioBackendOptions {
 
     StdioBackendSettings settings() {
         return StdioBackendSettings.of(StdioServer.command(command)).withMode(mode).withMaxBackends(maxBackends)
-                .withRequestTimeout(requestTimeout).withMaxServerMessageBytes(maxServerMessageSize);
+                .withRequestTimeout(requestTimeout).withMaxServerMessageBytes(maxServerMessageSize)
+                .withCancelGrace(cancelGrace);
     }
 
     /** {@code shared} / {@code per-session}. */

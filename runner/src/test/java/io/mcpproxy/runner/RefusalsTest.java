@@ -70,6 +70,8 @@ class RefusalsTest {
                 stdio("--max-backends", "0", "maxBackends must be at least 1, got 0", b -> b.maxBackends(0)),
                 stdio("--request-timeout", "-1s", "requestTimeout must not be negative, got PT-1S",
                         b -> b.requestTimeout(Duration.ofSeconds(-1))),
+                stdio("--cancel-grace", "-1s", "cancelGrace must not be negative, got PT-1S",
+                        b -> b.cancelGrace(Duration.ofSeconds(-1))),
                 stdio("--max-server-message-size", "0", "maxServerMessageSize must be 1 byte to 2 GiB, got 0",
                         b -> b.maxServerMessageSize(0)),
                 stdio("--keep-alive", "5ms", "keepAliveInterval must be at least 10 ms, got PT0.005S",

@@ -110,6 +110,12 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /** See {@link StdioBackendSettings#cancelGrace}. */
+    public B cancelGrace(Duration grace) {
+        this.backend = backend.withCancelGrace(grace);
+        return self();
+    }
+
     /** See {@link ListenerSettings#maxBodyBytes}. */
     public B maxBodySize(long bytes) {
         this.listener = listener.withMaxBodyBytes(bytes);

@@ -33,10 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Routing of server-to-client messages</h2>
  * See {@link ServerMessageRouter}. A request the proxy answered on its own (cancelled, timed out, its session
- * ended) still counts as its session's request in flight until the server answers it (that answer is dropped), the
- * server exits, or the request timeout (5 min without one) passes again: the server may still be working on it. So
- * its session stays busy, and once that session has ended, messages that could be its are dropped, never handed to
- * another session.
+ * ended; the server got {@code notifications/cancelled} for it) still counts as its session's request in flight
+ * until the server answers it (that answer is dropped), the server exits, or the cancel grace
+ * ({@link StdioBackendSettings#cancelGrace}, 2 s) has passed: the server may still send its last messages for it. So
+ * its session stays busy, and once that session has ended, messages that could be its are refused, never handed to
+ * another session. Refusals are counted ({@link BackendStats#unattributable()}) and logged once per run.
  *
  * <h2>Failure</h2>
  * When the server exits, every request in flight is answered with a {@code -32000} error at once, every channel
@@ -90,7 +91,7 @@ public final class Backend implements AutoCloseable {
             Consumer<Backend> whenGone) {
         this.serverName = settings.server().name();
         this.closeWhenUnused = settings.mode() == BackendMode.PER_SESSION;
-        this.requests = new RequestTable(serverName, settings.requestTimeout(), nanoClock);
+        this.requests = new RequestTable(serverName, settings.cancelGrace(), nanoClock);
         this.clientToServer = new ClientToServer(serverName, requests, sessions, settings.requestTimeout(), scheduler,
                 nanoClock, stats, this::closeIfUnused);
         this.supervisor = new ProcessSupervisor(settings, settings.restart() && !closeWhenUnused, scheduler,

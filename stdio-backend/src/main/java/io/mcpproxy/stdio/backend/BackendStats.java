@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BackendStats {
 
     final AtomicLong undeliverable = new AtomicLong();
+    final AtomicLong unattributable = new AtomicLong();
     final AtomicLong lateResponses = new AtomicLong();
     final AtomicLong misdirectedResponses = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
@@ -17,6 +18,15 @@ public final class BackendStats {
     /** Server-to-client messages no client session could receive (ambiguous target, no stream, closed stream). */
     public long undeliverable() {
         return undeliverable.get();
+    }
+
+    /**
+     * Of {@link #undeliverable()}: server requests and notifications not tied to a request that the proxy refused
+     * because it cannot tell which session they are for (several sessions busy, a cancelled request within the
+     * cancel grace, several idle sessions, none open).
+     */
+    public long unattributable() {
+        return unattributable.get();
     }
 
     /** Server responses that arrived after their request timed out, was cancelled or its session ended. */
@@ -41,7 +51,7 @@ public final class BackendStats {
 
     @Override
     public String toString() {
-        return "undeliverable=" + undeliverable + " late=" + lateResponses + " misdirected=" + misdirectedResponses
+        return "undeliverable=" + undeliverable + " unattributable=" + unattributable + " late=" + lateResponses + " misdirected=" + misdirectedResponses
                 + " timeouts=" + timeouts + " restarts=" + restarts;
     }
 }

@@ -248,6 +248,12 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
             return this;
         }
 
+        /** See {@link StdioBackendSettings#cancelGrace}. */
+        public Builder cancelGrace(Duration grace) {
+            settings = settings.withCancelGrace(grace);
+            return this;
+        }
+
         /** See {@link StdioBackendSettings#maxServerMessageBytes}. */
         public Builder maxServerMessageSize(long bytes) {
             settings = settings.withMaxServerMessageBytes(bytes);

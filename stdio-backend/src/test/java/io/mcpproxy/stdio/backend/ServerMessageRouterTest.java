@@ -172,6 +172,46 @@ class ServerMessageRouterTest {
     }
 
     @Test
+    void aCancelledRequestKeepsOtherSessionsFromUnaddressedMessagesForTheCancelGraceOnly() {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ClientSession sessionA = open("a", a);
+        ClientRequest cancelled = call(sessionA, a, 1, null);
+        requests.answerLocally(cancelled, RequestTable.LocalAnswer.CANCELLED, JsonRpc.error(cancelled.clientId,
+                JsonRpc.REQUEST_CANCELLED, "cancelled"));
+        ClientRequest running = call(open("b", b), b, 1, null);
+
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"sampling/createMessage\"}"));
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+                + "\"params\":{\"level\":\"info\",\"data\":\"whose?\"}}"));
+        assertEquals(JsonRpc.INTERNAL_ERROR, toServer.get(0).path("error").path("code").asInt(), "refused");
+        assertTrue(b.messages.isEmpty() && b.delivered.isEmpty(), "within the grace it may be A's: B gets nothing");
+        assertEquals(2, stats.unattributable());
+        assertEquals(2, stats.undeliverable());
+
+        clock.addAndGet(Duration.ofSeconds(10).toNanos()); // this router's cancel grace
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"sampling/createMessage\"}"));
+        assertEquals("srv-2", b.messages.poll().get("id").asText(), "on B's request's stream");
+        assertEquals(1, toServer.size(), "nothing more refused");
+        assertEquals(2, stats.unattributable());
+        assertTrue(requests.serverRequestTakenBack("s:srv-2", running.session));
+    }
+
+    @Test
+    void progressNamesItsRequestAndIsNeverHeldUpByACancelledOne() {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ClientRequest cancelled = call(open("a", a), a, 1, null);
+        requests.answerLocally(cancelled, RequestTable.LocalAnswer.CANCELLED, JsonRpc.error(cancelled.clientId,
+                JsonRpc.REQUEST_CANCELLED, "cancelled"));
+        ClientRequest running = call(open("b", b), b, 1, "{\"_meta\":{\"progressToken\":\"t\"}}");
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":"
+                + "{\"progressToken\":\"" + running.proxyProgressToken + "\",\"progress\":1}}"));
+        assertEquals("t", b.messages.poll().path("params").path("progressToken").asText());
+        assertEquals(0, stats.undeliverable());
+    }
+
+    @Test
     void aServerRequestWhoseSessionCannotTakeItIsAnsweredWithAnError() {
         Recorder a = new Recorder();
         ClientSession sessionA = open("a", a);
