@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code -32600} error. Progress tokens are rewritten the same way, so progress reaches the request that asked.
  *
  * <h2>initialize</h2>
- * The server is initialized once per process: the first client's {@code initialize} is forwarded as is and its
- * result remembered; every later session's {@code initialize} is answered by the proxy from that result, with
+ * The server is initialized once per process: the first client's {@code initialize} is forwarded (to a shared
+ * server with the proxy's own {@code clientInfo} and every capability the proxy routes, see
+ * {@link ClientCapabilities}; in per-session mode as is) and its result remembered; every later session's {@code initialize} is answered by the proxy from that result, with
  * {@code protocolVersion} = {@link ProtocolVersions#negotiate the client's version if supported and not newer than
  * the server's, else the server's}. Only the first {@code notifications/initialized} reaches the server.
  * Concurrent first initializes wait for the one in flight. (In per-session mode every process has one session,
@@ -93,7 +94,7 @@ public final class Backend implements AutoCloseable {
         this.closeWhenUnused = settings.mode() == BackendMode.PER_SESSION;
         this.requests = new RequestTable(serverName, settings.cancelGrace(), nanoClock);
         this.clientToServer = new ClientToServer(serverName, requests, sessions, settings.requestTimeout(), scheduler,
-                nanoClock, stats, this::closeIfUnused);
+                nanoClock, stats, !closeWhenUnused, this::closeIfUnused);
         this.supervisor = new ProcessSupervisor(settings, settings.restart() && !closeWhenUnused, scheduler,
                 nanoClock, stats, new ProcessSupervisor.Listener() {
                     @Override

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code notifications/cancelled}: to the session holding the server request it withdraws;</li>
  *   <li>server requests, {@code notifications/message} and any other notification: to the one
  *       {@link #busySession busy session}, the message filtered by the session's log level;</li>
- *   <li>server {@code ping}: answered by the proxy.</li>
+ *   <li>server {@code ping}: answered by the proxy; a server request for a capability the session's client did
+ *       not declare: answered by the proxy as that client would ({@link ClientCapabilities#refusal}).</li>
  * </ul>
  * The decisions that do not depend on the moment ({@link Rule#of}, {@link #busySession}) are pure functions.
  */
@@ -203,6 +204,13 @@ final class ServerMessageRouter {
             return;
         }
         Target.Deliver to = (Target.Deliver) target;
+        ObjectNode refusal = ClientCapabilities.refusal(to.session().protocol().capabilities(), request);
+        if (refusal != null) { // what that client would answer: the server got the proxy's capabilities, not its
+            LOG.debug("[{}] answered '{}' for {}: {}", serverName, method, to.session(),
+                    refusal.path("error").path("message").asText());
+            toServer.accept(refusal);
+            return;
+        }
         String key = RequestTable.idKey(request.get("id"));
         requests.serverRequestHandedTo(key, to.session()); // before delivery: the answer may come back at once
         if (!to.deliver(request)) {

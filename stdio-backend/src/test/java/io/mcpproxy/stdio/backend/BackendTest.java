@@ -89,7 +89,8 @@ class BackendTest {
     /** A channel whose session has completed initialize (the first one at the server, answered by the test). */
     private Backend.Channel initialized(String sessionId, Recorder client) throws Exception {
         Backend.Channel channel = backends.open(sessionId, client);
-        channel.request(request("init", "initialize", "{\"protocolVersion\":\"2025-11-25\"}"), client);
+        channel.request(request("init", "initialize", "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":"
+                + "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}}"), client);
         ObjectNode answered = client.responses.poll(100, TimeUnit.MILLISECONDS);
         if (answered == null) { // the first: the server answers it
             ObjectNode init = serverReceives();
@@ -164,8 +165,12 @@ class BackendTest {
     void initializeGoesToTheServerOnceAndLaterOnesAreAnsweredByTheProxy() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        backends.open("a", a).request(request(0, "initialize", "{\"protocolVersion\":\"2025-11-25\"}"), a);
+        backends.open("a", a).request(request(0, "initialize", "{\"protocolVersion\":\"2025-11-25\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"first\",\"version\":\"1\"}}"), a);
         ObjectNode init = serverReceives();
+        assertEquals("mcp-transport-proxy", init.at("/params/clientInfo/name").asText(), "the proxy is the client");
+        assertTrue(init.at("/params/capabilities/sampling").isObject(), init.toString());
+        assertEquals("first", init.at("/params/_meta/io.mcpproxy~1firstClient/name").asText());
         serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + init.get("id") + ",\"result\":{\"protocolVersion\":"
                 + "\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}}");
         assertEquals("2025-06-18", a.response().path("result").path("protocolVersion").asText());

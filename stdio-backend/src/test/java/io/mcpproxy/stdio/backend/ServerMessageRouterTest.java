@@ -35,6 +35,7 @@ class ServerMessageRouterTest {
 
     private ClientSession open(String id, Recorder recorder) {
         ClientSession session = new ClientSession(id, recorder, process);
+        session.protocol().declared(json("{\"sampling\":{},\"elicitation\":{},\"roots\":{}}"));
         sessions.add(session);
         return session;
     }
@@ -209,6 +210,22 @@ class ServerMessageRouterTest {
                 + "{\"progressToken\":\"" + running.proxyProgressToken + "\",\"progress\":1}}"));
         assertEquals("t", b.messages.poll().path("params").path("progressToken").asText());
         assertEquals(0, stats.undeliverable());
+    }
+
+    @Test
+    void aServerRequestForACapabilityTheSessionDidNotDeclareIsAnsweredAsItsClientWould() {
+        Recorder a = new Recorder();
+        ClientSession sessionA = open("a", a);
+        sessionA.protocol().declared(json("{\"roots\":{}}"));
+        call(sessionA, a, 1, null);
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"sampling/createMessage\"}"));
+        assertEquals("srv-1", toServer.get(0).get("id").asText());
+        assertEquals(JsonRpc.METHOD_NOT_FOUND, toServer.get(0).path("error").path("code").asInt());
+        assertTrue(a.messages.isEmpty() && a.delivered.isEmpty(), "never forwarded");
+        assertFalse(requests.serverRequestTakenBack("s:srv-1", sessionA), "not held by the session");
+        assertEquals(0, stats.undeliverable(), "answered, not lost");
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"roots/list\"}"));
+        assertEquals("roots/list", JsonRpc.method(a.messages.poll()), "what it declared reaches it");
     }
 
     @Test
