@@ -45,6 +45,17 @@ final class TransparentCommand implements ProxyCommand {
             description = "Probe every target this often; one that fails gets no new sessions. Default: off.")
     Duration healthCheckInterval;
 
+    @Option(names = "--forward-any-path",
+            description = "Forward requests for any path to the upstreams. Default: only each target's endpoint path"
+                    + " (under --path-prefix), the --forward-path paths and a legacy session's message path;"
+                    + " others get 404 without reaching an upstream.")
+    boolean forwardAnyPath;
+
+    @Option(names = "--forward-path", paramLabel = "PATH",
+            description = "Another upstream path to forward (repeatable), e.g."
+                    + " /.well-known/oauth-protected-resource. Default: none.")
+    List<String> forwardPaths = new ArrayList<>();
+
     @Mixin
     ListenerOptions listener;
 
@@ -66,7 +77,8 @@ final class TransparentCommand implements ProxyCommand {
     TransparentProxy.Builder builder() {
         return UsageErrors.refusedAsUsage(spec, () -> {
             TransparentProxy.Builder builder = TransparentProxy.builder().targets(targets).pathPrefix(pathPrefix)
-                    .unknownSessionStatus(unknownSessionStatus).listener(listener.settings())
+                    .unknownSessionStatus(unknownSessionStatus).forwardAnyPath(forwardAnyPath)
+                    .forwardPaths(forwardPaths).listener(listener.settings())
                     .sessions(sessions.settings()).upstreamPool(upstreamPool.settings());
             if (healthCheckInterval != null) {
                 builder.healthCheckInterval(healthCheckInterval);

@@ -112,6 +112,8 @@ class RefusalsTest {
                         b -> b.unknownSessionStatus(500)),
                 transparent("--path-prefix", "/mcp/", "pathPrefix must start and not end with '/', got /mcp/",
                         b -> b.pathPrefix("/mcp/")),
+                transparent("--forward-path", "/a/../b", "forwardPath must be an absolute path without query or"
+                        + " dot segments, got /a/../b", b -> b.forwardPaths(List.of("/a/../b"))),
                 transparent("--target", "ftp://example.com/mcp", "target must be an absolute http(s) URL, got"
                         + " ftp://example.com/mcp", b -> b.target(URI.create("ftp://example.com/mcp"))));
     }

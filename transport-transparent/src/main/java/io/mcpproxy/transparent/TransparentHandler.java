@@ -155,15 +155,37 @@ final class TransparentHandler extends Handler.Abstract {
                     "Bad Request: malformed percent-encoding in the request target");
             return true;
         }
+        String upstreamPath = path.length() == prefix.length() ? "/" : path.substring(prefix.length());
+        boolean exposed = settings.exposedPaths().allows(upstreamPath);
+        if (!exposed && !mayBeLegacyMessage(request)) {
+            notExposed(request, response, callback, upstreamPath);
+            return true;
+        }
+        // Off the exposed paths only a legacy session's own message path goes on, once its session is read.
+        String learnedPathNeeded = exposed ? null : upstreamPath;
         if (hasBody(request)) {
-            readBodyThenRoute(request, response, callback);
+            readBodyThenRoute(request, response, callback, learnedPathNeeded);
         } else {
-            route(request, response, callback, null);
+            route(request, response, callback, null, learnedPathNeeded);
         }
         return true;
     }
 
-    private void readBodyThenRoute(Request request, Response response, Callback callback) {
+    /** 404 for a path the proxy does not forward; the upstream never sees it. */
+    private static void notExposed(Request request, Response response, Callback callback, String upstreamPath) {
+        LOG.debug("not forwarded: {} {} (upstream path {})", request.getMethod(), request.getHttpURI().getPath(),
+                upstreamPath);
+        JsonRpcPost.rejectUnread(request, response, callback, 404, JsonRpc.METHOD_NOT_FOUND, "Not Found");
+    }
+
+    /** A POST naming its session in the query: the legacy HTTP+SSE transport's message path may be its path. */
+    private static boolean mayBeLegacyMessage(Request request) {
+        String query = request.getHttpURI().getQuery();
+        return "POST".equals(request.getMethod()) && request.getHeaders().get(SESSION_HEADER) == null
+                && query != null && sessionIdInQuery(query) != null;
+    }
+
+    private void readBodyThenRoute(Request request, Response response, Callback callback, String learnedPathNeeded) {
         long maxBodyBytes = settings.listener().maxBodyBytes();
         if (request.getLength() > maxBodyBytes) {
             JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
@@ -171,7 +193,7 @@ final class TransparentHandler extends Handler.Abstract {
         }
         Content.Source.asByteArrayAsync(request, (int) maxBodyBytes).whenComplete((body, failure) -> {
             if (failure == null) {
-                route(request, response, callback, body);
+                route(request, response, callback, body, learnedPathNeeded);
             } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
                 JsonRpcPost.tooLargeWhileReading(request, response, callback, maxBodyBytes);
             } else {
@@ -180,9 +202,25 @@ final class TransparentHandler extends Handler.Abstract {
         });
     }
 
-    private void route(Request request, Response response, Callback callback, byte[] body) {
+    /**
+     * @param learnedPathNeeded null when the path is exposed; else the upstream path, forwarded only when it is the
+     *                          message path the named session's endpoint event announced
+     */
+    private void route(Request request, Response response, Callback callback, byte[] body,
+                       String learnedPathNeeded) {
         String sessionId = sessionIdOf(request);
         try {
+            if (learnedPathNeeded != null) {
+                Optional<Session> session = sessions.get(sessionId);
+                if (session.isPresent() && LearnedSessions.messagePathOf(session.get()).filter(
+                        learnedPathNeeded::equals).isPresent()) {
+                    forward(request, response, callback, body,
+                            LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
+                } else {
+                    notExposed(request, response, callback, learnedPathNeeded);
+                }
+                return;
+            }
             if (sessionId == null) {
                 forward(request, response, callback, body, upstreams.pick(), null);
                 return;

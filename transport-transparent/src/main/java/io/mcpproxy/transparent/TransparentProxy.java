@@ -12,8 +12,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -161,6 +163,8 @@ public final class TransparentProxy implements AutoCloseable {
         private Duration healthCheckInterval;
         private AuthSettings auth = AuthSettings.NONE;
         private Boolean authorizationPassthrough; // null: pass through without an auth mode, strip with one
+        private boolean forwardAnyPath;
+        private final Set<String> forwardPaths = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -202,6 +206,30 @@ public final class TransparentProxy implements AutoCloseable {
                 throw new IllegalArgumentException("unknownSessionStatus must be 404 or 400, got " + status);
             }
             this.unknownSessionStatus = status;
+            return this;
+        }
+
+        /**
+         * Forward requests for any path to the upstreams, as a plain reverse proxy does. Default off: only each
+         * target's endpoint path (below the {@link #pathPrefix}, if any), the paths named by {@link #forwardPaths}
+         * and a legacy SSE session's message path (the one its endpoint event named) are forwarded, compared after
+         * percent-decoding and dot-segment resolution; any other path gets 404 with a JSON-RPC error and reaches
+         * no upstream.
+         */
+        public Builder forwardAnyPath(boolean forwardAnyPath) {
+            this.forwardAnyPath = forwardAnyPath;
+            return this;
+        }
+
+        /**
+         * More upstream paths to forward besides the targets' endpoints (e.g. OAuth metadata such as
+         * {@code /.well-known/oauth-protected-resource}), each an absolute path without query or dot segments, as
+         * the upstream sees it (below the {@link #pathPrefix}); adds to those already named. Default none.
+         */
+        public Builder forwardPaths(Collection<String> paths) {
+            for (String path : paths) {
+                forwardPaths.add(ExposedPaths.requireForwardPath(path));
+            }
             return this;
         }
 
@@ -409,8 +437,9 @@ public final class TransparentProxy implements AutoCloseable {
                 throw new IllegalStateException("no upstream: call target(...) or targets(...)");
             }
             boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
-            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, listener,
-                    sessions, upstreamPool, auth, strip);
+            ExposedPaths exposed = forwardAnyPath ? ExposedPaths.any() : ExposedPaths.of(targets, forwardPaths);
+            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, exposed,
+                    listener, sessions, upstreamPool, auth, strip);
         }
     }
 }

@@ -12,12 +12,14 @@ import java.util.List;
  * Everything a {@link TransparentHandler} is built from, as {@link TransparentProxy.Builder} validated it.
  *
  * @param healthCheckInterval null: no health probe
+ * @param exposedPaths        the upstream paths forwarded (the targets' endpoints by default)
  * @param auth                how clients authenticate (mode none: not at all)
  * @param stripAuthorization  whether the client's {@code Authorization} header is kept from the upstream
  */
 record TransparentSettings(List<URI> targets, String pathPrefix, int unknownSessionStatus,
-                           Duration healthCheckInterval, ListenerSettings listener, SessionSettings sessions,
-                           UpstreamPoolSettings upstreamPool, AuthSettings auth, boolean stripAuthorization) {
+                           Duration healthCheckInterval, ExposedPaths exposedPaths, ListenerSettings listener,
+                           SessionSettings sessions, UpstreamPoolSettings upstreamPool, AuthSettings auth,
+                           boolean stripAuthorization) {
 
     TransparentSettings {
         targets = List.copyOf(targets);

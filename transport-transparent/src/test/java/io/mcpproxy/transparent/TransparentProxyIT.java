@@ -35,15 +35,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The transparent proxy against real upstream servers on ephemeral ports. */
 class TransparentProxyIT {
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private final HttpClient http = HttpClient.newHttpClient();
     private TestUpstream a;
     private TestUpstream b;
@@ -54,16 +55,8 @@ class TransparentProxyIT {
         b = track(new TestUpstream("b").start(0, 30_000));
     }
 
-    @AfterEach
-    void close() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return closer.track(closeable);
     }
 
     private TransparentProxy proxy(TransparentProxy.Builder builder) throws Exception {
@@ -245,7 +238,7 @@ class TransparentProxyIT {
 
     @Test
     void aLarge401AndItsChallengeReachTheClientAsTheUpstreamSentThem() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<String> unauthorized = new ProxyClient(http, proxy.uri("/auth")).post(null, "tools/list");
         assertEquals(401, unauthorized.statusCode());
         assertEquals(List.of(TestUpstream.UNAUTHORIZED_CHALLENGE),
@@ -255,7 +248,7 @@ class TransparentProxyIT {
 
     @Test
     void anInterimResponseBeforeTheAnswerLeavesOnlyTheAnswer() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<String> answer = new ProxyClient(http, proxy.uri("/early-hints")).post(null, "tools/list");
         assertEquals(200, answer.statusCode());
         assertEquals(List.of("final"), answer.headers().allValues("X-Answer"));
@@ -279,7 +272,7 @@ class TransparentProxyIT {
 
     @Test
     void theRequestTargetReachesTheUpstreamByteForByte() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
         // Non-ASCII escapes, path parameters, and a query java.net.URI rejects (a POST with it once hung).
         for (String target : List.of("/mcp/%E2%82%AC", "/mcp/%C3%A9", "/mcp/a;b=c", "/mcp?b=%26%20+x&c",
@@ -302,7 +295,8 @@ class TransparentProxyIT {
 
     @Test
     void underAPrefixDotSegmentsReachTheUpstreamResolved() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/p"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/p")
+                .forwardAnyPath(true));
         String status = RawHttp.exchange(proxy.port(), "GET /p/a/../mcp/%E2%82%AC?q=1 HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").statusLine();
         assertEquals("HTTP/1.1 404 Not Found", status); // the upstream's answer to a path it does not serve
@@ -333,7 +327,7 @@ class TransparentProxyIT {
 
     @Test
     void anEventStreamsHeadReachesTheClientBeforeItsFirstEvent() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         for (String method : List.of("GET", "POST")) {
             HttpRequest request = HttpRequest.newBuilder(proxy.uri("/held-stream")).timeout(Duration.ofSeconds(20))
                     .header("Accept", "text/event-stream").header("Content-Type", "application/json")
@@ -365,8 +359,9 @@ class TransparentProxyIT {
                 "GET /not-modified HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
                 "GET /not-modified-sized HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
                         + "Content-Length: 1234\r\n\r\n")));
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()));
-        TransparentProxy prefixed = proxy(TransparentProxy.builder().target(canned.uri()).pathPrefix("/up"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()).forwardAnyPath(true));
+        TransparentProxy prefixed = proxy(TransparentProxy.builder().target(canned.uri()).pathPrefix("/up")
+                .forwardAnyPath(true));
         Map<String, String> lengths = Map.of("HEAD /chunked", "", "HEAD /sized", "1234",
                 "GET /not-modified", "", "GET /not-modified-sized", "1234", "GET /up/not-modified-sized", "1234");
         for (Map.Entry<String, String> expected : lengths.entrySet()) {
@@ -406,7 +401,7 @@ class TransparentProxyIT {
 
     @Test
     void compressedBodiesPassThroughUntouched() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(proxy.uri("/gzip")).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals("gzip", gzip.headers().firstValue("Content-Encoding").orElse(""));
@@ -503,7 +498,8 @@ class TransparentProxyIT {
 
     @Test
     void legacySseSessionsAreLearnedFromTheEndpointEventAndRewrittenUnderAPrefix() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/upstream-a"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/upstream-a")
+                .forwardPaths(List.of("/sse"))); // a legacy upstream's stream; its message path is learned
         HttpResponse<String> stream = http.send(HttpRequest.newBuilder(proxy.uri("/upstream-a/sse"))
                 .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(stream.body().startsWith("event: endpoint\ndata: /upstream-a/messages?session_id=a-legacy-"),
@@ -514,6 +510,12 @@ class TransparentProxyIT {
                 proxy.uri("/upstream-a/messages?session_id=" + session), null,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
         assertEquals(202, post.statusCode());
+        int seen = a.requests.get();
+        HttpResponse<String> elsewhere = new ProxyClient(http, proxy.uri("/")).post(
+                proxy.uri("/upstream-a/admin?session_id=" + session), null,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+        assertEquals(404, elsewhere.statusCode(), "a live legacy session opens its own message path, no other");
+        assertEquals(seen, a.requests.get());
         HttpResponse<String> unknown = new ProxyClient(http, proxy.uri("/")).post(
                 proxy.uri("/upstream-a/messages?session_id=nope"), null,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
@@ -522,7 +524,8 @@ class TransparentProxyIT {
 
     @Test
     void aClientThatOnlyListensKeepsItsSessionPastTheTtl() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1)));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1))
+                .forwardPaths(List.of("/lasting-stream", "/lasting-sse")));
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
         String listening = client.initialize();
         String quiet = client.initialize();
