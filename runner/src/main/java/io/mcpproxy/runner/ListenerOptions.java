@@ -33,9 +33,25 @@ final class ListenerOptions {
             description = "On SIGTERM, how long in-flight requests may take to finish (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--header-timeout", converter = DurationConverter.class,
+            description = "How long a request head may take to arrive whole, from its first byte; then 408 and the"
+                    + " connection closes (default: ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
+
+    @Option(names = "--body-timeout", converter = DurationConverter.class,
+            description = "Longest pause while a request body is read; then 408 and the connection closes"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration bodyTimeout;
+
+    @Option(names = "--max-client-connections",
+            description = "Most client connections open at once; more wait to be accepted (default: ${DEFAULT-VALUE}).")
+    int maxClientConnections;
+
     /** @throws IllegalArgumentException for a value the record refuses */
     ListenerSettings settings() {
         return ListenerSettings.DEFAULTS.withHost(host).withPort(port).withMaxBodyBytes(maxBodySize)
-                .withDrainTimeout(drainTimeout).withAllowedOrigins(allowedOrigins).withAllowedHosts(allowedHosts);
+                .withDrainTimeout(drainTimeout).withAllowedOrigins(allowedOrigins).withAllowedHosts(allowedHosts)
+                .withHeaderTimeout(headerTimeout).withBodyTimeout(bodyTimeout)
+                .withMaxClientConnections(maxClientConnections);
     }
 }

@@ -246,6 +246,24 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /** See {@link ListenerSettings#headerTimeout}. */
+    public B headerTimeout(Duration timeout) {
+        this.listener = listener.withHeaderTimeout(timeout);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#bodyTimeout}. */
+    public B bodyTimeout(Duration timeout) {
+        this.listener = listener.withBodyTimeout(timeout);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#maxClientConnections}. */
+    public B maxClientConnections(int max) {
+        this.listener = listener.withMaxClientConnections(max);
+        return self();
+    }
+
     /** Builds a proxy serving {@code transports} on a listener of its own. */
     protected final McpProxy buildProxy(List<Transport> transports) {
         requireAuthDecision(listener.host(), auth);

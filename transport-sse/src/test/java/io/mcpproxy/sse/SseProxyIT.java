@@ -16,6 +16,7 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.session.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -71,6 +72,13 @@ class SseProxyIT {
             assertEquals("[\"ping\",\"initialize\",\"tools/call\"]", text(client.call(client.request("tools/call",
                     toolCall("requests", Map.of())))), "the server never saw server/discover");
         }
+    }
+
+    @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeouts() throws Exception {
+        proxy = proxies.start(builder -> builder.headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(proxy.port(), "/messages?session_id=x", Duration.ofSeconds(1));
     }
 
     @Test

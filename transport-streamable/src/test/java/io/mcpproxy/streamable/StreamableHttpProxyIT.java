@@ -2,6 +2,7 @@ package io.mcpproxy.streamable;
 
 import io.mcpproxy.session.Session;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.params;
@@ -76,6 +77,13 @@ class StreamableHttpProxyIT {
         client.initialize();
         assertEquals("[\"initialize\",\"tools/call\"]", text(client.callTool("requests", Map.of())),
                 "the server never saw server/discover");
+    }
+
+    @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeouts() throws Exception {
+        StreamableHttpProxy limited = proxies.start(builder -> builder.headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(limited.port(), "/mcp", Duration.ofSeconds(1));
     }
 
     @Test

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -194,10 +193,8 @@ final class TransparentHandler extends Handler.Abstract {
         Content.Source.asByteArrayAsync(request, (int) maxBodyBytes).whenComplete((body, failure) -> {
             if (failure == null) {
                 route(request, response, callback, body, learnedPathNeeded);
-            } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
-                JsonRpcPost.tooLargeWhileReading(request, response, callback, maxBodyBytes);
             } else {
-                callback.failed(unwrap(failure));
+                JsonRpcPost.bodyReadFailed(request, response, callback, failure, maxBodyBytes);
             }
         });
     }
@@ -359,9 +356,5 @@ final class TransparentHandler extends Handler.Abstract {
             }
         }
         return false;
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

@@ -293,6 +293,24 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
+        /** See {@link ListenerSettings#headerTimeout}. */
+        public Builder headerTimeout(Duration timeout) {
+            this.listener = listener.withHeaderTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#bodyTimeout}. */
+        public Builder bodyTimeout(Duration timeout) {
+            this.listener = listener.withBodyTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#maxClientConnections}. */
+        public Builder maxClientConnections(int max) {
+            this.listener = listener.withMaxClientConnections(max);
+            return this;
+        }
+
         /** See {@link ListenerSettings#maxBodyBytes}: a request body is read whole before it is forwarded. */
         public Builder maxBodySize(long bytes) {
             this.listener = listener.withMaxBodyBytes(bytes);

@@ -14,6 +14,7 @@ import io.mcpproxy.core.testing.EarlyAnswerUpstream;
 import io.mcpproxy.core.testing.RawHttp;
 import io.mcpproxy.core.testing.ResponseHead;
 import io.mcpproxy.core.testing.SilentStreamUpstream;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import io.mcpproxy.session.ForwardingStorage;
@@ -476,6 +477,14 @@ class TransparentProxyIT {
         }
         // the client went away; the upstream has sent nothing since
         assertReleasedWithinOneSecond(silent.closedAtNanos, System.nanoTime());
+    }
+
+    @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeoutsAndReachNoUpstream() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(proxy.port(), "/mcp", Duration.ofSeconds(1));
+        assertEquals(0, a.requests.get());
     }
 
     @Test

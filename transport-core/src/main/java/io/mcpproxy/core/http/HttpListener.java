@@ -9,7 +9,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -31,7 +31,8 @@ public final class HttpListener {
 
     /**
      * @param name     prefix of the worker and timer thread names
-     * @param settings where to bind, the idle timeout of client connections between requests, worker threads
+     * @param settings where to bind, the idle timeout of client connections between requests, worker threads,
+     *                 the head and body read timeouts, the cap on client connections
      */
     public HttpListener(String name, ListenerSettings settings) {
         this.threads = new QueuedThreadPool(settings.maxThreads(), 4);
@@ -52,11 +53,14 @@ public final class HttpListener {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        this.connector = new ServerConnector(server, 1, 1,
+                new TimedHttpConnectionFactory(http, settings.headerTimeout(), settings.bodyTimeout()));
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());
         server.addConnector(connector);
+        // Past the cap the connector stops accepting: further clients wait in the kernel's accept queue.
+        server.addBean(new NetworkConnectionLimit(settings.maxClientConnections(), connector));
         server.setErrorHandler(new JsonErrorHandler());
     }
 

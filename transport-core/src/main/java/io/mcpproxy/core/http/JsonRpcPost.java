@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -55,12 +56,7 @@ public final class JsonRpcPost {
         }
         Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-                if (exceededLimit(cause)) {
-                    tooLargeWhileReading(request, response, callback, maxBytes);
-                } else {
-                    callback.failed(cause); // the client went away mid-body
-                }
+                bodyReadFailed(request, response, callback, failure, maxBytes);
                 return;
             }
             Messages messages = parse(body, response, callback, batchError);
@@ -105,6 +101,28 @@ public final class JsonRpcPost {
             return null;
         }
         return new Messages(messages, batch, body);
+    }
+
+    /**
+     * Answers a request whose body could not be read: 413 when it went past {@code maxBytes}, 408 when it paused
+     * longer than the body timeout (the connection closes after either), else the client went away and nothing is
+     * answered.
+     */
+    public static void bodyReadFailed(Request request, Response response, Callback callback, Throwable failure,
+                                      long maxBytes) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (exceededLimit(cause)) {
+            tooLargeWhileReading(request, response, callback, maxBytes);
+        } else if (cause instanceof TimeoutException && !response.isCommitted()) {
+            LOG.debug("request body from {} paused past the body timeout: 408, connection closed",
+                    Request.getRemoteAddr(request));
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            JsonResponses.error(response, callback, 408, null, JsonRpc.INVALID_REQUEST,
+                    "Request Timeout: the request body paused longer than the body timeout");
+        } else {
+            callback.failed(cause); // the client went away mid-body
+        }
     }
 
     /** Bodies up to this size are read and discarded before a 413, so the client sees the answer. */
