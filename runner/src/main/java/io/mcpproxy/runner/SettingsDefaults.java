@@ -47,6 +47,8 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--stream-buffer-bytes", Long.toString(streams.maxQueuedBytes())),
                 Map.entry("--backend-mode", backend.mode() == BackendMode.SHARED ? "shared" : "per-session"),
                 Map.entry("--max-backends", Integer.toString(backend.maxBackends())),
+                Map.entry("--max-sessions", Integer.toString(backend.maxSessions())),
+                Map.entry("--backend-idle-timeout", DurationConverter.format(backend.backendIdleTimeout())),
                 Map.entry("--request-timeout", DurationConverter.format(backend.requestTimeout())),
                 Map.entry("--cancel-grace", DurationConverter.format(backend.cancelGrace())),
                 Map.entry("--max-server-message-size", Long.toString(backend.maxServerMessageBytes())),

@@ -149,6 +149,18 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /** See {@link StdioBackendSettings#maxSessions}. */
+    public B maxSessions(int max) {
+        this.backend = backend.withMaxSessions(max);
+        return self();
+    }
+
+    /** See {@link StdioBackendSettings#backendIdleTimeout}. */
+    public B backendIdleTimeout(Duration timeout) {
+        this.backend = backend.withBackendIdleTimeout(timeout);
+        return self();
+    }
+
     /**
      * Restart backoff of a crashed shared server; see {@link StdioBackendSettings#restartInitialDelay} and
      * {@link StdioBackendSettings#restartMaxDelay}.

@@ -121,7 +121,7 @@ final class SseHandler extends Handler.Abstract {
             session.attach(context.backends().open(created.id(), session));
         } catch (BackendUnavailableException e) {
             local.forget(created.id());
-            JsonResponses.unavailable(response, callback, null, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, null, e.reason(), e.getMessage(), 1);
             return;
         }
         SseStream stream = SseStream.open(response, callback, context.streams().maxQueuedEvents(),

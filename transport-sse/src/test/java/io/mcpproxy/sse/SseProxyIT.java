@@ -82,6 +82,26 @@ class SseProxyIT {
     }
 
     @Test
+    void pastTheSessionLimitAStreamGets503UntilOneCloses() throws Exception {
+        // short keep-alives: a closed stream is noticed at its next failed write
+        proxy = proxies.start(builder -> builder.maxSessions(1).keepAliveInterval(Duration.ofMillis(200)));
+        HttpRequest open = HttpRequest.newBuilder(proxy.uri()).header("Accept", "text/event-stream").GET().build();
+        try (SseTestClient first = SseTestClient.connect(http, proxy.uri())) {
+            HttpResponse<String> refused = http.send(open, HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(refused.body().contains("\"reason\":\"too_many_sessions\""), refused.body());
+        }
+        assertTrue(Await.until(() -> {
+            try (SseTestClient next = SseTestClient.connect(http, proxy.uri())) {
+                return next.sessionId() != null;
+            } catch (Exception | AssertionError stillFull) {
+                return false;
+            }
+        }, Duration.ofSeconds(10)), "the closed stream's session gave its place");
+    }
+
+    @Test
     void anAnswerLargerThanTheStreamBufferReachesAClientThatReads() throws Exception {
         proxy = proxies.start(builder -> builder.streamBuffer(100, 65_536));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {

@@ -213,7 +213,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             session.attach(backends.open(created.id(), session));
         } catch (BackendUnavailableException e) {
             local.registry().forget(created.id());
-            JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, id, e.reason(), e.getMessage(), 1);
             return;
         }
         local.hold(created, session);

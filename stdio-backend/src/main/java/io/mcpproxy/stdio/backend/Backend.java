@@ -84,6 +84,9 @@ public final class Backend implements AutoCloseable {
     private final ClientToServer clientToServer;
     private final ServerMessageRouter router;
     private final ProcessSupervisor supervisor;
+    private final LongSupplier nanoClock;
+    /** When a session last sent the server anything (a request, notification or answer). */
+    private volatile long lastClientMessageNanos;
 
     /**
      * @param whenGone told once when no process runs or will run again and the last one has been reaped
@@ -91,6 +94,8 @@ public final class Backend implements AutoCloseable {
     Backend(StdioBackendSettings settings, Scheduler scheduler, BackendStats stats, LongSupplier nanoClock,
             Consumer<Backend> whenGone) {
         this.serverName = settings.server().name();
+        this.nanoClock = nanoClock;
+        this.lastClientMessageNanos = nanoClock.getAsLong();
         this.closeWhenUnused = settings.mode() == BackendMode.PER_SESSION;
         this.requests = new RequestTable(serverName, settings.cancelGrace(), nanoClock);
         this.clientToServer = new ClientToServer(serverName, requests, sessions, settings.requestTimeout(), scheduler,
@@ -137,7 +142,20 @@ public final class Backend implements AutoCloseable {
             sessions.remove(session);
             throw new BackendUnavailableException("the MCP server '" + serverName + "' is restarting");
         }
-        return new Channel(clientToServer, requests, session, serverName);
+        return new Channel(clientToServer, requests, session, serverName, this::clientSentMessage);
+    }
+
+    private void clientSentMessage() {
+        lastClientMessageNanos = nanoClock.getAsLong();
+    }
+
+    /**
+     * How long the sessions on this backend have sent the server nothing while no request awaited its answer (zero
+     * while one does).
+     */
+    Duration idleFor() {
+        return requests.inFlightCount() > 0 ? Duration.ZERO
+                : Duration.ofNanos(nanoClock.getAsLong() - lastClientMessageNanos);
     }
 
     /** Whether a live server process is attached. */
@@ -202,13 +220,15 @@ public final class Backend implements AutoCloseable {
         private final RequestTable requests;
         private final ClientSession session;
         private final String serverName;
+        private final Runnable clientSentMessage;
 
         private Channel(ClientToServer clientToServer, RequestTable requests, ClientSession session,
-                        String serverName) {
+                        String serverName, Runnable clientSentMessage) {
             this.clientToServer = clientToServer;
             this.requests = requests;
             this.session = session;
             this.serverName = serverName;
+            this.clientSentMessage = clientSentMessage;
         }
 
         public String sessionId() {
@@ -226,11 +246,13 @@ public final class Backend implements AutoCloseable {
 
         /** Sends a client request; the answer and related messages go to {@code exchange}. */
         public void request(ObjectNode request, Exchange exchange) {
+            clientSentMessage.run();
             clientToServer.request(session, request, exchange);
         }
 
         /** Sends a client notification; {@code notifications/cancelled} is mapped to the proxy's id. */
         public void notify(ObjectNode notification) {
+            clientSentMessage.run();
             clientToServer.notify(session, notification);
         }
 
@@ -240,6 +262,7 @@ public final class Backend implements AutoCloseable {
          * @return false when that server request was not sent to this session (refused, counted)
          */
         public boolean respond(ObjectNode response) {
+            clientSentMessage.run();
             return clientToServer.respond(session, response);
         }
 
