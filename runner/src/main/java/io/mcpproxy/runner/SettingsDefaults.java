@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.redis.RedisStorage;
@@ -40,6 +41,7 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--header-timeout", DurationConverter.format(listener.headerTimeout())),
                 Map.entry("--body-timeout", DurationConverter.format(listener.bodyTimeout())),
                 Map.entry("--max-client-connections", Integer.toString(listener.maxClientConnections())),
+                Map.entry("--tls-reload-interval", DurationConverter.format(TlsSettings.DEFAULT_RELOAD_INTERVAL)),
                 Map.entry("--session-ttl", DurationConverter.format(sessions.ttl())),
                 Map.entry("--redis-key-prefix", RedisStorage.DEFAULT_KEY_PREFIX),
                 Map.entry("--keep-alive", DurationConverter.format(streams.keepAliveInterval())),

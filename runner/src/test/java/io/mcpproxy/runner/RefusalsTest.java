@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.sse.SseProxy;
 import io.mcpproxy.sse.SseTransport;
@@ -14,6 +15,7 @@ import io.mcpproxy.transparent.TransparentProxy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,10 @@ class RefusalsTest {
                         b -> b.bodyTimeout(Duration.ZERO), b -> b.bodyTimeout(Duration.ZERO)),
                 shared("--max-client-connections", "0", "maxClientConnections must be at least 1, got 0",
                         b -> b.maxClientConnections(0), b -> b.maxClientConnections(0)),
+                shared("--tls-cert", "server.crt", "tls needs both a certificate chain and a private key, got only"
+                        + " a certificate chain", b -> b.tls(new TlsSettings(Path.of("server.crt"), null, null, null,
+                        TlsSettings.DEFAULT_RELOAD_INTERVAL)), b -> b.tls(new TlsSettings(Path.of("server.crt"), null,
+                        null, null, TlsSettings.DEFAULT_RELOAD_INTERVAL))),
                 shared("--session-ttl", "500ms", "sessionTtl must be at least 1 s, got PT0.5S",
                         b -> b.sessionTtl(Duration.ofMillis(500)), b -> b.sessionTtl(Duration.ofMillis(500))),
                 new Refusal("--redis-key-prefix", "sessions", EVERY, "keyPrefix must end with ':', got 'sessions'",

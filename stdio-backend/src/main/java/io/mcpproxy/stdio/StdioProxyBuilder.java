@@ -10,6 +10,7 @@ import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorage;
@@ -273,6 +274,12 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     /** See {@link ListenerSettings#maxClientConnections}. */
     public B maxClientConnections(int max) {
         this.listener = listener.withMaxClientConnections(max);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
+    public B tls(TlsSettings tls) {
+        this.listener = listener.withTls(tls);
         return self();
     }
 

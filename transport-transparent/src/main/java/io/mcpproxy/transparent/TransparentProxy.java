@@ -3,6 +3,7 @@ package io.mcpproxy.transparent;
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.Settings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.session.SessionManager;
@@ -308,6 +309,12 @@ public final class TransparentProxy implements AutoCloseable {
         /** See {@link ListenerSettings#maxClientConnections}. */
         public Builder maxClientConnections(int max) {
             this.listener = listener.withMaxClientConnections(max);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
+        public Builder tls(TlsSettings tls) {
+            this.listener = listener.withTls(tls);
             return this;
         }
 

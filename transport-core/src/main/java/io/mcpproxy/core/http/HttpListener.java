@@ -1,6 +1,7 @@
 package io.mcpproxy.core.http;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -10,8 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -26,15 +30,18 @@ public final class HttpListener {
     private final Server server;
     private final ServerConnector connector;
     private final QueuedThreadPool threads;
+    private final boolean secure;
     /** The timer's thread, the listener's own so that {@link #stop} can wait for it to end. */
     private final ScheduledThreadPoolExecutor timer;
 
     /**
      * @param name     prefix of the worker and timer thread names
      * @param settings where to bind, the idle timeout of client connections between requests, worker threads,
-     *                 the head and body read timeouts, the cap on client connections
+     *                 the head and body read timeouts, the cap on client connections, TLS
+     * @throws IllegalArgumentException when the TLS files cannot be read or used
      */
     public HttpListener(String name, ListenerSettings settings) {
+        this.secure = settings.tls() != null;
         this.threads = new QueuedThreadPool(settings.maxThreads(), 4);
         threads.setName(name);
         threads.setDaemon(true);
@@ -53,8 +60,20 @@ public final class HttpListener {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        this.connector = new ServerConnector(server, 1, 1,
-                new TimedHttpConnectionFactory(http, settings.headerTimeout(), settings.bodyTimeout()));
+        TimedHttpConnectionFactory http1 = new TimedHttpConnectionFactory(http, settings.headerTimeout(),
+                settings.bodyTimeout());
+        TlsSettings tls = settings.tls();
+        if (tls == null) {
+            this.connector = new ServerConnector(server, 1, 1, http1);
+        } else {
+            SslContextFactory.Server contextFactory = TlsReloader.contextFactory(tls);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            secure.setSniHostCheck(false); // Host checks are the RequestGuard's, whatever names the certificate has
+            http.addCustomizer(secure);
+            this.connector = new ServerConnector(server, 1, 1,
+                    new SslConnectionFactory(contextFactory, http1.getProtocol()), http1);
+            server.addBean(new TlsReloader(tls, contextFactory, server.getScheduler()));
+        }
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());
@@ -125,10 +144,11 @@ public final class HttpListener {
         return connector.getLocalPort();
     }
 
-    /** {@code http://host:port<path>} as bound. */
+    /** {@code http://host:port<path>} as bound ({@code https} with TLS). */
     public URI uri(String path) {
         String host = connector.getHost();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + path);
+        return URI.create((secure ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + port() + path);
     }
 
     /** Whether {@code host} names a loopback address (Host checks default to loopback names then). */
