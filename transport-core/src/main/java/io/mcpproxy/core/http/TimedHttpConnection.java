@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.internal.HttpConnection;
@@ -24,6 +25,9 @@ final class TimedHttpConnection extends HttpConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(TimedHttpConnection.class);
 
+    /** How long the 408 of a head timeout may take to go out before the connection closes anyway. */
+    private static final long CLOSE_GRACE_MILLIS = 500;
+
     private final long headTimeoutMillis;
     private final long bodyTimeoutMillis;
     /** The head deadline pending, or null; guarded by {@code this} (set on the parsing thread, run on the timer). */
@@ -42,6 +46,18 @@ final class TimedHttpConnection extends HttpConnection {
     @Override
     protected RequestHandler newRequestHandler() {
         return new TimedRequestHandler();
+    }
+
+    /**
+     * Over TLS the first head's time starts with the connection: a handshake sent a byte at a time would otherwise
+     * hold the connection as a slow head does (its bytes never reach this connection's parser).
+     */
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        if (getEndPoint() instanceof SslConnection.SslEndPoint) {
+            armHeadDeadline();
+        }
     }
 
     @Override
@@ -64,7 +80,10 @@ final class TimedHttpConnection extends HttpConnection {
         return pending != null && pending.cancel();
     }
 
-    /** On the timer: the head is still incomplete. Nothing is being written (no request yet), so 408 goes out raw. */
+    /**
+     * On the timer: the head is still incomplete. Nothing is being written (no request yet), so 408 goes out raw
+     * (over an unfinished TLS handshake it cannot go out; the connection closes all the same).
+     */
     private void headTimedOut() {
         synchronized (this) {
             if (headDeadline == null) {
@@ -77,6 +96,8 @@ final class TimedHttpConnection extends HttpConnection {
                 endPoint.getRemoteSocketAddress(), headTimeoutMillis);
         endPoint.write(Callback.from(endPoint::close, failure -> endPoint.close()), requestTimeout(
                 "Request Timeout: the request head did not arrive within " + headTimeoutMillis + " ms"));
+        // A write over an unfinished TLS handshake never completes: the connection closes regardless, a moment on
+        getConnector().getScheduler().schedule(endPoint::close, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** A whole 408 response closing the connection, its body a JSON-RPC error. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.TlsSettings;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.core.testing.TestCertificates;
 import io.mcpproxy.core.testing.TestCertificates.Generated;
 import java.net.InetAddress;
@@ -124,6 +125,22 @@ class TlsListenerIT {
 
     private interface FileReplacement {
         void run() throws Exception;
+    }
+
+    @Test
+    void aHandshakeSentAByteASecondIsCutAtTheHeaderTimeout() throws Exception {
+        Duration timeout = Duration.ofSeconds(1);
+        listener = new HttpListener("tls-test", ListenerSettings.DEFAULTS.withPort(0).withHeaderTimeout(timeout)
+                .withTls(TlsSettings.pem(first.certificatePem(), first.keyPem())));
+        listener.start();
+        // the start of a TLS 1.2 ClientHello record, a byte a second: it never completes
+        String helloStart = "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003" + "x".repeat(40);
+        try (SlowClients slow = SlowClients.open(listener.port(), 3, helloStart, 1, Duration.ofSeconds(1))) {
+            for (SlowClients.Answer answer : slow.awaitClosed(timeout.plus(SlowClients.MARGIN).multipliedBy(2))) {
+                assertTrue(answer.closedAfter().compareTo(timeout.plus(SlowClients.MARGIN)) < 0,
+                        "closed after " + answer.closedAfter());
+            }
+        }
     }
 
     @Test
