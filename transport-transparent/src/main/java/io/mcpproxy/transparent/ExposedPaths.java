@@ -53,17 +53,9 @@ final class ExposedPaths {
         return path;
     }
 
-    boolean forwardsAnyPath() {
-        return any;
-    }
-
     /** Whether the decoded, canonical upstream path {@code path} is forwarded without further evidence. */
     boolean allows(String path) {
         return any || paths.contains(path);
-    }
-
-    Set<String> paths() {
-        return paths;
     }
 
     /** {@code path} with dot segments resolved; null when they climb above the root. */

@@ -73,11 +73,11 @@ final class TimedHttpConnection extends HttpConnection {
         }
     }
 
-    /** @return whether a deadline was pending (it has not fired) */
-    private synchronized boolean cancelHeadDeadline() {
-        Scheduler.Task pending = headDeadline;
-        headDeadline = null;
-        return pending != null && pending.cancel();
+    private synchronized void cancelHeadDeadline() {
+        if (headDeadline != null) {
+            headDeadline.cancel();
+            headDeadline = null;
+        }
     }
 
     /**
