@@ -1,5 +1,6 @@
 package io.mcpproxy.session;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -35,6 +36,9 @@ public final class SessionManager implements AutoCloseable {
     /** Default session time-to-live: 2 hours since the last access. */
     public static final Duration DEFAULT_TTL = SessionSettings.DEFAULTS.ttl();
 
+    /** The replica a {@link #ping} asks about: any answer shows the storage answers. */
+    private static final String PING_REPLICA = "readiness-ping";
+
     private final SessionStorage storage;
     private final boolean ownsStorage;
     private final Duration ttl;
@@ -43,9 +47,10 @@ public final class SessionManager implements AutoCloseable {
 
     private SessionManager(Builder builder) {
         this.ownsStorage = builder.settings.storage() == null;
-        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock)
+        SessionStorage given = ownsStorage ? LocalStorage.builder().clock(builder.clock)
                 .sweepInterval(builder.sweepsItself ? LocalStorage.DEFAULT_SWEEP_INTERVAL : Duration.ZERO).build()
                 : builder.settings.storage();
+        this.storage = builder.meterRegistry == null ? given : new MeteredStorage(given, builder.meterRegistry);
         this.ttl = builder.settings.ttl();
         this.clock = builder.clock;
     }
@@ -155,12 +160,22 @@ public final class SessionManager implements AutoCloseable {
      * anyway: the sweep frees their memory.
      */
     public void sweep() {
-        if (ownsStorage && storage instanceof LocalStorage local) {
+        SessionStorage unwrapped = storage instanceof MeteredStorage metered ? metered.unwrap() : storage;
+        if (ownsStorage && unwrapped instanceof LocalStorage local) {
             local.removeExpired();
         }
     }
 
-    /** The storage behind this manager. */
+    /**
+     * One round trip to the storage, within its own timeout: what a readiness check asks.
+     *
+     * @throws SessionStorageException when the storage does not answer
+     */
+    public void ping() {
+        storage.isAlive(PING_REPLICA);
+    }
+
+    /** The storage behind this manager (timed, when the manager was given a meter registry). */
     public SessionStorage storage() {
         return storage;
     }
@@ -191,6 +206,7 @@ public final class SessionManager implements AutoCloseable {
         private SessionSettings settings = SessionSettings.DEFAULTS;
         private InstantSource clock = InstantSource.system();
         private boolean sweepsItself = true;
+        private MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -226,6 +242,15 @@ public final class SessionManager implements AutoCloseable {
         /** Source of "now" for timestamps (and for the default LocalStorage's TTLs). Default: system clock. */
         public Builder clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Times every storage operation and counts its failures, by operation, in {@code registry}
+         * ({@code mcp.proxy.storage.operations}, {@code mcp.proxy.storage.failures}). Default: none, no cost.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
             return this;
         }
 

@@ -40,9 +40,12 @@ public final class ProxyContext {
     private final SessionManager sessions;
     private final Cluster cluster;
     private final Options options;
+    private final StdioMetrics metrics;
 
-    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Cluster cluster, Options options) {
+    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Cluster cluster, Options options,
+                 StdioMetrics metrics) {
         this.proxy = proxy;
+        this.metrics = metrics;
         this.backends = backends;
         this.sessions = sessions;
         this.cluster = cluster;
@@ -62,6 +65,10 @@ public final class ProxyContext {
     /** The session layer (its storage may be shared with other replicas). */
     public SessionManager sessions() {
         return sessions;
+    }
+
+    StdioMetrics metrics() {
+        return metrics;
     }
 
     public RequestGuard guard() {

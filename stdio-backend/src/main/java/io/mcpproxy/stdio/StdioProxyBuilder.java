@@ -14,6 +14,7 @@ import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorage;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
@@ -33,6 +34,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     private StreamSettings streams = StreamSettings.DEFAULTS;
     private ClusterSettings cluster = ClusterSettings.DEFAULTS;
     private AuthSettings auth; // null: not said; a proxy on a non-loopback address then refuses to start
+    private MeterRegistry meterRegistry;
 
     protected StdioProxyBuilder() {
     }
@@ -283,6 +285,16 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /**
+     * Records the proxy's metrics in {@code registry}: HTTP exchanges, sessions, the MCP server processes and the
+     * session storage's operations (see the README's Operations section). Default: none, and then nothing is
+     * measured.
+     */
+    public B meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+        return self();
+    }
+
     /** Builds a proxy serving {@code transports} on a listener of its own. */
     protected final McpProxy buildProxy(List<Transport> transports) {
         requireAuthDecision(listener.host(), auth);
@@ -296,7 +308,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
             throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
         }
         ClusterSettings clusterSettings = cluster.complete();
-        SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner().build();
+        SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner()
+                .meterRegistry(meterRegistry).build();
         // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
         ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
                 new Authentication(auth == null ? AuthSettings.NONE : auth), listener.maxBodyBytes(), streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
@@ -304,7 +317,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         String replicaId = clusterSettings.replicaId() != null ? clusterSettings.replicaId()
                 : McpProxy.defaultReplicaId(listener.port());
         return new McpProxyHandler(scheduler -> new Backends(backendSettings, scheduler), sessionManager,
-                clusterSettings, replicaId, options, List.copyOf(transports));
+                clusterSettings, replicaId, options, List.copyOf(transports),
+                meterRegistry == null ? StdioMetrics.NONE : new StdioMetrics(meterRegistry));
     }
 
     /**

@@ -8,6 +8,7 @@ import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.SessionEnd;
 import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
@@ -259,7 +260,7 @@ final class SseHandler extends Handler.Abstract {
 
     /** The client closed its stream (or was cut off): the session ends, nothing of it stays behind. */
     private void clientGone(SseSession session) {
-        if (local.remove(session.id(), session)) {
+        if (local.remove(session.id(), session, SessionEnd.CLIENT_GONE)) {
             session.close();
             local.forgetLater(session.id());
         }
@@ -267,7 +268,7 @@ final class SseHandler extends Handler.Abstract {
 
     /** The MCP server behind the session died. Called on the stdio reader thread. */
     private void serverEnded(SseSession session) {
-        if (local.remove(session.id(), session)) {
+        if (local.remove(session.id(), session, SessionEnd.SERVER_EXITED)) {
             local.forgetLater(session.id());
         }
     }
@@ -286,7 +287,7 @@ final class SseHandler extends Handler.Abstract {
     /** Ends every stream and session of this replica (shutdown). */
     void closeAll() {
         for (SseSession session : local.all()) {
-            local.remove(session.id(), session);
+            local.remove(session.id(), session, SessionEnd.CLOSED);
             session.close();
             local.forget(session.id());
         }

@@ -247,6 +247,11 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
         return shared;
     }
 
+    /** Most per-session processes at once. */
+    public int maxBackends() {
+        return settings.maxBackends();
+    }
+
     /** Live per-session processes (starting ones included), the count {@code maxBackends} limits. */
     public int perSessionCount() {
         return perSession.size();

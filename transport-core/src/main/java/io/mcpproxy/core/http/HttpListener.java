@@ -117,6 +117,11 @@ public final class HttpListener {
         return server.isStarted() || server.isStarting();
     }
 
+    /** Whether the server runs and its connector accepts connections (not yet stopped or draining). */
+    public boolean isAccepting() {
+        return server.isStarted() && connector.isOpen();
+    }
+
     /** Stops accepting connections; open ones may finish their requests. */
     public void stopAccepting() {
         connector.close();

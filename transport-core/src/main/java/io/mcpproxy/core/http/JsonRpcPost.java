@@ -16,7 +16,11 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import io.mcpproxy.core.observe.Exchanges;
+import io.mcpproxy.core.observe.McpMethods;
+import java.util.Map;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -27,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class JsonRpcPost {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonRpcPost.class);
+    /** The logging MDC keys of a POST's (first) JSON-RPC method and request id, while its messages are handled. */
+    public static final String MDC_METHOD = "method";
+    public static final String MDC_REQUEST_ID = "request_id";
 
     /**
      * The valid messages of one POST; {@code batch} when the body was an array; {@code body} the bytes as they came
@@ -54,22 +61,58 @@ public final class JsonRpcPost {
             tooLarge(request, response, callback, maxBytes);
             return;
         }
+        Map<String, String> logContext = MDC.getCopyOfContextMap(); // the body may arrive on another thread
         Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
-            if (failure != null) {
-                bodyReadFailed(request, response, callback, failure, maxBytes);
-                return;
-            }
-            Messages messages = parse(body, response, callback, batchError);
-            if (messages == null) {
-                return;
+            Map<String, String> threadContext = MDC.getCopyOfContextMap();
+            if (logContext != null) {
+                MDC.setContextMap(logContext);
             }
             try {
-                handler.accept(messages);
-            } catch (RuntimeException e) {
-                LOG.error("POST failed", e);
-                JsonResponses.error(response, callback, 500, null, JsonRpc.INTERNAL_ERROR, "Internal error");
+                readBody(request, response, callback, maxBytes, batchError, handler, body, failure);
+            } finally {
+                if (threadContext == null) {
+                    MDC.clear();
+                } else {
+                    MDC.setContextMap(threadContext);
+                }
             }
         });
+    }
+
+    private static void readBody(Request request, Response response, Callback callback, long maxBytes,
+                                 String batchError, Consumer<Messages> handler, byte[] body, Throwable failure) {
+        if (failure != null) {
+            bodyReadFailed(request, response, callback, failure, maxBytes);
+            return;
+        }
+        Messages messages = parse(body, response, callback, batchError);
+        if (messages == null) {
+            return;
+        }
+        describe(request, messages);
+        try {
+            handler.accept(messages);
+        } catch (RuntimeException e) {
+            LOG.error("POST failed", e);
+            JsonResponses.error(response, callback, 500, null, JsonRpc.INTERNAL_ERROR, "Internal error");
+        } finally {
+            MDC.remove(MDC_METHOD);
+            MDC.remove(MDC_REQUEST_ID);
+        }
+    }
+
+    /** Names the POST's MCP method for its metrics, and its method and request id in the logging MDC. */
+    private static void describe(Request request, Messages messages) {
+        ObjectNode first = messages.messages().get(0);
+        String method = JsonRpc.method(first);
+        Exchanges.mcpMethod(request, messages.batch() ? McpMethods.BATCH : McpMethods.tagOf(method));
+        if (method != null) {
+            MDC.put(MDC_METHOD, method);
+        }
+        JsonNode id = first.get("id");
+        if (id != null && (id.isTextual() || id.isNumber())) {
+            MDC.put(MDC_REQUEST_ID, id.asText());
+        }
     }
 
     private static Messages parse(byte[] body, Response response, Callback callback, String batchError) {
