@@ -106,8 +106,7 @@ public final class McpProxy implements AutoCloseable {
     /** {@link McpProxyHandler#health()}, and whether the listener accepts connections. */
     public Health health() {
         List<Health.Check> checks = new ArrayList<>();
-        checks.add(listener.isAccepting() ? Health.Check.up("listening", listener.uri("").toString())
-                : Health.Check.down("listening", "not accepting connections"));
+        checks.add(listener.listeningCheck());
         checks.addAll(handler.health().checks());
         return new Health(checks);
     }

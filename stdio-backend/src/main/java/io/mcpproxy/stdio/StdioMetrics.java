@@ -44,7 +44,7 @@ final class StdioMetrics {
         String transport = type.wireName();
         Gauge.builder("mcp.proxy.sessions.active", active).description("Sessions this replica holds")
                 .tag("transport", transport).register(registry);
-        Counter created = Counter.builder("mcp.proxy.sessions.created").description("Sessions created here")
+        Counter created = Counter.builder("mcp.proxy.sessions.opened").description("Sessions created here")
                 .tag("transport", transport).register(registry);
         Map<SessionEnd, Counter> ended = new EnumMap<>(SessionEnd.class);
         for (SessionEnd reason : SessionEnd.values()) {

@@ -52,7 +52,7 @@ class ProxyMetricsIT {
         assertEquals(sessions, timerCount("initialize", "200"));
         assertEquals(sessions, timerCount("notifications/initialized", "202"));
         assertEquals(1, timerCount("none", "204"), "the DELETE");
-        assertEquals(sessions, counter("mcp.proxy.sessions.created"));
+        assertEquals(sessions, counter("mcp.proxy.sessions.opened"));
         assertEquals(1, counter("mcp.proxy.sessions.ended", "reason", "deleted"));
         assertEquals(sessions - 1, gauge("mcp.proxy.sessions.active"));
         assertEquals(1, counter("mcp.proxy.backend.starts"));

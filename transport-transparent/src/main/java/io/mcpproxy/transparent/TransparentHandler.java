@@ -12,6 +12,11 @@ import io.mcpproxy.core.auth.Principal;
 import io.mcpproxy.core.auth.ProtectedResourceMetadata;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.observe.Health;
+import io.mcpproxy.core.observe.HttpMetrics;
+import io.mcpproxy.core.observe.ObservedHandler;
+import io.mcpproxy.session.SessionIds;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
@@ -68,7 +73,7 @@ final class TransparentHandler extends Handler.Abstract {
         this.ownsClient = callersClient == null;
         HttpClient client = ownsClient ? UpstreamClients.newClient("mcp-transparent-upstream",
                 settings.upstreamPool(), getInvocationType()) : callersClient;
-        this.forwarder = new Forwarder(client, settings.upstreamPool());
+        this.forwarder = new Forwarder(client, settings.upstreamPool(), settings.meterRegistry());
         this.upstreams = new Upstreams(settings.targets());
         this.guard = RequestGuard.of(settings.listener());
         this.authentication = new Authentication(settings.auth());
@@ -92,7 +97,8 @@ final class TransparentHandler extends Handler.Abstract {
 
     @Override
     protected void doStart() throws Exception {
-        SessionManager manager = SessionManager.builder().settings(settings.sessions()).sweptByOwner().build();
+        SessionManager manager = SessionManager.builder().settings(settings.sessions()).sweptByOwner()
+                .meterRegistry(settings.meterRegistry()).build();
         sessions = new LearnedSessions(manager);
         openStreams = new OpenStreams(manager);
         HttpClient client = forwarder.client();
@@ -263,6 +269,40 @@ final class TransparentHandler extends Handler.Abstract {
     private void forward(Request request, Response response, Callback callback, byte[] body, URI target,
                          String knownSession) {
         new TransparentExchange(this, request, response, callback, body, target, knownSession).send();
+    }
+
+    /**
+     * This handler marked and measured as the {@code transparent} transport: its exchanges in the metrics (with a
+     * registry), its transport and abbreviated session on the access log line and in the logging MDC.
+     */
+    Handler observed() {
+        MeterRegistry registry = settings.meterRegistry();
+        return new ObservedHandler("transparent", registry == null ? null : new HttpMetrics(registry),
+                request -> {
+                    String sessionId = sessionIdOf(request);
+                    return sessionId == null || sessionId.isEmpty() ? null : SessionIds.redact(sessionId);
+                }, this);
+    }
+
+    /**
+     * Whether the handler runs, the session storage answers, and (with health checks on) at least one target
+     * answers its probe.
+     */
+    Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(isRunning() ? Health.Check.up("running", "started") : Health.Check.down("running", "stopped"));
+        LearnedSessions learned = sessions;
+        if (learned != null) {
+            checks.add(Health.Check.probe("storage", learned.manager()::ping));
+        }
+        if (settings.healthCheckInterval() == null) {
+            checks.add(Health.Check.up("targets", "health checks off"));
+        } else {
+            long healthy = upstreams.all().stream().filter(upstreams::isHealthy).count();
+            String detail = healthy + " of " + upstreams.all().size() + " targets answer their probe";
+            checks.add(healthy > 0 ? Health.Check.up("targets", detail) : Health.Check.down("targets", detail));
+        }
+        return new Health(checks);
     }
 
     Forwarder forwarder() {

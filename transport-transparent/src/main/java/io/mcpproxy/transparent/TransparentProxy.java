@@ -6,6 +6,8 @@ import io.mcpproxy.core.Settings;
 import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
+import io.mcpproxy.core.observe.Health;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionStorage;
@@ -71,7 +73,7 @@ public final class TransparentProxy implements AutoCloseable {
         this.handler = new TransparentHandler(settings, callersClient);
         this.listener = new HttpListener("mcp-transparent", settings.listener());
         this.drainTimeout = settings.listener().drainTimeout();
-        listener.handler(handler);
+        listener.handler(handler.observed());
     }
 
     public static Builder builder() {
@@ -107,6 +109,11 @@ public final class TransparentProxy implements AutoCloseable {
         return listener.port();
     }
 
+    /** The proxy's listener (its Jetty server and timer). */
+    public HttpListener listener() {
+        return listener;
+    }
+
     /** {@code http://host:port<path>} as bound. */
     public URI uri(String path) {
         return listener.uri(path);
@@ -128,6 +135,17 @@ public final class TransparentProxy implements AutoCloseable {
     /** The upstream client (for inspection; do not reconfigure it while the proxy runs). */
     public HttpClient client() {
         return handler.forwarder().client();
+    }
+
+    /**
+     * Whether the proxy can serve: it accepts connections, the session storage answers (within its own timeout),
+     * and with health checks on, at least one target answers its probe.
+     */
+    public Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(listener.listeningCheck());
+        checks.addAll(handler.health().checks());
+        return new Health(checks);
     }
 
     /** Whether the health probe currently considers {@code target} alive. */
@@ -158,6 +176,7 @@ public final class TransparentProxy implements AutoCloseable {
         private ListenerSettings listener = ListenerSettings.DEFAULTS;
         private SessionSettings sessions = SessionSettings.DEFAULTS;
         private UpstreamPoolSettings upstreamPool = UpstreamPoolSettings.DEFAULTS;
+        private MeterRegistry meterRegistry;
         private HttpClient client;
         private String pathPrefix = "";
         private int unknownSessionStatus = 404;
@@ -441,6 +460,16 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Records the proxy's metrics in {@code registry}: HTTP exchanges, upstream exchanges by target and status
+         * class, retries, 502/504 answers, the upstream connection pool and the session storage's operations (see
+         * the README's Operations section). Default: none, and then nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
         /** A proxy with its own HTTP listener; {@link TransparentProxy#start()} starts it. */
         public TransparentProxy build() {
             return new TransparentProxy(settings(), client);
@@ -454,7 +483,7 @@ public final class TransparentProxy implements AutoCloseable {
          * {@link #pathPrefix}, requests outside the prefix are left to the handlers after it.
          */
         public Handler buildHandler() {
-            return new TransparentHandler(settings(), client);
+            return new TransparentHandler(settings(), client).observed();
         }
 
         private TransparentSettings settings() {
@@ -464,7 +493,7 @@ public final class TransparentProxy implements AutoCloseable {
             boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
             ExposedPaths exposed = forwardAnyPath ? ExposedPaths.any() : ExposedPaths.of(targets, forwardPaths);
             return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, exposed,
-                    listener, sessions, upstreamPool, auth, strip);
+                    listener, sessions, upstreamPool, auth, strip, meterRegistry);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.session.SessionSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -15,11 +16,12 @@ import java.util.List;
  * @param exposedPaths        the upstream paths forwarded (the targets' endpoints by default)
  * @param auth                how clients authenticate (mode none: not at all)
  * @param stripAuthorization  whether the client's {@code Authorization} header is kept from the upstream
+ * @param meterRegistry       null: no metrics
  */
 record TransparentSettings(List<URI> targets, String pathPrefix, int unknownSessionStatus,
                            Duration healthCheckInterval, ExposedPaths exposedPaths, ListenerSettings listener,
                            SessionSettings sessions, UpstreamPoolSettings upstreamPool, AuthSettings auth,
-                           boolean stripAuthorization) {
+                           boolean stripAuthorization, MeterRegistry meterRegistry) {
 
     TransparentSettings {
         targets = List.copyOf(targets);

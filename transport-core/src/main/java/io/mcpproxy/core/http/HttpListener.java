@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import io.mcpproxy.core.observe.Health;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -120,6 +121,12 @@ public final class HttpListener {
     /** Whether the server runs and its connector accepts connections (not yet stopped or draining). */
     public boolean isAccepting() {
         return server.isStarted() && connector.isOpen();
+    }
+
+    /** The readiness check {@code listening}: up while {@link #isAccepting}. */
+    public Health.Check listeningCheck() {
+        return isAccepting() ? Health.Check.up("listening", uri("").toString())
+                : Health.Check.down("listening", "not accepting connections");
     }
 
     /** Stops accepting connections; open ones may finish their requests. */
