@@ -5,7 +5,9 @@ import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.Transport;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.streamable.StreamableHttpTransport;
+import io.mcpproxy.core.observe.Health;
 import java.net.URI;
+import org.eclipse.jetty.server.Server;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +44,14 @@ final class ServeCommands {
         @Mixin
         AuthOptions auth;
 
+        @Mixin
+        OperationsOptions operations;
+
+        @Override
+        public OperationsOptions operations() {
+            return operations;
+        }
+
         abstract List<Transport> transports();
 
         abstract List<String> paths();
@@ -55,6 +65,9 @@ final class ServeCommands {
                 AuthSettings authSettings = auth.settings();
                 if (authSettings != null) {
                     builder.auth(authSettings);
+                }
+                if (operations.registry() != null) { // also checks the operations flags
+                    builder.meterRegistry(operations.registry());
                 }
                 transports().forEach(builder::transport);
                 return builder;
@@ -84,6 +97,16 @@ final class ServeCommands {
                 @Override
                 public List<URI> urls() {
                     return paths().stream().map(proxy::uri).toList();
+                }
+
+                @Override
+                public Health health() {
+                    return proxy.health();
+                }
+
+                @Override
+                public Server server() {
+                    return proxy.listener().server();
                 }
 
                 @Override

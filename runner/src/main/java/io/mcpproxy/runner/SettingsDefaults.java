@@ -65,6 +65,8 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--response-idle-timeout", DurationConverter.format(pool.responseIdleTimeout())),
                 Map.entry("--http2", Boolean.toString(pool.http2())),
                 Map.entry("--no-idle-pooling", Boolean.toString(!pool.idlePooling())),
-                Map.entry("--pooling-rate", Double.toString(pool.poolingRate())));
+                Map.entry("--pooling-rate", Double.toString(pool.poolingRate())),
+                Map.entry("--admin-host", OperationsSettings.DEFAULTS.adminHost()),
+                Map.entry("--log-format", OperationsSettings.DEFAULTS.logFormat().toString()));
     }
 }

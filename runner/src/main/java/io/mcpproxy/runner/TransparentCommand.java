@@ -3,7 +3,9 @@ package io.mcpproxy.runner;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.transparent.TransparentProxy;
+import io.mcpproxy.core.observe.Health;
 import java.net.URI;
+import org.eclipse.jetty.server.Server;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +75,14 @@ final class TransparentCommand implements ProxyCommand {
                     + " --auth (the upstream authenticates), false with it (the proxy checked the token).")
     Boolean authorizationPassthrough;
 
+    @Mixin
+    OperationsOptions operations;
+
+    @Override
+    public OperationsOptions operations() {
+        return operations;
+    }
+
     /** The proxy's builder as the flags describe it, storage aside; a refused value is a usage error. */
     TransparentProxy.Builder builder() {
         return UsageErrors.refusedAsUsage(spec, () -> {
@@ -89,6 +99,9 @@ final class TransparentCommand implements ProxyCommand {
             }
             if (authorizationPassthrough != null) {
                 builder.authorizationPassthrough(authorizationPassthrough);
+            }
+            if (operations.registry() != null) { // also checks the operations flags
+                builder.meterRegistry(operations.registry());
             }
             return builder;
         });
@@ -117,6 +130,16 @@ final class TransparentCommand implements ProxyCommand {
             @Override
             public List<URI> urls() {
                 return List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/"));
+            }
+
+            @Override
+            public Health health() {
+                return proxy.health();
+            }
+
+            @Override
+            public Server server() {
+                return proxy.listener().server();
             }
 
             @Override
