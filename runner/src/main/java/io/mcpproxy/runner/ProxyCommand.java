@@ -4,6 +4,7 @@ import io.mcpproxy.core.observe.Health;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.Server;
 import java.util.concurrent.Callable;
 
@@ -29,6 +30,36 @@ interface ProxyCommand extends Callable<Integer> {
         /** Stops the proxy and closes what the command opened for it (a Redis storage); idempotent. */
         @Override
         void close();
+
+        /** What a proxy's start throws. */
+        @FunctionalInterface
+        interface Start {
+            void run() throws Exception;
+        }
+
+        /** A built proxy told by its parts. */
+        record Of(Start starter, Supplier<List<URI>> urlList, Supplier<Health> checks, Server server,
+                  Runnable closer) implements Built {
+            @Override
+            public void start() throws Exception {
+                starter.run();
+            }
+
+            @Override
+            public List<URI> urls() {
+                return urlList.get();
+            }
+
+            @Override
+            public Health health() {
+                return checks.get();
+            }
+
+            @Override
+            public void close() {
+                closer.run();
+            }
+        }
     }
 
     /**

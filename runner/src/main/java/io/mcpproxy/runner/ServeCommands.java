@@ -5,9 +5,7 @@ import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.Transport;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.streamable.StreamableHttpTransport;
-import io.mcpproxy.core.observe.Health;
 import java.net.URI;
-import org.eclipse.jetty.server.Server;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,33 +86,11 @@ final class ServeCommands {
                 closeQuietly(storage);
                 throw refused;
             }
-            return new Built() {
-                @Override
-                public void start() throws Exception {
-                    proxy.start();
-                }
-
-                @Override
-                public List<URI> urls() {
-                    return paths().stream().map(proxy::uri).toList();
-                }
-
-                @Override
-                public Health health() {
-                    return proxy.health();
-                }
-
-                @Override
-                public Server server() {
-                    return proxy.listener().server();
-                }
-
-                @Override
-                public void close() {
-                    proxy.close();
-                    closeQuietly(storage);
-                }
-            };
+            return new Built.Of(proxy::start, () -> paths().stream().map(proxy::uri).toList(), proxy::health,
+                    proxy.listener().server(), () -> {
+                        proxy.close();
+                        closeQuietly(storage);
+                    });
         }
     }
 

@@ -3,9 +3,7 @@ package io.mcpproxy.runner;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.transparent.TransparentProxy;
-import io.mcpproxy.core.observe.Health;
 import java.net.URI;
-import org.eclipse.jetty.server.Server;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,32 +119,10 @@ final class TransparentCommand implements ProxyCommand {
             ServeCommands.closeQuietly(storage);
             throw refused;
         }
-        return new Built() {
-            @Override
-            public void start() throws Exception {
-                proxy.start();
-            }
-
-            @Override
-            public List<URI> urls() {
-                return List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/"));
-            }
-
-            @Override
-            public Health health() {
-                return proxy.health();
-            }
-
-            @Override
-            public Server server() {
-                return proxy.listener().server();
-            }
-
-            @Override
-            public void close() {
-                proxy.close();
-                ServeCommands.closeQuietly(storage);
-            }
-        };
+        return new Built.Of(proxy::start, () -> List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/")),
+                proxy::health, proxy.listener().server(), () -> {
+                    proxy.close();
+                    ServeCommands.closeQuietly(storage);
+                });
     }
 }

@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import static io.mcpproxy.runner.RunnerProcesses.java;
+import static io.mcpproxy.runner.RunnerProcesses.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -212,16 +213,5 @@ class OperationsIT {
                 throw new java.io.UncheckedIOException(e);
             }
         }).get(30, TimeUnit.SECONDS);
-    }
-
-    private static HttpRequest post(URI uri, String session, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (session != null) {
-            builder.header("Mcp-Session-Id", session);
-        }
-        return builder.build();
     }
 }

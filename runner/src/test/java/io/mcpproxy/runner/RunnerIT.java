@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import static io.mcpproxy.runner.RunnerProcesses.java;
+import static io.mcpproxy.runner.RunnerProcesses.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,16 +228,5 @@ class RunnerIT {
         assertTrue(runner.waitFor(20, TimeUnit.SECONDS));
         assertEquals(2, runner.exitValue(), output);
         assertTrue(output.contains("'forever' is not a duration"), output);
-    }
-
-    private static HttpRequest post(URI uri, String session, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (session != null) {
-            builder.header("Mcp-Session-Id", session);
-        }
-        return builder.build();
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.observe.Health;
 import io.mcpproxy.core.testing.CannedUpstream;
 import io.mcpproxy.core.testing.EarlyAnswerUpstream;
 import io.mcpproxy.core.testing.RawHttp;
@@ -21,6 +22,8 @@ import io.mcpproxy.session.ForwardingStorage;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionStorageException;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -577,11 +580,7 @@ class TransparentProxyIT {
 
     @Test
     void aTargetThatFailsItsHealthProbeGetsNoNewSessions() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        URI dead = URI.create("http://127.0.0.1:" + closedPort + "/mcp");
+        URI dead = closedPortTarget();
         TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(dead, a.uri()))
                 .healthCheckInterval(Duration.ofMillis(100)));
         Await.until(() -> !proxy.isHealthy(dead), Duration.ofSeconds(5));
@@ -666,5 +665,50 @@ class TransparentProxyIT {
     private static int selectorsOf(TransparentProxy proxy) {
         return ((org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP) proxy.client().getTransport())
                 .getClientConnector().getSelectors();
+    }
+
+    @Test
+    void upstreamExchangesErrorAnswersAndTheClientSideAreCountedByTargetAndStatus() throws Exception {
+        URI down = closedPortTarget();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), down))
+                .healthCheckInterval(Duration.ofMillis(100)).meterRegistry(registry));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+
+        String session = client.initialize(); // the closed port fails its probe: new sessions go to a
+        int calls = 5;
+        for (int i = 0; i < calls; i++) {
+            assertEquals(200, client.post(session, "tools/list").statusCode());
+        }
+
+        String target = "127.0.0.1:" + a.port();
+        assertEquals(1 + calls, Search.in(registry).name("mcp.proxy.upstream.requests")
+                .tags("target", target, "status_class", "2xx").timer().count());
+        assertEquals(1 + calls, Search.in(registry).name("mcp.proxy.http.requests")
+                .tags("transport", "transparent", "status", "200", "http_method", "POST").timers().stream()
+                .mapToLong(timer -> timer.count()).sum(), "the initialize and the calls");
+        assertTrue(Search.in(registry).name("mcp.proxy.storage.operations").tags("op", "load").timer().count()
+                >= calls);
+        assertTrue(Await.until(() -> registry.get("mcp.proxy.upstream.connections").tag("state", "idle").gauge()
+                .value() >= 1, Duration.ofSeconds(5)), "the pooled connection to a");
+
+        assertTrue(Await.until(() -> proxy.health().ready(), Duration.ofSeconds(5)), "a answers its probe");
+        a.close();
+        assertEquals(502, client.post(session, "tools/list").statusCode(), "its upstream is gone");
+        assertEquals(1, Search.in(registry).name("mcp.proxy.upstream.errors")
+                .tags("status", "502", "reason", "upstream_unreachable").counter().count());
+        assertEquals(1, Search.in(registry).name("mcp.proxy.upstream.requests")
+                .tags("target", target, "status_class", "none").timer().count());
+        assertTrue(Await.until(() -> !proxy.health().ready(), Duration.ofSeconds(5)), "no target answers");
+        Health health = proxy.health();
+        assertFalse(health.checks().stream().filter(check -> check.name().equals("targets")).findFirst()
+                .orElseThrow().up(), health.toString());
+    }
+
+    /** An upstream URI on a loopback port nothing listens on. */
+    private static URI closedPortTarget() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/mcp");
+        }
     }
 }
