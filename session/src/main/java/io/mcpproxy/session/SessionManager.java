@@ -2,6 +2,8 @@ package io.mcpproxy.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -34,11 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SessionManager implements AutoCloseable {
 
     /** Default session time-to-live: 2 hours since the last access. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
+
     public static final Duration DEFAULT_TTL = SessionSettings.DEFAULTS.ttl();
 
     /** The replica a {@link #ping} asks about: any answer shows the storage answers. */
     private static final String PING_REPLICA = "readiness-ping";
 
+    /** The storage as given (or created). */
+    private final SessionStorage raw;
+    /** {@link #raw} with its outages logged and (with a registry) its operations measured: what every call uses. */
     private final SessionStorage storage;
     private final boolean ownsStorage;
     private final Duration ttl;
@@ -50,7 +57,8 @@ public final class SessionManager implements AutoCloseable {
         SessionStorage given = ownsStorage ? LocalStorage.builder().clock(builder.clock)
                 .sweepInterval(builder.sweepsItself ? LocalStorage.DEFAULT_SWEEP_INTERVAL : Duration.ZERO).build()
                 : builder.settings.storage();
-        this.storage = builder.meterRegistry == null ? given : new MeteredStorage(given, builder.meterRegistry);
+        this.raw = given;
+        this.storage = new ObservedStorage(given, new StorageOutageLog(LOG, builder.clock), builder.meterRegistry);
         this.ttl = builder.settings.ttl();
         this.clock = builder.clock;
     }
@@ -160,8 +168,7 @@ public final class SessionManager implements AutoCloseable {
      * anyway: the sweep frees their memory.
      */
     public void sweep() {
-        SessionStorage unwrapped = storage instanceof MeteredStorage metered ? metered.unwrap() : storage;
-        if (ownsStorage && unwrapped instanceof LocalStorage local) {
+        if (ownsStorage && raw instanceof LocalStorage local) {
             local.removeExpired();
         }
     }
@@ -172,11 +179,19 @@ public final class SessionManager implements AutoCloseable {
      * @throws SessionStorageException when the storage does not answer
      */
     public void ping() {
-        storage.isAlive(PING_REPLICA);
+        raw.isAlive(PING_REPLICA); // a probe reports its own result; only the proxy's own operations make an outage
     }
 
-    /** The storage behind this manager (timed, when the manager was given a meter registry). */
+    /** The storage behind this manager, as given (or created). */
     public SessionStorage storage() {
+        return raw;
+    }
+
+    /**
+     * The storage as this manager calls it: its outages logged, its operations measured when the manager has a
+     * meter registry. For parts that call the storage beside the manager (replica heartbeats).
+     */
+    public SessionStorage observedStorage() {
         return storage;
     }
 

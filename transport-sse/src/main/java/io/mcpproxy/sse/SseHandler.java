@@ -294,7 +294,7 @@ final class SseHandler extends Handler.Abstract {
     }
 
     private static void storageUnavailable(Response response, Callback callback, SessionStorageException e) {
-        LOG.warn("session storage unavailable: {}", e.getMessage());
+        LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
         JsonResponses.storageUnavailable(response, callback, null);
     }
 

@@ -316,7 +316,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     // ---- helpers ----------------------------------------------------------------------------------------------
 
     private static void storageUnavailable(Response response, Callback callback, SessionStorageException e) {
-        LOG.warn("session storage unavailable: {}", e.getMessage());
+        LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
         JsonResponses.storageUnavailable(response, callback, null);
     }
 

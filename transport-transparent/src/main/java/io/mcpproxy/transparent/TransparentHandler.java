@@ -240,7 +240,7 @@ final class TransparentHandler extends Handler.Abstract {
                         JsonRpc.SESSION_NOT_FOUND, "Session not found");
             }
         } catch (SessionStorageException e) {
-            LOG.warn("session storage unavailable: {}", e.getMessage());
+            LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
             JsonResponses.storageUnavailable(response, callback, JsonRpc.requestIdOf(body));
         } catch (RuntimeException e) {
             // Every request gets an answer: this may run in the body reader's completion, where a throw is lost.
