@@ -1,5 +1,7 @@
 package io.mcpproxy.stdio;
 
+import io.mcpproxy.session.Session;
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.auth.Principal;
 import io.mcpproxy.core.http.JsonRpcPost;
@@ -69,6 +71,11 @@ public final class ProxyContext {
 
     StdioMetrics metrics() {
         return metrics;
+    }
+
+    /** The meters of {@code type}'s event streams; they record nothing without a meter registry. */
+    public SseMetrics sseMetrics(Session.Type type) {
+        return metrics.sse(type);
     }
 
     public RequestGuard guard() {

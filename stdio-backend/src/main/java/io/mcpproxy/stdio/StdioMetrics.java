@@ -1,5 +1,7 @@
 package io.mcpproxy.stdio;
 
+import java.util.concurrent.ConcurrentHashMap;
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.core.observe.HttpMetrics;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.stdio.backend.BackendMode;
@@ -25,6 +27,7 @@ final class StdioMetrics {
 
     private final MeterRegistry registry;
     private final HttpMetrics http;
+    private final Map<Session.Type, SseMetrics> sse = new ConcurrentHashMap<>();
 
     StdioMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -52,6 +55,12 @@ final class StdioMetrics {
                     .tag("transport", transport).tag("reason", reason.tag()).register(registry));
         }
         return new SessionMeters(created, ended);
+    }
+
+    /** The meters of one transport's event streams ({@link SseMetrics#NONE} without a registry). */
+    SseMetrics sse(Session.Type type) {
+        return registry == null ? SseMetrics.NONE : sse.computeIfAbsent(type,
+                t -> new SseMetrics(registry, t.wireName()));
     }
 
     /** The MCP server processes: starts, exits, restarts, in flight, undeliverable and late messages. */

@@ -127,7 +127,7 @@ final class SseHandler extends Handler.Abstract {
         }
         SseStream stream = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
                 context.streams().maxQueuedBytes(),
-                "SSE stream of session " + SessionIds.redact(created.id()));
+                "SSE stream of session " + SessionIds.redact(created.id()), context.sseMetrics(Session.Type.SSE));
         local.put(created, session); // held before the client can learn the id: its first POST finds it
         session.open(stream, endpointUri(request, created.id()));
         stream.onClose(() -> clientGone(session));

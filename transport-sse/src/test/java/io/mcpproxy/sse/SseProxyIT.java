@@ -18,6 +18,7 @@ import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.session.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -532,7 +533,8 @@ class SseProxyIT {
     @CsvSource({"100, 262144", "100000, 65536"}) // the events bound hits first, then the bytes bound
     void aClientThatStopsReadingIsCutOffAtTheBoundWithoutGrowingTheHeap(int maxEvents, long maxBytes)
             throws Exception {
-        proxy = proxies.start(builder -> builder.streamBuffer(maxEvents, maxBytes));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        proxy = proxies.start(builder -> builder.streamBuffer(maxEvents, maxBytes).meterRegistry(registry));
         Socket reader = new Socket("127.0.0.1", proxy.port());
         reader.setReceiveBufferSize(4096);
         reader.getOutputStream().write(("GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
@@ -572,6 +574,10 @@ class SseProxyIT {
         // buffers hold, so the proxy must cut the stream instead of buffering them.
         Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(30));
         assertEquals(0, proxy.localSessionCount(), "the slow consumer's stream was closed");
+        assertEquals(1, registry.get("mcp.proxy.sse.slow.consumers").tags("transport", "sse").counter().count());
+        assertEquals(0, registry.get("mcp.proxy.sse.streams.open").tags("transport", "sse").gauge().value());
+        assertTrue(registry.get("mcp.proxy.sse.events").counter().count() >= stream.peakQueuedEvents(),
+                "every queued event counted");
         assertFalse(stream.isOpen());
         // The heap did not grow with the backlog: the queue never held more than the bound, and it reached the
         // bound (so the bound, not something else, ended the stream).

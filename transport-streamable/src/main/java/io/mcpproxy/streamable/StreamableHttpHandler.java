@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,6 +46,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final Backends backends;
     private final SessionManager sessions;
     private final StreamableSessions local;
+    private final SseMetrics sseMetrics;
 
     StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
         this.path = path;
@@ -52,6 +54,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.local = new StreamableSessions(context, resumption);
+        this.sseMetrics = context.sseMetrics(Session.Type.STREAMABLE);
     }
 
     /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
@@ -153,7 +156,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         int requests = PostedMessages.countRequests(messages);
         PostExchange exchange = requests == 0 ? null : new PostExchange(response, callback, session, requests,
-                batch, context.streams(), session.protocolVersion(), message -> { });
+                batch, context.streams(), sseMetrics, session.protocolVersion(), message -> { });
         if (exchange != null) {
             ignoreIdleTimeouts(request);
         }
@@ -219,8 +222,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         local.hold(created, session);
         response.getHeaders().put(SESSION_HEADER, created.id());
         ignoreIdleTimeouts(request);
-        PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(), requested,
-                answer -> initialized(session, answer));
+        PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(),
+                sseMetrics, requested, answer -> initialized(session, answer));
         session.channel().request(initialize, exchange.exchange());
     }
 
@@ -258,7 +261,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String lastEventId = request.getHeaders().get(LAST_EVENT_ID_HEADER);
         Supplier<SseStream> open = () -> {
             SseStream connection = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
-                    context.streams().maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId));
+                    context.streams().maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId),
+                    sseMetrics);
             ignoreIdleTimeouts(request);
             connection.abortOnFailureOf(request);
             return connection;
@@ -266,7 +270,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         LocalSession.Resumption resumption = lastEventId == null ? LocalSession.Resumption.UNKNOWN
                 : session.resume(lastEventId, open);
         switch (resumption) {
-            case RESUMED -> { }
+            case RESUMED -> sseMetrics.resumed();
             case ENDED -> {
                 // Nothing left to send. Not a stream that ends at once: clients reconnect a stream that ends (the
                 // TypeScript SDK does, without Last-Event-ID), and that reconnect would take over the session's GET

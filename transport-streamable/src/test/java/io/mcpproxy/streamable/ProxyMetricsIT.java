@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.core.observe.Health;
 import io.mcpproxy.session.Await;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.InputStream;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +83,53 @@ class ProxyMetricsIT {
         assertEquals(1, gauge("mcp.proxy.backend.running"));
         assertTrue(gauge("mcp.proxy.backend.since.last.start") < 5);
         assertEquals(0, gauge("mcp.proxy.backend.requests.in.flight"));
+    }
+
+    @Test
+    void eventStreamsAreCountedWhileOpenAndTheirEventsAndResumesAsTheyHappen() throws Exception {
+        StreamableHttpProxy proxy = proxies.start(builder -> builder.meterRegistry(registry));
+        McpTestClient client = new McpTestClient(http, proxy.uri());
+        client.protocolVersion = "2025-11-25"; // primed streams, so a stream can be resumed
+        client.initialize();
+        HttpResponse<InputStream> get = client.openGet();
+        assertEquals(200, get.statusCode());
+        try (SseEvents listening = new SseEvents(get.body())) {
+            assertTrue(Await.until(() -> streamGauge() == 1, WAIT), "the GET stream is open");
+            client.callTool("notify_list_changed", Map.of("kind", "tools"));
+            listening.nextMessage(WAIT);
+            assertEquals(1, streamCounter("mcp.proxy.sse.events"), "the notification on the GET stream");
+
+            ObjectNode call = client.request("tools/call", toolCall("progress", Map.of("steps", 3, "delayMs", 300)));
+            ((ObjectNode) call.get("params")).set("_meta", JsonRpc.objectNode().put("progressToken", "t"));
+            String lastSeen;
+            try (SseEvents answer = new SseEvents(client.open(client.newPost(JsonRpc.toJson(call)).build()).body())) {
+                assertTrue(answer.next(WAIT).isPriming());
+                lastSeen = answer.next(WAIT).id(); // the first progress event; then the connection drops
+            }
+            HttpResponse<InputStream> resumed = http.send(HttpRequest.newBuilder(proxy.uri())
+                    .header("Accept", "text/event-stream").header("Mcp-Session-Id", client.sessionId)
+                    .header("MCP-Protocol-Version", "2025-11-25").header("Last-Event-ID", lastSeen).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, resumed.statusCode());
+            try (SseEvents rest = new SseEvents(resumed.body())) {
+                rest.remaining(WAIT);
+            }
+            assertEquals(1, streamCounter("mcp.proxy.sse.resumes"));
+            // at least the notification, 3 progress notifications and the answer (events a dropped connection took
+            // before the proxy noticed count again when they are replayed)
+            assertTrue(streamCounter("mcp.proxy.sse.events") >= 5, "events: " + streamCounter("mcp.proxy.sse.events"));
+            assertEquals(0, streamCounter("mcp.proxy.sse.slow.consumers"));
+        }
+        assertEquals(204, client.delete().status());
+        assertTrue(Await.until(() -> streamGauge() == 0, WAIT), "every stream ended: " + streamGauge());
+    }
+
+    private double streamGauge() {
+        return registry.get("mcp.proxy.sse.streams.open").tags("transport", "streamable").gauge().value();
+    }
+
+    private double streamCounter(String name) {
+        return registry.get(name).tags("transport", "streamable").counter().count();
     }
 
     private long timerCount(String mcpMethod, String status) {
