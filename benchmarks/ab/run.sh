@@ -17,6 +17,8 @@
 # Usage:     OLD_JAR=/path/old/mcp-proxy.jar NEW_JAR=/path/new/mcp-proxy.jar bash benchmarks/ab/run.sh
 #            (e.g. `git worktree add ../old <commit> && (cd ../old && mvn -B -q package -DskipTests -pl runner -am)`)
 # Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" QUIET_MAX_WAIT=900
+#            OLD_ARGS="..." NEW_ARGS="..." (runner options added for that side, e.g. the same jar twice with
+#            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
 # Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
 #            (built here unless SKIP_BUILD=1) for EchoStdioServer.
 set -euo pipefail
@@ -47,6 +49,11 @@ source "$HERE/common.sh" # the nginx upstream (DIRECT) and nginx as a proxy (NGX
 
 declare -A URL PG
 PATHS=()
+read -r -a OLD_EXTRA <<< "${OLD_ARGS:-}"
+read -r -a NEW_EXTRA <<< "${NEW_ARGS:-}"
+extra_args() { # $1 = old|new: sets EXTRA to that side's added runner options
+  if [ "$1" = old ]; then EXTRA=("${OLD_EXTRA[@]}"); else EXTRA=("${NEW_EXTRA[@]}"); fi
+}
 start_proxy() { # $1 = label, rest = runner arguments (PORT stands for the port)
   local label=$1 port jar
   shift
@@ -64,7 +71,8 @@ for mode in $MODES; do
       URL[nginx-proxy]=$NGXPROXY/mcp
       PG[nginx-proxy]=$NGX_PG
       for side in old new; do
-        start_proxy "$side-transparent" transparent --port PORT --target "$DIRECT/mcp"
+        extra_args "$side"
+        start_proxy "$side-transparent" transparent --port PORT --target "$DIRECT/mcp" "${EXTRA[@]}"
         wait_http "${URL[$side-transparent]}/mcp" "${PG[$side-transparent]}"
         URL[$side-transparent]=${URL[$side-transparent]}/mcp
         PATHS+=("$side-transparent")
@@ -72,7 +80,8 @@ for mode in $MODES; do
     json|sse)
       for side in old new; do
         if [ -z "${URL[$side-streamable]:-}" ]; then
-          start_proxy "$side-streamable" streamable --port PORT -- "${ECHO_CMD[@]}"
+          extra_args "$side"
+          start_proxy "$side-streamable" streamable --port PORT "${EXTRA[@]}" -- "${ECHO_CMD[@]}"
           wait_http "${URL[$side-streamable]}/mcp" "${PG[$side-streamable]}"
           open_sessions "${URL[$side-streamable]}/mcp" "$CONNS" "$WORK/sessions-$side.txt"
         fi
@@ -135,7 +144,7 @@ done
 echo
 echo "### A/B, $(date -u +%Y-%m-%d\ %H:%M) UTC: $ROUNDS interleaved rounds of ${SECS}s per path at $CONNS connections"
 echo
-echo "old: $OLD_JAR; new: $NEW_JAR. Machine: $(nproc) cores, $(java -version 2>&1 | head -1); load average at start" \
+echo "old: $OLD_JAR ${OLD_ARGS:-}; new: $NEW_JAR ${NEW_ARGS:-}. Machine: $(nproc) cores, $(java -version 2>&1 | head -1); load average at start" \
   "$LOAD_AT_START; rounds disturbed by other processes: $(printf '%s\n' "${ROWS[@]}" | awk '$4 == "yes"' | wc -l)" \
   "of ${#ROWS[@]} measurements."
 echo

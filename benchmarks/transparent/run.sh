@@ -107,8 +107,9 @@ done
 
 # Phase 2: our proxy.
 OURS_PORT=$(free_port)
+# The upstream's /mcp-session and /sse are other paths than the target's endpoint: named so that they are forwarded.
 start_group "$WORK/ours.log" java ${PROXY_JAVA_OPTS:-} -jar "$WORK/mcp-proxy.jar" transparent --port "$OURS_PORT" \
-  --target "$DIRECT/mcp"
+  --target "$DIRECT/mcp" --forward-path /mcp-session --forward-path /sse
 OURS_PID=$STARTED_PID
 OURS=http://127.0.0.1:$OURS_PORT
 wait_http "$OURS/mcp" "$OURS_PID"

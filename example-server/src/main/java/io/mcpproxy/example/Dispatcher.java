@@ -27,7 +27,7 @@ final class Dispatcher {
      * @throws InterruptedException only when the request was cancelled
      */
     JsonNode handle(String method, JsonNode params) throws RpcException, InterruptedException {
-        state.countRequest();
+        state.recordRequest(method);
         return switch (method) {
             case "initialize" -> initialize(params);
             case "ping" -> Wire.object();
@@ -60,6 +60,7 @@ final class Dispatcher {
         if (!state.markInitialized()) {
             throw new RpcException(RpcException.INVALID_REQUEST, "already initialized");
         }
+        state.initializedWith(params);
         String requested = params.path("protocolVersion").asText();
         ObjectNode result = Wire.object()
                 .put("protocolVersion", SUPPORTED_VERSIONS.contains(requested) ? requested : LATEST_VERSION);

@@ -48,9 +48,11 @@ package io.mcpproxy.example;
  *   <tr><td>known_roots</td><td></td><td>the {@code roots} array (JSON) answered to the {@code roots/list} asked
  *       after the last {@code notifications/roots/list_changed}, "none asked yet", or why it failed</td></tr>
  *   <tr><td>cancelled</td><td></td><td>JSON array of the request ids seen in {@code notifications/cancelled}</td></tr>
+ *   <tr><td>client</td><td></td><td>the params (JSON) of the initialize the server accepted: clientInfo,
+ *       capabilities, _meta</td></tr>
+ *   <tr><td>requests</td><td></td><td>JSON array of the methods of the requests received, in order</td></tr>
  *   <tr><td>garbage</td><td></td><td>writes the non-JSON line "this is not json" to stdout; "ok"</td></tr>
  *   <tr><td>pid</td><td></td><td>the process id</td></tr>
- *   <tr><td>requests</td><td></td><td>how many requests the server has received, this one included</td></tr>
  * </table>
  * Server-to-client requests use ids {@code "srv-1"}, {@code "srv-2"}, … and wait up to 60 s for the answer.
  */

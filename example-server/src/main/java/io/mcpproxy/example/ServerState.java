@@ -18,11 +18,14 @@ final class ServerState {
     private final boolean allowReinitialize;
     private final AtomicBoolean initialized = new AtomicBoolean();
     /** Requests received, this one included: tests prove with it that a refused request never reached the server. */
-    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
     private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
     private final List<JsonNode> cancelledIds = new CopyOnWriteArrayList<>();
+    /** The method of every request received, in arrival order: what a proxy let through. */
+    private final List<String> requestMethods = new CopyOnWriteArrayList<>();
     /** What the last {@code roots/list} after {@code notifications/roots/list_changed} brought, or why it failed. */
     private volatile String knownRoots = "none asked yet";
+    /** The params of the initialize this server accepted last, or null before one. */
+    private volatile JsonNode initializeParams;
     /** Until the client calls {@code logging/setLevel} everything is sent. */
     private volatile int minimumLevel = 0;
 
@@ -33,6 +36,26 @@ final class ServerState {
     /** @return false if this is a repeated initialize that must be refused */
     boolean markInitialized() {
         return !initialized.getAndSet(true) || allowReinitialize;
+    }
+
+    void initializedWith(JsonNode params) {
+        initializeParams = params;
+    }
+
+    /** @return the params of the last accepted initialize, or null before one */
+    JsonNode initializeParams() {
+        return initializeParams;
+    }
+
+    void recordRequest(String method) {
+        requestMethods.add(method);
+    }
+
+    /** @return the method of every request received so far, in arrival order */
+    ArrayNode requestMethods() {
+        ArrayNode methods = Wire.JSON.createArrayNode();
+        requestMethods.forEach(methods::add);
+        return methods;
     }
 
     void subscribe(String uri) {
@@ -76,13 +99,5 @@ final class ServerState {
     /** @return whether a {@code notifications/message} of this level may be sent under the current setLevel */
     boolean shouldLog(String level) {
         return LEVELS.indexOf(level) >= minimumLevel;
-    }
-
-    void countRequest() {
-        requests.incrementAndGet();
-    }
-
-    long requests() {
-        return requests.get();
     }
 }

@@ -76,6 +76,12 @@ final class Tools {
         add("cancelled", "Lists the request ids this server received notifications/cancelled for.", """
                 {"type":"object","properties":{}}""",
                 call -> Wire.toJson(state.cancelledIds()));
+        add("client", "Returns the params of the initialize this server accepted (clientInfo, capabilities).", """
+                {"type":"object","properties":{}}""",
+                call -> Wire.toJson(state.initializeParams()));
+        add("requests", "Lists the methods of the requests this server received, in arrival order.", """
+                {"type":"object","properties":{}}""",
+                call -> Wire.toJson(state.requestMethods()));
         add("garbage", "Writes a non-JSON line to stdout (a protocol violation on purpose).", """
                 {"type":"object","properties":{}}""",
                 call -> {
@@ -85,9 +91,6 @@ final class Tools {
         add("pid", "Returns the server's process id.", """
                 {"type":"object","properties":{}}""",
                 call -> String.valueOf(ProcessHandle.current().pid()));
-        add("requests", "Returns how many requests this server has received, this one included.", """
-                {"type":"object","properties":{}}""",
-                call -> String.valueOf(state.requests()));
         add("route", "Echoes its region and limit, which a 2026-07-28 client mirrors into Mcp-Param-* headers.", """
                 {"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"},
                  "limit":{"type":"integer","x-mcp-header":"Limit"}},"required":["region"]}""",

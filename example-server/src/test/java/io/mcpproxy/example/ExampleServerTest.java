@@ -74,9 +74,8 @@ class ExampleServerTest {
             assertFalse(tool.get("description").asText().isEmpty());
         }
         assertEquals(new TreeSet<>(List.of("echo", "slow", "progress", "sample", "roots", "elicit", "crash",
-                "notify_list_changed", "update_resource", "cancelled", "garbage", "pid", "known_roots", "requests",
-                "route")),
-                names);
+                "notify_list_changed", "update_resource", "cancelled", "garbage", "pid", "known_roots", "client",
+                "requests", "route")), names);
     }
 
     @Test

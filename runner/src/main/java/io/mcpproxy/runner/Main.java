@@ -1,6 +1,8 @@
 package io.mcpproxy.runner;
 
 import io.mcpproxy.example.ExampleServer;
+import io.mcpproxy.session.SessionStorageException;
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +22,22 @@ public final class Main implements Runnable {
 
     /** The runner's command line, ready to execute. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::startupFailure);
+    }
+
+    /**
+     * A proxy that cannot start for a reason outside the runner (Redis unreachable, the port taken) is one clear
+     * line on stderr and exit code 1, without a stack trace; anything else is reported as picocli does.
+     */
+    private static int startupFailure(Exception failure, CommandLine command, CommandLine.ParseResult parsed)
+            throws Exception {
+        if (failure instanceof SessionStorageException || failure instanceof IOException) {
+            command.getErr().println("mcp-proxy: cannot start: " + failure.getMessage());
+            command.getErr().flush();
+            return 1;
+        }
+        throw failure;
     }
 
     @Override

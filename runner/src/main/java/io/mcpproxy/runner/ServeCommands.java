@@ -42,6 +42,14 @@ final class ServeCommands {
         @Mixin
         AuthOptions auth;
 
+        @Mixin
+        OperationsOptions operations;
+
+        @Override
+        public OperationsOptions operations() {
+            return operations;
+        }
+
         abstract List<Transport> transports();
 
         abstract List<String> paths();
@@ -55,6 +63,9 @@ final class ServeCommands {
                 AuthSettings authSettings = auth.settings();
                 if (authSettings != null) {
                     builder.auth(authSettings);
+                }
+                if (operations.registry() != null) { // also checks the operations flags
+                    builder.meterRegistry(operations.registry());
                 }
                 transports().forEach(builder::transport);
                 return builder;
@@ -75,23 +86,11 @@ final class ServeCommands {
                 closeQuietly(storage);
                 throw refused;
             }
-            return new Built() {
-                @Override
-                public void start() throws Exception {
-                    proxy.start();
-                }
-
-                @Override
-                public List<URI> urls() {
-                    return paths().stream().map(proxy::uri).toList();
-                }
-
-                @Override
-                public void close() {
-                    proxy.close();
-                    closeQuietly(storage);
-                }
-            };
+            return new Built.Of(proxy::start, () -> paths().stream().map(proxy::uri).toList(), proxy::health,
+                    proxy.listener().server(), () -> {
+                        proxy.close();
+                        closeQuietly(storage);
+                    });
         }
     }
 

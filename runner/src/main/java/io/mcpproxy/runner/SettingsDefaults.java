@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.redis.RedisStorage;
@@ -37,6 +38,10 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--port", Integer.toString(listener.port())),
                 Map.entry("--drain-timeout", DurationConverter.format(listener.drainTimeout())),
                 Map.entry("--max-body-size", Long.toString(listener.maxBodyBytes())),
+                Map.entry("--header-timeout", DurationConverter.format(listener.headerTimeout())),
+                Map.entry("--body-timeout", DurationConverter.format(listener.bodyTimeout())),
+                Map.entry("--max-client-connections", Integer.toString(listener.maxClientConnections())),
+                Map.entry("--tls-reload-interval", DurationConverter.format(TlsSettings.DEFAULT_RELOAD_INTERVAL)),
                 Map.entry("--session-ttl", DurationConverter.format(sessions.ttl())),
                 Map.entry("--redis-key-prefix", RedisStorage.DEFAULT_KEY_PREFIX),
                 Map.entry("--keep-alive", DurationConverter.format(streams.keepAliveInterval())),
@@ -44,7 +49,10 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--stream-buffer-bytes", Long.toString(streams.maxQueuedBytes())),
                 Map.entry("--backend-mode", backend.mode() == BackendMode.SHARED ? "shared" : "per-session"),
                 Map.entry("--max-backends", Integer.toString(backend.maxBackends())),
+                Map.entry("--max-sessions", Integer.toString(backend.maxSessions())),
+                Map.entry("--backend-idle-timeout", DurationConverter.format(backend.backendIdleTimeout())),
                 Map.entry("--request-timeout", DurationConverter.format(backend.requestTimeout())),
+                Map.entry("--cancel-grace", DurationConverter.format(backend.cancelGrace())),
                 Map.entry("--max-server-message-size", Long.toString(backend.maxServerMessageBytes())),
                 Map.entry("--resume-window", DurationConverter.format(ResumptionSettings.DEFAULTS.window())),
                 Map.entry("--heartbeat-interval",
@@ -57,6 +65,8 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--response-idle-timeout", DurationConverter.format(pool.responseIdleTimeout())),
                 Map.entry("--http2", Boolean.toString(pool.http2())),
                 Map.entry("--no-idle-pooling", Boolean.toString(!pool.idlePooling())),
-                Map.entry("--pooling-rate", Double.toString(pool.poolingRate())));
+                Map.entry("--pooling-rate", Double.toString(pool.poolingRate())),
+                Map.entry("--admin-host", OperationsSettings.DEFAULTS.adminHost()),
+                Map.entry("--log-format", OperationsSettings.DEFAULTS.logFormat().toString()));
     }
 }

@@ -21,10 +21,26 @@ final class StdioBackendOptions {
             description = "per-session mode: most server processes at once (default: ${DEFAULT-VALUE}).")
     int maxBackends;
 
+    @Option(names = "--max-sessions",
+            description = "Most sessions this replica holds at once; one more gets 503 with Retry-After"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxSessions;
+
+    @Option(names = "--backend-idle-timeout", converter = DurationConverter.class,
+            description = "per-session mode: stop a process whose session sent nothing for this long; the session"
+                    + " ends (default: ${DEFAULT-VALUE}).")
+    Duration backendIdleTimeout;
+
     @Option(names = "--request-timeout", converter = DurationConverter.class,
             description = "Longest wait for the MCP server's answer; then the client gets an error and the server"
                     + " notifications/cancelled; 0s = none (default: ${DEFAULT-VALUE}).")
     Duration requestTimeout;
+
+    @Option(names = "--cancel-grace", converter = DurationConverter.class,
+            description = "Shared mode: how long a request answered by the proxy (cancelled, timed out, session"
+                    + " ended) still claims the server's unaddressed messages for its session (default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration cancelGrace;
 
     @Option(names = "--max-server-message-size",
             description = "Largest message (stdout line) the MCP server may send, in bytes; a longer answer is"
@@ -37,7 +53,9 @@ final class StdioBackendOptions {
 
     StdioBackendSettings settings() {
         return StdioBackendSettings.of(StdioServer.command(command)).withMode(mode).withMaxBackends(maxBackends)
-                .withRequestTimeout(requestTimeout).withMaxServerMessageBytes(maxServerMessageSize);
+                .withRequestTimeout(requestTimeout).withMaxServerMessageBytes(maxServerMessageSize)
+                .withCancelGrace(cancelGrace).withMaxSessions(maxSessions)
+                .withBackendIdleTimeout(backendIdleTimeout);
     }
 
     /** {@code shared} / {@code per-session}. */

@@ -45,6 +45,17 @@ final class TransparentCommand implements ProxyCommand {
             description = "Probe every target this often; one that fails gets no new sessions. Default: off.")
     Duration healthCheckInterval;
 
+    @Option(names = "--forward-any-path",
+            description = "Forward requests for any path to the upstreams. Default: only each target's endpoint path"
+                    + " (under --path-prefix), the --forward-path paths and a legacy session's message path;"
+                    + " others get 404 without reaching an upstream.")
+    boolean forwardAnyPath;
+
+    @Option(names = "--forward-path", paramLabel = "PATH",
+            description = "Another upstream path to forward (repeatable), e.g."
+                    + " /.well-known/oauth-protected-resource. Default: none.")
+    List<String> forwardPaths = new ArrayList<>();
+
     @Mixin
     ListenerOptions listener;
 
@@ -62,11 +73,20 @@ final class TransparentCommand implements ProxyCommand {
                     + " --auth (the upstream authenticates), false with it (the proxy checked the token).")
     Boolean authorizationPassthrough;
 
+    @Mixin
+    OperationsOptions operations;
+
+    @Override
+    public OperationsOptions operations() {
+        return operations;
+    }
+
     /** The proxy's builder as the flags describe it, storage aside; a refused value is a usage error. */
     TransparentProxy.Builder builder() {
         return UsageErrors.refusedAsUsage(spec, () -> {
             TransparentProxy.Builder builder = TransparentProxy.builder().targets(targets).pathPrefix(pathPrefix)
-                    .unknownSessionStatus(unknownSessionStatus).listener(listener.settings())
+                    .unknownSessionStatus(unknownSessionStatus).forwardAnyPath(forwardAnyPath)
+                    .forwardPaths(forwardPaths).listener(listener.settings())
                     .sessions(sessions.settings()).upstreamPool(upstreamPool.settings());
             if (healthCheckInterval != null) {
                 builder.healthCheckInterval(healthCheckInterval);
@@ -77,6 +97,9 @@ final class TransparentCommand implements ProxyCommand {
             }
             if (authorizationPassthrough != null) {
                 builder.authorizationPassthrough(authorizationPassthrough);
+            }
+            if (operations.registry() != null) { // also checks the operations flags
+                builder.meterRegistry(operations.registry());
             }
             return builder;
         });
@@ -96,22 +119,10 @@ final class TransparentCommand implements ProxyCommand {
             ServeCommands.closeQuietly(storage);
             throw refused;
         }
-        return new Built() {
-            @Override
-            public void start() throws Exception {
-                proxy.start();
-            }
-
-            @Override
-            public List<URI> urls() {
-                return List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/"));
-            }
-
-            @Override
-            public void close() {
-                proxy.close();
-                ServeCommands.closeQuietly(storage);
-            }
-        };
+        return new Built.Of(proxy::start, () -> List.of(proxy.uri(pathPrefix.isEmpty() ? "/" : pathPrefix + "/")),
+                proxy::health, proxy.listener().server(), () -> {
+                    proxy.close();
+                    ServeCommands.closeQuietly(storage);
+                });
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.redis.RedisStorage;
 import io.mcpproxy.sse.SseProxy;
 import io.mcpproxy.sse.SseTransport;
@@ -14,6 +15,7 @@ import io.mcpproxy.transparent.TransparentProxy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,13 +65,28 @@ class RefusalsTest {
                         b -> b.maxBodySize(0), b -> b.maxBodySize(0)),
                 shared("--drain-timeout", "-1s", "drainTimeout must not be negative, got PT-1S",
                         b -> b.drainTimeout(Duration.ofSeconds(-1)), b -> b.drainTimeout(Duration.ofSeconds(-1))),
+                shared("--header-timeout", "0s", "headerTimeout must be at least 1 ms, got PT0S",
+                        b -> b.headerTimeout(Duration.ZERO), b -> b.headerTimeout(Duration.ZERO)),
+                shared("--body-timeout", "0s", "bodyTimeout must be at least 1 ms, got PT0S",
+                        b -> b.bodyTimeout(Duration.ZERO), b -> b.bodyTimeout(Duration.ZERO)),
+                shared("--max-client-connections", "0", "maxClientConnections must be at least 1, got 0",
+                        b -> b.maxClientConnections(0), b -> b.maxClientConnections(0)),
+                shared("--tls-cert", "server.crt", "tls needs both a certificate chain and a private key, got only"
+                        + " a certificate chain", b -> b.tls(new TlsSettings(Path.of("server.crt"), null, null, null,
+                        TlsSettings.DEFAULT_RELOAD_INTERVAL)), b -> b.tls(new TlsSettings(Path.of("server.crt"), null,
+                        null, null, TlsSettings.DEFAULT_RELOAD_INTERVAL))),
                 shared("--session-ttl", "500ms", "sessionTtl must be at least 1 s, got PT0.5S",
                         b -> b.sessionTtl(Duration.ofMillis(500)), b -> b.sessionTtl(Duration.ofMillis(500))),
                 new Refusal("--redis-key-prefix", "sessions", EVERY, "keyPrefix must end with ':', got 'sessions'",
                         null, null, null, () -> RedisStorage.builder().keyPrefix("sessions")),
                 stdio("--max-backends", "0", "maxBackends must be at least 1, got 0", b -> b.maxBackends(0)),
+                stdio("--max-sessions", "0", "maxSessions must be at least 1, got 0", b -> b.maxSessions(0)),
+                stdio("--backend-idle-timeout", "0s", "backendIdleTimeout must be at least 1 ms, got PT0S",
+                        b -> b.backendIdleTimeout(Duration.ZERO)),
                 stdio("--request-timeout", "-1s", "requestTimeout must not be negative, got PT-1S",
                         b -> b.requestTimeout(Duration.ofSeconds(-1))),
+                stdio("--cancel-grace", "-1s", "cancelGrace must not be negative, got PT-1S",
+                        b -> b.cancelGrace(Duration.ofSeconds(-1))),
                 stdio("--max-server-message-size", "0", "maxServerMessageSize must be 1 byte to 2 GiB, got 0",
                         b -> b.maxServerMessageSize(0)),
                 stdio("--keep-alive", "5ms", "keepAliveInterval must be at least 10 ms, got PT0.005S",
@@ -110,6 +127,8 @@ class RefusalsTest {
                         b -> b.unknownSessionStatus(500)),
                 transparent("--path-prefix", "/mcp/", "pathPrefix must start and not end with '/', got /mcp/",
                         b -> b.pathPrefix("/mcp/")),
+                transparent("--forward-path", "/a/../b", "forwardPath must be an absolute path without query or"
+                        + " dot segments, got /a/../b", b -> b.forwardPaths(List.of("/a/../b"))),
                 transparent("--target", "ftp://example.com/mcp", "target must be an absolute http(s) URL, got"
                         + " ftp://example.com/mcp", b -> b.target(URI.create("ftp://example.com/mcp"))));
     }

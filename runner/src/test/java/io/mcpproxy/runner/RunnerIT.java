@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import static io.mcpproxy.runner.RunnerProcesses.java;
+import static io.mcpproxy.runner.RunnerProcesses.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,6 +143,14 @@ class RunnerIT {
                 endpoint = line.substring(6);
             }
         }
+        assertEquals(202, http.send(HttpRequest.newBuilder(sse.resolve(endpoint))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                                + "\"2024-11-05\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        for (String line = events.readLine(); !line.startsWith("data: {"); line = events.readLine()) {
+            // until the initialize answer: the session's requests reach the server from then on
+        }
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(sse.resolve(endpoint))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"pid\","
@@ -219,16 +228,5 @@ class RunnerIT {
         assertTrue(runner.waitFor(20, TimeUnit.SECONDS));
         assertEquals(2, runner.exitValue(), output);
         assertTrue(output.contains("'forever' is not a duration"), output);
-    }
-
-    private static HttpRequest post(URI uri, String session, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (session != null) {
-            builder.header("Mcp-Session-Id", session);
-        }
-        return builder.build();
     }
 }

@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +28,18 @@ final class RunnerProcesses {
                 "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** A POST of a JSON-RPC {@code body} to a Streamable HTTP endpoint, in {@code session} unless null. */
+    static HttpRequest post(URI uri, String session, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (session != null) {
+            builder.header("Mcp-Session-Id", session);
+        }
+        return builder.build();
     }
 
     /** The first line the process prints on stdout (the runner prints the URL it serves once it does). */

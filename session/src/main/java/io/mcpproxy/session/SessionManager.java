@@ -1,6 +1,9 @@
 package io.mcpproxy.session;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -33,8 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SessionManager implements AutoCloseable {
 
     /** Default session time-to-live: 2 hours since the last access. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
+
     public static final Duration DEFAULT_TTL = SessionSettings.DEFAULTS.ttl();
 
+    /** The replica a {@link #ping} asks about: any answer shows the storage answers. */
+    private static final String PING_REPLICA = "readiness-ping";
+
+    /** The storage as given (or created). */
+    private final SessionStorage raw;
+    /** {@link #raw} with its outages logged and (with a registry) its operations measured: what every call uses. */
     private final SessionStorage storage;
     private final boolean ownsStorage;
     private final Duration ttl;
@@ -43,9 +54,11 @@ public final class SessionManager implements AutoCloseable {
 
     private SessionManager(Builder builder) {
         this.ownsStorage = builder.settings.storage() == null;
-        this.storage = ownsStorage ? LocalStorage.builder().clock(builder.clock)
+        SessionStorage given = ownsStorage ? LocalStorage.builder().clock(builder.clock)
                 .sweepInterval(builder.sweepsItself ? LocalStorage.DEFAULT_SWEEP_INTERVAL : Duration.ZERO).build()
                 : builder.settings.storage();
+        this.raw = given;
+        this.storage = new ObservedStorage(given, new StorageOutageLog(LOG, builder.clock), builder.meterRegistry);
         this.ttl = builder.settings.ttl();
         this.clock = builder.clock;
     }
@@ -155,13 +168,30 @@ public final class SessionManager implements AutoCloseable {
      * anyway: the sweep frees their memory.
      */
     public void sweep() {
-        if (ownsStorage && storage instanceof LocalStorage local) {
+        if (ownsStorage && raw instanceof LocalStorage local) {
             local.removeExpired();
         }
     }
 
-    /** The storage behind this manager. */
+    /**
+     * One round trip to the storage, within its own timeout: what a readiness check asks.
+     *
+     * @throws SessionStorageException when the storage does not answer
+     */
+    public void ping() {
+        raw.isAlive(PING_REPLICA); // a probe reports its own result; only the proxy's own operations make an outage
+    }
+
+    /** The storage behind this manager, as given (or created). */
     public SessionStorage storage() {
+        return raw;
+    }
+
+    /**
+     * The storage as this manager calls it: its outages logged, its operations measured when the manager has a
+     * meter registry. For parts that call the storage beside the manager (replica heartbeats).
+     */
+    public SessionStorage observedStorage() {
         return storage;
     }
 
@@ -191,6 +221,7 @@ public final class SessionManager implements AutoCloseable {
         private SessionSettings settings = SessionSettings.DEFAULTS;
         private InstantSource clock = InstantSource.system();
         private boolean sweepsItself = true;
+        private MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -226,6 +257,15 @@ public final class SessionManager implements AutoCloseable {
         /** Source of "now" for timestamps (and for the default LocalStorage's TTLs). Default: system clock. */
         public Builder clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Times every storage operation and counts its failures, by operation, in {@code registry}
+         * ({@code mcp.proxy.storage.operations}, {@code mcp.proxy.storage.failures}). Default: none, no cost.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
             return this;
         }
 

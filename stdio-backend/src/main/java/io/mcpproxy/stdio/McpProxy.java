@@ -3,6 +3,7 @@ package io.mcpproxy.stdio;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.http.HttpListener;
+import io.mcpproxy.core.observe.Health;
 import io.mcpproxy.session.SessionManager;
 import java.net.InetAddress;
 import java.net.URI;
@@ -100,6 +101,14 @@ public final class McpProxy implements AutoCloseable {
 
     public SessionManager sessions() {
         return handler.sessions();
+    }
+
+    /** {@link McpProxyHandler#health()}, and whether the listener accepts connections. */
+    public Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(listener.listeningCheck());
+        checks.addAll(handler.health().checks());
+        return new Health(checks);
     }
 
     public BackendStats stats() {

@@ -4,6 +4,12 @@ import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.auth.AuthMode;
 import io.mcpproxy.core.auth.ProtectedResourceMetadata;
+import io.mcpproxy.core.observe.Health;
+import io.mcpproxy.core.observe.ObservedHandler;
+import io.mcpproxy.session.SessionIds;
+import io.mcpproxy.stdio.backend.Backend;
+import io.mcpproxy.stdio.backend.BackendMode;
+import org.eclipse.jetty.server.Request;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.SessionManager;
 import java.time.Duration;
@@ -39,6 +45,8 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
     private static final long DRAIN_POLL_MILLIS = 20;
     /** How long before the server's stop timeout a graceful stop ends the sessions, for their last answers. */
     private static final long GRACEFUL_MARGIN_MILLIS = 200;
+    private static final String SESSION_HEADER = "Mcp-Session-Id";
+    private static final String SESSION_PARAMETER = "session_id=";
 
     private final Backends backends;
     private final SessionManager sessions;
@@ -53,12 +61,14 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
      * @param replicaId this replica's name in session metadata, unless {@code cluster} names one
      */
     McpProxyHandler(Function<Scheduler, Backends> backends, SessionManager sessions, ClusterSettings cluster,
-                    String replicaId, ProxyContext.Options options, List<Transport> transports) {
+                    String replicaId, ProxyContext.Options options, List<Transport> transports,
+                    StdioMetrics metrics) {
         Scheduler timer = new ServerScheduler(this);
         this.backends = backends.apply(timer);
         this.sessions = sessions;
         this.cluster = new Cluster(cluster, replicaId, sessions, this::runLater, timer);
-        this.context = new ProxyContext(this, this.backends, sessions, this.cluster, options);
+        this.context = new ProxyContext(this, this.backends, sessions, this.cluster, options, metrics);
+        metrics.bind(this.backends);
         addBean(this.backends); // before the transports: the server process runs before they take requests
         addBean(this.cluster); // stopped after the transports ended their sessions: the liveness record goes last
         addBean(options.authentication()); // reads its tokens or finds its issuer before requests come
@@ -67,7 +77,8 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
         for (Transport transport : transports) {
             Transport.Endpoint endpoint = transport.open(context);
             endpoints.add(endpoint);
-            handlers.add(endpoint.handler());
+            handlers.add(new ObservedHandler(endpoint.name(), metrics.http(), McpProxyHandler::abbreviatedSession,
+                    endpoint.handler()));
             paths.addAll(endpoint.paths());
         }
         if (options.authentication().settings().mode() == AuthMode.OAUTH) {
@@ -87,6 +98,44 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
 
     public SessionManager sessions() {
         return sessions;
+    }
+
+    /**
+     * Whether the proxy can serve: it runs, the session storage answers (within its own timeout), and the MCP
+     * server runs (shared mode; not while a crashed one waits for its restart) or can be started (per-session mode:
+     * below {@code maxBackends}).
+     */
+    public Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(isRunning() ? Health.Check.up("running", "started") : Health.Check.down("running", "stopped"));
+        checks.add(Health.Check.probe("storage", sessions::ping));
+        checks.add(serverCheck());
+        return new Health(checks);
+    }
+
+    private Health.Check serverCheck() {
+        if (backends.mode() == BackendMode.PER_SESSION) {
+            int running = backends.perSessionCount();
+            String detail = running + " of at most " + backends.maxBackends() + " per-session processes";
+            return running < backends.maxBackends() ? Health.Check.up("mcp_server", detail)
+                    : Health.Check.down("mcp_server", detail + ": no new session can start one");
+        }
+        Backend shared = backends.shared();
+        return shared != null && shared.isUp() ? Health.Check.up("mcp_server", "running (pid " + shared.pid() + ")")
+                : Health.Check.down("mcp_server", "the MCP server is not running (waiting for its restart)");
+    }
+
+    /** A session id as log lines show it: the Streamable HTTP header, or the legacy transport's query parameter. */
+    private static String abbreviatedSession(Request request) {
+        String id = request.getHeaders().get(SESSION_HEADER);
+        if (id == null) {
+            String query = request.getHttpURI().getQuery();
+            if (query == null || !query.contains(SESSION_PARAMETER)) {
+                return null;
+            }
+            id = Request.extractQueryParameters(request).getValue("session_id");
+        }
+        return id == null || id.isEmpty() ? null : SessionIds.redact(id);
     }
 
     /** The paths the transports serve, for log lines. */

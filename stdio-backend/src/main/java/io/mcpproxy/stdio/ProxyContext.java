@@ -1,5 +1,7 @@
 package io.mcpproxy.stdio;
 
+import io.mcpproxy.session.Session;
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.auth.Principal;
 import io.mcpproxy.core.http.JsonRpcPost;
@@ -40,9 +42,12 @@ public final class ProxyContext {
     private final SessionManager sessions;
     private final Cluster cluster;
     private final Options options;
+    private final StdioMetrics metrics;
 
-    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Cluster cluster, Options options) {
+    ProxyContext(McpProxyHandler proxy, Backends backends, SessionManager sessions, Cluster cluster, Options options,
+                 StdioMetrics metrics) {
         this.proxy = proxy;
+        this.metrics = metrics;
         this.backends = backends;
         this.sessions = sessions;
         this.cluster = cluster;
@@ -62,6 +67,15 @@ public final class ProxyContext {
     /** The session layer (its storage may be shared with other replicas). */
     public SessionManager sessions() {
         return sessions;
+    }
+
+    StdioMetrics metrics() {
+        return metrics;
+    }
+
+    /** The meters of {@code type}'s event streams; they record nothing without a meter registry. */
+    public SseMetrics sseMetrics(Session.Type type) {
+        return metrics.sse(type);
     }
 
     public RequestGuard guard() {

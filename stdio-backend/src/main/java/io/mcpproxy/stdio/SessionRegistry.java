@@ -62,6 +62,7 @@ public final class SessionRegistry<S> {
     private final Session.Type type;
     private final Consumer<S> close;
     private final ConcurrentHashMap<String, Held<S>> held = new ConcurrentHashMap<>();
+    private final StdioMetrics.SessionMeters meters;
 
     /**
      * @param type  the transport's sessions: a session of another transport (one proxy may serve several) is not
@@ -73,6 +74,7 @@ public final class SessionRegistry<S> {
         this.context = context;
         this.type = type;
         this.close = close;
+        this.meters = context.metrics().sessions(type, held::size);
         context.cluster().onWriteBack(this::writeBack);
     }
 
@@ -177,6 +179,7 @@ public final class SessionRegistry<S> {
     public void vanished(String sessionId, S session) {
         Held<S> current = held.get(sessionId);
         if (current != null && current.state() == session && held.remove(sessionId, current)) {
+            meters.ended(context.cluster().storageLostData() ? SessionEnd.STORAGE_LOST : SessionEnd.EXPIRED);
             LOG.info("session {} is gone from storage; ending it here too", SessionIds.redact(sessionId));
             close.accept(session);
         }
@@ -230,6 +233,7 @@ public final class SessionRegistry<S> {
     /** Holds {@code session}'s state here; {@code record} is what the storage has for it. */
     public void put(Session record, S session) {
         held.put(record.id(), new Held<>(session, record));
+        meters.created();
     }
 
     public S get(String sessionId) {
@@ -237,15 +241,24 @@ public final class SessionRegistry<S> {
         return here == null ? null : here.state();
     }
 
-    /** Removes the held state, if it is still {@code session}. */
-    public boolean remove(String sessionId, S session) {
+    /** Removes the held state, if it is still {@code session}: the session ended here, for {@code reason}. */
+    public boolean remove(String sessionId, S session, SessionEnd reason) {
         Held<S> current = held.get(sessionId);
-        return current != null && current.state() == session && held.remove(sessionId, current);
+        boolean removed = current != null && current.state() == session && held.remove(sessionId, current);
+        if (removed) {
+            meters.ended(reason);
+        }
+        return removed;
     }
 
-    public S remove(String sessionId) {
+    /** Removes the held state: the session ended here, for {@code reason}; null when none was held. */
+    public S remove(String sessionId, SessionEnd reason) {
         Held<S> removed = held.remove(sessionId);
-        return removed == null ? null : removed.state();
+        if (removed == null) {
+            return null;
+        }
+        meters.ended(reason);
+        return removed.state();
     }
 
     public Collection<S> all() {

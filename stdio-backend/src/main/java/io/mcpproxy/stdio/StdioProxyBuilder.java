@@ -10,9 +10,11 @@ import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorage;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
@@ -32,6 +34,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     private StreamSettings streams = StreamSettings.DEFAULTS;
     private ClusterSettings cluster = ClusterSettings.DEFAULTS;
     private AuthSettings auth; // null: not said; a proxy on a non-loopback address then refuses to start
+    private MeterRegistry meterRegistry;
 
     protected StdioProxyBuilder() {
     }
@@ -110,6 +113,12 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /** See {@link StdioBackendSettings#cancelGrace}. */
+    public B cancelGrace(Duration grace) {
+        this.backend = backend.withCancelGrace(grace);
+        return self();
+    }
+
     /** See {@link ListenerSettings#maxBodyBytes}. */
     public B maxBodySize(long bytes) {
         this.listener = listener.withMaxBodyBytes(bytes);
@@ -140,6 +149,18 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     /** See {@link StdioBackendSettings#maxBackends}. */
     public B maxBackends(int max) {
         this.backend = backend.withMaxBackends(max);
+        return self();
+    }
+
+    /** See {@link StdioBackendSettings#maxSessions}. */
+    public B maxSessions(int max) {
+        this.backend = backend.withMaxSessions(max);
+        return self();
+    }
+
+    /** See {@link StdioBackendSettings#backendIdleTimeout}. */
+    public B backendIdleTimeout(Duration timeout) {
+        this.backend = backend.withBackendIdleTimeout(timeout);
         return self();
     }
 
@@ -240,6 +261,40 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
+    /** See {@link ListenerSettings#headerTimeout}. */
+    public B headerTimeout(Duration timeout) {
+        this.listener = listener.withHeaderTimeout(timeout);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#bodyTimeout}. */
+    public B bodyTimeout(Duration timeout) {
+        this.listener = listener.withBodyTimeout(timeout);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#maxClientConnections}. */
+    public B maxClientConnections(int max) {
+        this.listener = listener.withMaxClientConnections(max);
+        return self();
+    }
+
+    /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
+    public B tls(TlsSettings tls) {
+        this.listener = listener.withTls(tls);
+        return self();
+    }
+
+    /**
+     * Records the proxy's metrics in {@code registry}: HTTP exchanges, sessions, the MCP server processes and the
+     * session storage's operations (see the README's Operations section). Default: none, and then nothing is
+     * measured.
+     */
+    public B meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+        return self();
+    }
+
     /** Builds a proxy serving {@code transports} on a listener of its own. */
     protected final McpProxy buildProxy(List<Transport> transports) {
         requireAuthDecision(listener.host(), auth);
@@ -253,7 +308,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
             throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
         }
         ClusterSettings clusterSettings = cluster.complete();
-        SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner().build();
+        SessionManager sessionManager = SessionManager.builder().settings(sessions).sweptByOwner()
+                .meterRegistry(meterRegistry).build();
         // Keep-alives also refresh listening sessions: at least as often as the sessions' refresh interval
         ProxyContext.Options options = new ProxyContext.Options(RequestGuard.of(listener),
                 new Authentication(auth == null ? AuthSettings.NONE : auth), listener.maxBodyBytes(), streams.withKeepAliveAtMost(sessionManager.refreshInterval()));
@@ -261,7 +317,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         String replicaId = clusterSettings.replicaId() != null ? clusterSettings.replicaId()
                 : McpProxy.defaultReplicaId(listener.port());
         return new McpProxyHandler(scheduler -> new Backends(backendSettings, scheduler), sessionManager,
-                clusterSettings, replicaId, options, List.copyOf(transports));
+                clusterSettings, replicaId, options, List.copyOf(transports),
+                meterRegistry == null ? StdioMetrics.NONE : new StdioMetrics(meterRegistry));
     }
 
     /**

@@ -15,6 +15,11 @@ public interface Transport {
     interface Endpoint {
         Handler handler();
 
+        /** The transport's name in metrics and logs ({@code transport} tag and MDC field), lower case. */
+        default String name() {
+            return "mcp";
+        }
+
         /** The paths it serves, for the start-up log line. */
         String describe();
 

@@ -8,6 +8,7 @@ import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.SessionEnd;
 import io.mcpproxy.stdio.SessionRegistry;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
@@ -121,12 +122,12 @@ final class SseHandler extends Handler.Abstract {
             session.attach(context.backends().open(created.id(), session));
         } catch (BackendUnavailableException e) {
             local.forget(created.id());
-            JsonResponses.unavailable(response, callback, null, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, null, e.reason(), e.getMessage(), 1);
             return;
         }
         SseStream stream = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
                 context.streams().maxQueuedBytes(),
-                "SSE stream of session " + SessionIds.redact(created.id()));
+                "SSE stream of session " + SessionIds.redact(created.id()), context.sseMetrics(Session.Type.SSE));
         local.put(created, session); // held before the client can learn the id: its first POST finds it
         session.open(stream, endpointUri(request, created.id()));
         stream.onClose(() -> clientGone(session));
@@ -259,7 +260,7 @@ final class SseHandler extends Handler.Abstract {
 
     /** The client closed its stream (or was cut off): the session ends, nothing of it stays behind. */
     private void clientGone(SseSession session) {
-        if (local.remove(session.id(), session)) {
+        if (local.remove(session.id(), session, SessionEnd.CLIENT_GONE)) {
             session.close();
             local.forgetLater(session.id());
         }
@@ -267,7 +268,7 @@ final class SseHandler extends Handler.Abstract {
 
     /** The MCP server behind the session died. Called on the stdio reader thread. */
     private void serverEnded(SseSession session) {
-        if (local.remove(session.id(), session)) {
+        if (local.remove(session.id(), session, SessionEnd.SERVER_EXITED)) {
             local.forgetLater(session.id());
         }
     }
@@ -286,14 +287,14 @@ final class SseHandler extends Handler.Abstract {
     /** Ends every stream and session of this replica (shutdown). */
     void closeAll() {
         for (SseSession session : local.all()) {
-            local.remove(session.id(), session);
+            local.remove(session.id(), session, SessionEnd.CLOSED);
             session.close();
             local.forget(session.id());
         }
     }
 
     private static void storageUnavailable(Response response, Callback callback, SessionStorageException e) {
-        LOG.warn("session storage unavailable: {}", e.getMessage());
+        LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
         JsonResponses.storageUnavailable(response, callback, null);
     }
 

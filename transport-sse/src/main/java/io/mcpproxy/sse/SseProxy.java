@@ -3,6 +3,7 @@ package io.mcpproxy.sse;
 import io.mcpproxy.stdio.StdioProxyBuilder;
 import io.mcpproxy.stdio.backend.BackendStats;
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.core.observe.Health;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.McpProxyHandler;
 import io.mcpproxy.core.http.SseStream;
@@ -73,6 +74,11 @@ public final class SseProxy implements AutoCloseable {
 
     public Backends backends() {
         return proxy.backends();
+    }
+
+    /** See {@link McpProxy#health()}: what a readiness probe asks. */
+    public Health health() {
+        return proxy.health();
     }
 
     public BackendStats stats() {

@@ -91,6 +91,11 @@ public final class SseTransport implements Transport {
             }
 
             @Override
+            public String name() {
+                return "sse";
+            }
+
+            @Override
             public String describe() {
                 return "HTTP+SSE at " + ssePath + " + " + messagesPath;
             }

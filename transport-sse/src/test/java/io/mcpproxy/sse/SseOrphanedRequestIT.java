@@ -31,6 +31,7 @@ class SseOrphanedRequestIT {
     void aClosedStreamsLateMessagesDoNotReachTheNextClient() throws Exception {
         // A closed connection shows when the next write fails: keep-alives bound that.
         SseProxy proxy = proxies.start(builder -> builder.command(StubbornServer.commandLine())
+                .cancelGrace(Duration.ofMinutes(1))
                 .keepAliveInterval(Duration.ofMillis(100)));
         SseTestClient b = SseTestClient.connect(http, proxy.uri());
         b.initialize();

@@ -16,7 +16,9 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.testing.ExampleServerCommand;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.session.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -56,6 +58,48 @@ class SseProxyIT {
             assertEquals("hello", text(client.call(client.request("tools/call", toolCall("echo",
                     Map.of("text", "hello"))))));
         }
+    }
+
+    @Test
+    void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
+        proxy = proxies.start();
+        try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
+            ObjectNode discover = client.call(client.request("server/discover", JsonRpc.objectNode()));
+            assertEquals(JsonRpc.INVALID_REQUEST, discover.path("error").path("code").asInt(), discover.toString());
+            assertTrue(discover.path("error").path("message").asText().contains("before initialize"),
+                    discover.toString());
+            assertTrue(client.call(client.request("ping", null)).has("result"), "ping may come first");
+            client.initialize();
+            assertEquals("[\"ping\",\"initialize\",\"tools/call\"]", text(client.call(client.request("tools/call",
+                    toolCall("requests", Map.of())))), "the server never saw server/discover");
+        }
+    }
+
+    @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeouts() throws Exception {
+        proxy = proxies.start(builder -> builder.headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(proxy.port(), "/messages?session_id=x", Duration.ofSeconds(1));
+    }
+
+    @Test
+    void pastTheSessionLimitAStreamGets503UntilOneCloses() throws Exception {
+        // short keep-alives: a closed stream is noticed at its next failed write
+        proxy = proxies.start(builder -> builder.maxSessions(1).keepAliveInterval(Duration.ofMillis(200)));
+        HttpRequest open = HttpRequest.newBuilder(proxy.uri()).header("Accept", "text/event-stream").GET().build();
+        try (SseTestClient first = SseTestClient.connect(http, proxy.uri())) {
+            HttpResponse<String> refused = http.send(open, HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(refused.body().contains("\"reason\":\"too_many_sessions\""), refused.body());
+        }
+        assertTrue(Await.until(() -> {
+            try (SseTestClient next = SseTestClient.connect(http, proxy.uri())) {
+                return next.sessionId() != null;
+            } catch (Exception | AssertionError stillFull) {
+                return false;
+            }
+        }, Duration.ofSeconds(10)), "the closed stream's session gave its place");
     }
 
     @Test
@@ -489,7 +533,8 @@ class SseProxyIT {
     @CsvSource({"100, 262144", "100000, 65536"}) // the events bound hits first, then the bytes bound
     void aClientThatStopsReadingIsCutOffAtTheBoundWithoutGrowingTheHeap(int maxEvents, long maxBytes)
             throws Exception {
-        proxy = proxies.start(builder -> builder.streamBuffer(maxEvents, maxBytes));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        proxy = proxies.start(builder -> builder.streamBuffer(maxEvents, maxBytes).meterRegistry(registry));
         Socket reader = new Socket("127.0.0.1", proxy.port());
         reader.setReceiveBufferSize(4096);
         reader.getOutputStream().write(("GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
@@ -507,6 +552,17 @@ class SseProxyIT {
         String sessionId = endpoint.substring(endpoint.indexOf('=') + 1);
         SseStream stream = proxy.stream(sessionId); // held here before the endpoint event was sent
         assertNotNull(stream);
+        ObjectNode initialize = JsonRpc.request(JsonRpc.MAPPER.getNodeFactory().numberNode(0), "initialize",
+                JsonRpc.MAPPER.valueToTree(Map.of("protocolVersion", "2024-11-05", "capabilities", Map.of(),
+                        "clientInfo", Map.of("name", "slow-consumer", "version", "1"))));
+        assertEquals(202, http.send(HttpRequest.newBuilder(proxy.uri().resolve(endpoint))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        JsonRpc.toJson(initialize))).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.startsWith("data: {") && line.contains("\"result\"")) {
+                break; // initialized: the session's requests reach the server now
+            }
+        }
         ObjectNode call = JsonRpc.request(JsonRpc.MAPPER.getNodeFactory().numberNode(1), "tools/call",
                 toolCall("progress", Map.of("steps", 100_000, "delayMs", 0)));
         ((ObjectNode) call.get("params")).set("_meta", JsonRpc.objectNode().put("progressToken", "t"));
@@ -518,6 +574,10 @@ class SseProxyIT {
         // buffers hold, so the proxy must cut the stream instead of buffering them.
         Await.until(() -> proxy.localSessionCount() == 0, Duration.ofSeconds(30));
         assertEquals(0, proxy.localSessionCount(), "the slow consumer's stream was closed");
+        assertEquals(1, registry.get("mcp.proxy.sse.slow.consumers").tags("transport", "sse").counter().count());
+        assertEquals(0, registry.get("mcp.proxy.sse.streams.open").tags("transport", "sse").gauge().value());
+        assertTrue(registry.get("mcp.proxy.sse.events").counter().count() >= stream.peakQueuedEvents(),
+                "every queued event counted");
         assertFalse(stream.isOpen());
         // The heap did not grow with the backlog: the queue never held more than the bound, and it reached the
         // bound (so the bound, not something else, ended the stream).

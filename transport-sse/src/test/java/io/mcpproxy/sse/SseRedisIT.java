@@ -62,6 +62,7 @@ class SseRedisIT {
             }
             assertEquals("ok", text(client.call(client.request("tools/call", toolCall("echo", Map.of("text", "ok"))))));
             try (SseTestClient after = SseTestClient.connect(http, a.uri())) {
+                after.initialize();
                 assertEquals("back", text(after.call(after.request("tools/call", toolCall("echo",
                         Map.of("text", "back"))))));
             }

@@ -49,8 +49,10 @@ class SseScaleIT {
         for (int i = 0; i < CLIENTS; i++) {
             SseTestClient client = clients.get(i);
             int n = i;
-            calls.add(pool.submit(() -> text(client.call(client.request("tools/call",
-                    toolCall("echo", Map.of("text", "client " + n)))))));
+            calls.add(pool.submit(() -> {
+                client.initialize();
+                return text(client.call(client.request("tools/call", toolCall("echo", Map.of("text", "client " + n)))));
+            }));
         }
         for (int i = 0; i < CLIENTS; i++) {
             assertEquals("client " + i, calls.get(i).get(60, TimeUnit.SECONDS));

@@ -109,7 +109,7 @@ final class SseTestClient implements AutoCloseable {
 
     ObjectNode initialize() throws Exception {
         ObjectNode answer = call(request("initialize", JsonRpc.MAPPER.valueToTree(Map.of(
-                "protocolVersion", "2024-11-05", "capabilities", Map.of(),
+                "protocolVersion", "2024-11-05", "capabilities", Map.of("sampling", Map.of(), "roots", Map.of()),
                 "clientInfo", Map.of("name", "sse-test", "version", "1")))));
         HttpResponse<String> initialized = post(JsonRpc.notification("notifications/initialized", null));
         if (initialized.statusCode() != 202) {

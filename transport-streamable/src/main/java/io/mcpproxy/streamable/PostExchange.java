@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,6 +29,7 @@ final class PostExchange {
     private final LocalSession session;
     private final boolean batch;
     private final StreamSettings streams;
+    private final SseMetrics sseMetrics;
     private final String protocolVersion;
     private final Consumer<ObjectNode> responseObserver;
     private final List<ObjectNode> responses = new ArrayList<>();
@@ -36,13 +38,15 @@ final class PostExchange {
     private boolean done;
 
     PostExchange(Response response, Callback callback, LocalSession session, int requests, boolean batch,
-                 StreamSettings streams, String protocolVersion, Consumer<ObjectNode> responseObserver) {
+                 StreamSettings streams, SseMetrics sseMetrics, String protocolVersion,
+                 Consumer<ObjectNode> responseObserver) {
         this.response = response;
         this.callback = callback;
         this.session = session;
         this.outstanding = requests;
         this.batch = batch;
         this.streams = streams;
+        this.sseMetrics = sseMetrics;
         this.protocolVersion = protocolVersion;
         this.responseObserver = responseObserver;
     }
@@ -111,7 +115,7 @@ final class PostExchange {
         }
         stream = session.openPostStream();
         SseStream connection = SseStream.open(response, callback, streams.maxQueuedEvents(),
-                streams.maxQueuedBytes(), "POST stream of session " + SessionIds.redact(session.id()));
+                streams.maxQueuedBytes(), "POST stream of session " + SessionIds.redact(session.id()), sseMetrics);
         if (ProtocolVersions.primesStreams(protocolVersion)) {
             connection.prime(stream.nextId());
         }

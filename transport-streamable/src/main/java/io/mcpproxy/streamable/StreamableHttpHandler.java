@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.observe.SseMetrics;
 import io.mcpproxy.session.SessionIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,6 +47,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final SessionManager sessions;
     private final StreamableSessions local;
     private final StatelessRequests stateless;
+    private final SseMetrics sseMetrics;
 
     StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
         this.path = path;
@@ -54,6 +56,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         this.sessions = context.sessions();
         this.local = new StreamableSessions(context, resumption);
         this.stateless = new StatelessRequests(context);
+        this.sseMetrics = context.sseMetrics(Session.Type.STREAMABLE);
     }
 
     /** Starts the keep-alive rounds and the idle-session sweep; they stop with the handler. */
@@ -164,7 +167,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         }
         int requests = PostedMessages.countRequests(messages);
         PostExchange exchange = requests == 0 ? null : new PostExchange(response, callback, session, requests,
-                batch, context.streams(), session.protocolVersion(), message -> { });
+                batch, context.streams(), sseMetrics, session.protocolVersion(), message -> { });
         if (exchange != null) {
             ignoreIdleTimeouts(request);
         }
@@ -231,14 +234,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
             session.attach(backends.open(created.id(), session));
         } catch (BackendUnavailableException e) {
             local.registry().forget(created.id());
-            JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, id, e.reason(), e.getMessage(), 1);
             return;
         }
         local.hold(created, session);
         response.getHeaders().put(SESSION_HEADER, created.id());
         ignoreIdleTimeouts(request);
-        PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(), requested,
-                answer -> initialized(session, answer));
+        PostExchange exchange = new PostExchange(response, callback, session, 1, false, context.streams(),
+                sseMetrics, requested, answer -> initialized(session, answer));
         session.channel().request(initialize, exchange.exchange());
     }
 
@@ -276,7 +279,8 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         String lastEventId = request.getHeaders().get(LAST_EVENT_ID_HEADER);
         Supplier<SseStream> open = () -> {
             SseStream connection = SseStream.open(response, callback, context.streams().maxQueuedEvents(),
-                    context.streams().maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId));
+                    context.streams().maxQueuedBytes(), "GET stream of session " + SessionIds.redact(sessionId),
+                    sseMetrics);
             ignoreIdleTimeouts(request);
             connection.abortOnFailureOf(request);
             return connection;
@@ -284,7 +288,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
         LocalSession.Resumption resumption = lastEventId == null ? LocalSession.Resumption.UNKNOWN
                 : session.resume(lastEventId, open);
         switch (resumption) {
-            case RESUMED -> { }
+            case RESUMED -> sseMetrics.resumed();
             case ENDED -> {
                 // Nothing left to send. Not a stream that ends at once: clients reconnect a stream that ends (the
                 // TypeScript SDK does, without Last-Event-ID), and that reconnect would take over the session's GET
@@ -334,7 +338,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     // ---- helpers ----------------------------------------------------------------------------------------------
 
     private static void storageUnavailable(Response response, Callback callback, SessionStorageException e) {
-        LOG.warn("session storage unavailable: {}", e.getMessage());
+        LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
         JsonResponses.storageUnavailable(response, callback, null);
     }
 

@@ -54,6 +54,11 @@ public final class StreamableHttpTransport implements Transport {
             }
 
             @Override
+            public String name() {
+                return "streamable";
+            }
+
+            @Override
             public String describe() {
                 return "Streamable HTTP at " + path;
             }

@@ -6,6 +6,7 @@ import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.stdio.SessionEnd;
 import io.mcpproxy.stdio.SessionRegistry;
 import java.time.Duration;
 import java.util.Set;
@@ -88,7 +89,7 @@ final class StreamableSessions {
             JsonResponses.sessionNotFound(response, callback, null); // another principal's: as if it did not exist
             return;
         }
-        LocalSession session = local.remove(sessionId);
+        LocalSession session = local.remove(sessionId, SessionEnd.DELETED);
         if (session != null) {
             session.close();
             local.delete(sessionId);
@@ -125,13 +126,13 @@ final class StreamableSessions {
 
     /** The session's MCP server died or the backend stopped. Called on the reader thread. */
     private void ended(LocalSession session) {
-        local.remove(session.id(), session);
+        local.remove(session.id(), session, SessionEnd.SERVER_EXITED);
         local.forgetLater(session.id());
     }
 
     /** Ends a session here and in storage, now (its initialize failed, or the proxy stops). */
     void endLocally(LocalSession session) {
-        local.remove(session.id(), session);
+        local.remove(session.id(), session, SessionEnd.CLOSED);
         session.close();
         local.forget(session.id());
     }
@@ -164,7 +165,7 @@ final class StreamableSessions {
         for (LocalSession session : local.all()) {
             if (!session.isListening() && session.idleNanos() > ttl && session.channel().inFlight() == 0) {
                 LOG.debug("session {} expired", SessionIds.redact(session.id()));
-                local.remove(session.id(), session);
+                local.remove(session.id(), session, SessionEnd.EXPIRED);
                 session.close();
                 local.forgetLater(session.id()); // a storage call: not on the timer thread that sends keep-alives
             }

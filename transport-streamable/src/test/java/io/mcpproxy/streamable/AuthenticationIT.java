@@ -74,7 +74,7 @@ class AuthenticationIT {
 
     /** How many requests the stdio server has received, this one included. */
     private static long requestsSeen(McpTestClient client) throws Exception {
-        return Long.parseLong(McpTestClient.text(client.callTool("requests", Map.of())));
+        return JsonRpc.parse(McpTestClient.text(client.callTool("requests", Map.of())).getBytes()).size();
     }
 
     private static ObjectNode initializedCall(McpTestClient client, String tool, Map<String, ?> arguments)

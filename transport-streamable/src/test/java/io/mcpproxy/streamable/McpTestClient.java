@@ -115,10 +115,16 @@ final class McpTestClient {
 
     /** initialize asking for {@code requestedVersion} (the header still follows {@link #protocolVersion}). */
     ObjectNode initialize(String requestedVersion) throws IOException, InterruptedException {
+        return initialize(requestedVersion, Map.of("sampling", Map.of(), "elicitation", Map.of(),
+                "roots", Map.of("listChanged", true)), "test-client");
+    }
+
+    /** initialize declaring {@code capabilities}, as client {@code clientName}. */
+    ObjectNode initialize(String requestedVersion, Map<String, ?> capabilities, String clientName)
+            throws IOException, InterruptedException {
         sessionId = null;
         Reply reply = post(request("initialize", params("protocolVersion", requestedVersion,
-                "capabilities", Map.of("sampling", Map.of(), "elicitation", Map.of(), "roots", Map.of("listChanged", true)),
-                "clientInfo", Map.of("name", "test-client", "version", "1"))));
+                "capabilities", capabilities, "clientInfo", Map.of("name", clientName, "version", "1"))));
         if (reply.status() != 200) {
             throw new AssertionError("initialize answered " + reply.status() + ": " + reply.body());
         }
@@ -133,6 +139,32 @@ final class McpTestClient {
     /** tools/call and its final response. */
     ObjectNode callTool(String tool, Map<String, ?> arguments) throws IOException, InterruptedException {
         return post(request("tools/call", toolCall(tool, arguments))).response();
+    }
+
+    /**
+     * Calls the example server's {@code sample} tool and answers its sampling request, on the call's own stream,
+     * with {@code answerText}.
+     *
+     * @return the tool's text
+     */
+    String sampleAnswering(String answerText) throws IOException, InterruptedException {
+        ObjectNode call = request("tools/call", toolCall("sample", Map.of("prompt", "say hi")));
+        HttpResponse<InputStream> streaming = open(newPost(JsonRpc.toJson(call)).build());
+        if (streaming.statusCode() != 200) {
+            throw new AssertionError("sample answered " + streaming.statusCode());
+        }
+        try (SseEvents events = new SseEvents(streaming.body())) {
+            ObjectNode sampling = events.nextMessage(WAIT);
+            if (!"sampling/createMessage".equals(JsonRpc.method(sampling))) {
+                throw new AssertionError("expected the sampling request, got " + sampling);
+            }
+            Reply answered = post(JsonRpc.result(sampling.get("id"), params("role", "assistant",
+                    "content", Map.of("type", "text", "text", answerText), "model", "m")));
+            if (answered.status() != 202) {
+                throw new AssertionError("the sampling answer got " + answered.status());
+            }
+            return text(events.nextMessage(WAIT));
+        }
     }
 
     static String text(ObjectNode response) {

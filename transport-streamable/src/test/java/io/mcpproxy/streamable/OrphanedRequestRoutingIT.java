@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One shared server that keeps working on requests the proxy already answered (cancelled, session deleted) and
- * later sends a log notification and a sampling request for them: those never reach another client.
+ * later sends a log notification and a sampling request for them, within the cancel grace: those never reach
+ * another client.
  */
 class OrphanedRequestRoutingIT {
 
@@ -34,7 +35,8 @@ class OrphanedRequestRoutingIT {
 
     @RegisterExtension
     final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable()
-            .options(builder -> builder.command(StubbornServer.commandLine()));
+            .options(builder -> builder.command(StubbornServer.commandLine())
+                    .cancelGrace(Duration.ofMinutes(1))); // "inside the grace" however slow the machine is
 
     private StreamableHttpProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();

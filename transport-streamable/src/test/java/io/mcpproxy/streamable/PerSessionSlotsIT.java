@@ -67,6 +67,33 @@ class PerSessionSlotsIT {
         assertEquals("ok", text(next.callTool("echo", Map.of("text", "ok"))));
     }
 
+    @Test
+    void aSessionIdleForTheBackendIdleTimeoutLosesItsProcessAndGets404() throws Exception {
+        proxy = proxies.start(builder -> builder.maxBackends(1).backendIdleTimeout(Duration.ofSeconds(1)));
+        McpTestClient idle = initialized();
+        long idlePid = pid(idle);
+        assertFalse(awaitExit(idlePid), "the idle session's process stopped");
+        assertEquals(404, idle.post(idle.request("tools/list", null)).status(), "ended as on a server exit");
+        McpTestClient next = awaitSlot(); // its slot serves the next session
+        assertEquals("ok", text(next.callTool("echo", Map.of("text", "ok"))));
+    }
+
+    @Test
+    void aSessionInUseKeepsItsProcessPastTheBackendIdleTimeout() throws Exception {
+        proxy = proxies.start(builder -> builder.backendIdleTimeout(Duration.ofSeconds(1)));
+        McpTestClient busy = initialized();
+        long busyPid = pid(busy);
+        McpTestClient idle = initialized();
+        long idlePid = pid(idle);
+        long end = System.nanoTime() + Duration.ofMillis(2_500).toNanos();
+        while (System.nanoTime() < end) {
+            assertEquals("ok", text(busy.callTool("echo", Map.of("text", "ok"))));
+            Thread.sleep(300);
+        }
+        assertEquals(busyPid, pid(busy), "the same process all along");
+        assertFalse(awaitExit(idlePid), "while the idle one stopped");
+    }
+
     private McpTestClient initialized() throws Exception {
         McpTestClient client = new McpTestClient(http, proxy.uri());
         client.initialize();

@@ -2,6 +2,7 @@ package io.mcpproxy.streamable;
 
 import io.mcpproxy.session.Session;
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.params;
@@ -66,6 +67,23 @@ class StreamableHttpProxyIT {
         assertEquals("hi", text(echo.json()));
         assertEquals("2025-06-18", proxy.sessions().get(Session.Type.STREAMABLE, client.sessionId).orElseThrow()
                 .metadata("protocol_version").orElseThrow());
+    }
+
+    @Test
+    void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
+        McpTestClient.Reply discover = client.post(client.request("server/discover", JsonRpc.objectNode()));
+        assertEquals(400, discover.status(), discover.body());
+        assertJsonRpcError(discover.body(), -32600);
+        client.initialize();
+        assertEquals("[\"initialize\",\"tools/call\"]", text(client.callTool("requests", Map.of())),
+                "the server never saw server/discover");
+    }
+
+    @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeouts() throws Exception {
+        StreamableHttpProxy limited = proxies.start(builder -> builder.headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(limited.port(), "/mcp", Duration.ofSeconds(1));
     }
 
     @Test

@@ -8,10 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.URIUtil;
 
 /**
  * Watches the start of a legacy SSE stream from an upstream for its {@code endpoint} event: learns the session id
@@ -29,7 +30,7 @@ final class EndpointEventRewriter implements BodyTransformer {
 
     private final String pathPrefix;
     private final URI upstreamStream;
-    private final Consumer<String> sessionLearned;
+    private final BiConsumer<String, String> sessionLearned;
     /** The stream's bytes not yet passed on, held as bytes: a chunk may end inside a UTF-8 sequence. */
     private ByteBuffer head = ByteBuffer.allocate(1024);
     /** Bytes of the stream examined so far, passed on or held. */
@@ -40,9 +41,10 @@ final class EndpointEventRewriter implements BodyTransformer {
      * @param pathPrefix     prefix the proxy serves this upstream under ("" for none)
      * @param upstreamPath   the path (and query) the stream was requested with upstream: what a relative
      *                       endpoint URI is resolved against
-     * @param sessionLearned called with the session id of the endpoint URI
+     * @param sessionLearned called with the session id of the endpoint URI and the upstream path it names
+     *                       (decoded, dot segments resolved; null when that cannot be read)
      */
-    EndpointEventRewriter(String pathPrefix, String upstreamPath, Consumer<String> sessionLearned) {
+    EndpointEventRewriter(String pathPrefix, String upstreamPath, BiConsumer<String, String> sessionLearned) {
         this.pathPrefix = pathPrefix;
         this.upstreamStream = streamUri(upstreamPath);
         this.sessionLearned = sessionLearned;
@@ -158,7 +160,22 @@ final class EndpointEventRewriter implements BodyTransformer {
         String id = parsed == null || parsed.getRawQuery() == null ? null
                 : TransparentHandler.sessionIdInQuery(parsed.getRawQuery());
         if (id != null) {
-            sessionLearned.accept(id);
+            sessionLearned.accept(id, upstreamPathOf(parsed));
+        }
+    }
+
+    /** The upstream path a (parsed) endpoint URI names, decoded and canonical; null when that cannot be read. */
+    private String upstreamPathOf(URI endpoint) {
+        String rawPath;
+        if (!endpoint.isAbsolute() && endpoint.getRawAuthority() == null && endpoint.getRawPath().isEmpty()) {
+            rawPath = upstreamStream.getRawPath(); // "?session_id=x": the stream's own path
+        } else {
+            rawPath = upstreamStream.resolve(endpoint).getRawPath();
+        }
+        try {
+            return URIUtil.canonicalPath(URIUtil.decodePath(rawPath == null || rawPath.isEmpty() ? "/" : rawPath));
+        } catch (IllegalArgumentException undecodable) {
+            return null;
         }
     }
 

@@ -4,6 +4,7 @@ import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -16,6 +17,11 @@ import org.slf4j.LoggerFactory;
 final class LearnedSessions {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearnedSessions.class);
+    /**
+     * Metadata of a legacy HTTP+SSE session: the upstream path its endpoint event named for its messages, decoded
+     * and canonical. The proxy forwards POSTs of that session to that path even where it exposes no other path.
+     */
+    static final String MESSAGE_PATH = "message_path";
 
     private final SessionManager sessions;
 
@@ -52,6 +58,11 @@ final class LearnedSessions {
         return fallback;
     }
 
+    /** The message path a legacy session's endpoint event named, if it is one. */
+    static Optional<String> messagePathOf(Session session) {
+        return session.metadata(MESSAGE_PATH);
+    }
+
     /**
      * Records a session an upstream just created (the id is the upstream's).
      *
@@ -62,8 +73,33 @@ final class LearnedSessions {
      *         of which would be answered "Session not found"
      */
     boolean learned(String sessionId, URI servedBy, String principal) {
-        Map<String, String> metadata = principal == null ? Map.of(Session.BACKEND_URL, servedBy.toString())
-                : Map.of(Session.BACKEND_URL, servedBy.toString(), Session.PRINCIPAL, principal);
+        return learned(sessionId, servedBy, metadata(servedBy, principal));
+    }
+
+    /**
+     * Records a legacy session an upstream's endpoint event announced, with the path its messages go to.
+     *
+     * @param messagePath decoded and canonical; null when it could not be read (then only exposed paths work)
+     * @see #learned(String, URI, String)
+     */
+    boolean learnedLegacy(String sessionId, URI servedBy, String messagePath, String principal) {
+        Map<String, String> metadata = metadata(servedBy, principal);
+        if (messagePath != null) {
+            metadata.put(MESSAGE_PATH, messagePath);
+        }
+        return learned(sessionId, servedBy, metadata);
+    }
+
+    private static Map<String, String> metadata(URI servedBy, String principal) {
+        Map<String, String> metadata = new HashMap<>();
+        metadata.put(Session.BACKEND_URL, servedBy.toString());
+        if (principal != null) {
+            metadata.put(Session.PRINCIPAL, principal);
+        }
+        return metadata;
+    }
+
+    private boolean learned(String sessionId, URI servedBy, Map<String, String> metadata) {
         if (sessions.register(sessionId, Session.Type.TRANSPARENT, metadata).isPresent()) {
             return true;
         }

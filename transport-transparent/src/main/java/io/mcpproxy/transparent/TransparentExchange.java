@@ -6,6 +6,7 @@ import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.session.SessionIds;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.client.Result;
 import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.auth.Principal;
@@ -88,7 +89,8 @@ final class TransparentExchange extends ForwardedExchange {
     protected Throwable onServerToProxyResponseHead(org.eclipse.jetty.client.Response serverToProxyResponse) {
         String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
         if (serverToProxyResponse.getStatus() / 100 == 2 && issued != null && !issued.equals(knownSession)) {
-            return learn(issued); // nothing reached the client yet: 502 or 503
+            // nothing reached the client yet: 502 or 503
+            return learn(() -> handler.sessions().learned(issued, servedBy(), principalDigest()), issued);
         }
         return null;
     }
@@ -100,8 +102,9 @@ final class TransparentExchange extends ForwardedExchange {
                 || !isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
             return null;
         }
-        return new EndpointEventRewriter(handler.pathPrefix(), proxyToServerPathAndQuery(), id -> {
-            Throwable unlearned = learn(id);
+        return new EndpointEventRewriter(handler.pathPrefix(), proxyToServerPathAndQuery(), (id, messagePath) -> {
+            Throwable unlearned = learn(() -> handler.sessions().learnedLegacy(id, servedBy(), messagePath,
+                    principalDigest()), id);
             if (unlearned == null) {
                 carries(id); // a legacy stream lasts as long as its session
             } else {
@@ -132,15 +135,19 @@ final class TransparentExchange extends ForwardedExchange {
         }
     }
 
+    /** The digest of the principal whose request this is; null without authentication. */
+    private String principalDigest() {
+        Principal principal = Authentication.principalOf(clientToProxyRequest());
+        return principal == null ? null : principal.digest();
+    }
+
     /**
      * Records the session the upstream just issued; null when done, else why this exchange must fail instead of
      * handing the client an id that no later request could use.
      */
-    private Throwable learn(String sessionId) {
+    private Throwable learn(BooleanSupplier record, String sessionId) {
         try {
-            Principal principal = Authentication.principalOf(clientToProxyRequest());
-            return handler.sessions().learned(sessionId, servedBy(), principal == null ? null : principal.digest())
-                    ? null : new SessionIdTaken();
+            return record.getAsBoolean() ? null : new SessionIdTaken();
         } catch (SessionStorageException e) {
             LOG.warn("could not record the session {} learned from {}: {}", SessionIds.redact(sessionId),
                     upstream(), e.getMessage());

@@ -12,6 +12,11 @@ import io.mcpproxy.core.auth.Principal;
 import io.mcpproxy.core.auth.ProtectedResourceMetadata;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.observe.Health;
+import io.mcpproxy.core.observe.HttpMetrics;
+import io.mcpproxy.core.observe.ObservedHandler;
+import io.mcpproxy.session.SessionIds;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
@@ -23,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -69,7 +73,7 @@ final class TransparentHandler extends Handler.Abstract {
         this.ownsClient = callersClient == null;
         HttpClient client = ownsClient ? UpstreamClients.newClient("mcp-transparent-upstream",
                 settings.upstreamPool(), getInvocationType()) : callersClient;
-        this.forwarder = new Forwarder(client, settings.upstreamPool());
+        this.forwarder = new Forwarder(client, settings.upstreamPool(), settings.meterRegistry());
         this.upstreams = new Upstreams(settings.targets());
         this.guard = RequestGuard.of(settings.listener());
         this.authentication = new Authentication(settings.auth());
@@ -93,7 +97,8 @@ final class TransparentHandler extends Handler.Abstract {
 
     @Override
     protected void doStart() throws Exception {
-        SessionManager manager = SessionManager.builder().settings(settings.sessions()).sweptByOwner().build();
+        SessionManager manager = SessionManager.builder().settings(settings.sessions()).sweptByOwner()
+                .meterRegistry(settings.meterRegistry()).build();
         sessions = new LearnedSessions(manager);
         openStreams = new OpenStreams(manager);
         HttpClient client = forwarder.client();
@@ -155,15 +160,37 @@ final class TransparentHandler extends Handler.Abstract {
                     "Bad Request: malformed percent-encoding in the request target");
             return true;
         }
+        String upstreamPath = path.length() == prefix.length() ? "/" : path.substring(prefix.length());
+        boolean exposed = settings.exposedPaths().allows(upstreamPath);
+        if (!exposed && !mayBeLegacyMessage(request)) {
+            notExposed(request, response, callback, upstreamPath);
+            return true;
+        }
+        // Off the exposed paths only a legacy session's own message path goes on, once its session is read.
+        String learnedPathNeeded = exposed ? null : upstreamPath;
         if (hasBody(request)) {
-            readBodyThenRoute(request, response, callback);
+            readBodyThenRoute(request, response, callback, learnedPathNeeded);
         } else {
-            route(request, response, callback, null);
+            route(request, response, callback, null, learnedPathNeeded);
         }
         return true;
     }
 
-    private void readBodyThenRoute(Request request, Response response, Callback callback) {
+    /** 404 for a path the proxy does not forward; the upstream never sees it. */
+    private static void notExposed(Request request, Response response, Callback callback, String upstreamPath) {
+        LOG.debug("not forwarded: {} {} (upstream path {})", request.getMethod(), request.getHttpURI().getPath(),
+                upstreamPath);
+        JsonRpcPost.rejectUnread(request, response, callback, 404, JsonRpc.METHOD_NOT_FOUND, "Not Found");
+    }
+
+    /** A POST naming its session in the query: the legacy HTTP+SSE transport's message path may be its path. */
+    private static boolean mayBeLegacyMessage(Request request) {
+        String query = request.getHttpURI().getQuery();
+        return "POST".equals(request.getMethod()) && request.getHeaders().get(SESSION_HEADER) == null
+                && query != null && sessionIdInQuery(query) != null;
+    }
+
+    private void readBodyThenRoute(Request request, Response response, Callback callback, String learnedPathNeeded) {
         long maxBodyBytes = settings.listener().maxBodyBytes();
         if (request.getLength() > maxBodyBytes) {
             JsonRpcPost.tooLarge(request, response, callback, maxBodyBytes);
@@ -171,18 +198,32 @@ final class TransparentHandler extends Handler.Abstract {
         }
         Content.Source.asByteArrayAsync(request, (int) maxBodyBytes).whenComplete((body, failure) -> {
             if (failure == null) {
-                route(request, response, callback, body);
-            } else if (JsonRpcPost.exceededLimit(unwrap(failure))) {
-                JsonRpcPost.tooLargeWhileReading(request, response, callback, maxBodyBytes);
+                route(request, response, callback, body, learnedPathNeeded);
             } else {
-                callback.failed(unwrap(failure));
+                JsonRpcPost.bodyReadFailed(request, response, callback, failure, maxBodyBytes);
             }
         });
     }
 
-    private void route(Request request, Response response, Callback callback, byte[] body) {
+    /**
+     * @param learnedPathNeeded null when the path is exposed; else the upstream path, forwarded only when it is the
+     *                          message path the named session's endpoint event announced
+     */
+    private void route(Request request, Response response, Callback callback, byte[] body,
+                       String learnedPathNeeded) {
         String sessionId = sessionIdOf(request);
         try {
+            if (learnedPathNeeded != null) {
+                Optional<Session> session = sessions.get(sessionId);
+                if (session.isPresent() && LearnedSessions.messagePathOf(session.get()).filter(
+                        learnedPathNeeded::equals).isPresent()) {
+                    forward(request, response, callback, body,
+                            LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
+                } else {
+                    notExposed(request, response, callback, learnedPathNeeded);
+                }
+                return;
+            }
             if (sessionId == null) {
                 forward(request, response, callback, body, upstreams.pick(), null);
                 return;
@@ -199,7 +240,7 @@ final class TransparentHandler extends Handler.Abstract {
                         JsonRpc.SESSION_NOT_FOUND, "Session not found");
             }
         } catch (SessionStorageException e) {
-            LOG.warn("session storage unavailable: {}", e.getMessage());
+            LOG.debug("session storage unavailable: {}", e.getMessage()); // the SessionManager logs the outage
             JsonResponses.storageUnavailable(response, callback, JsonRpc.requestIdOf(body));
         } catch (RuntimeException e) {
             // Every request gets an answer: this may run in the body reader's completion, where a throw is lost.
@@ -228,6 +269,40 @@ final class TransparentHandler extends Handler.Abstract {
     private void forward(Request request, Response response, Callback callback, byte[] body, URI target,
                          String knownSession) {
         new TransparentExchange(this, request, response, callback, body, target, knownSession).send();
+    }
+
+    /**
+     * This handler marked and measured as the {@code transparent} transport: its exchanges in the metrics (with a
+     * registry), its transport and abbreviated session on the access log line and in the logging MDC.
+     */
+    Handler observed() {
+        MeterRegistry registry = settings.meterRegistry();
+        return new ObservedHandler("transparent", registry == null ? null : new HttpMetrics(registry),
+                request -> {
+                    String sessionId = sessionIdOf(request);
+                    return sessionId == null || sessionId.isEmpty() ? null : SessionIds.redact(sessionId);
+                }, this);
+    }
+
+    /**
+     * Whether the handler runs, the session storage answers, and (with health checks on) at least one target
+     * answers its probe.
+     */
+    Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(isRunning() ? Health.Check.up("running", "started") : Health.Check.down("running", "stopped"));
+        LearnedSessions learned = sessions;
+        if (learned != null) {
+            checks.add(Health.Check.probe("storage", learned.manager()::ping));
+        }
+        if (settings.healthCheckInterval() == null) {
+            checks.add(Health.Check.up("targets", "health checks off"));
+        } else {
+            long healthy = upstreams.all().stream().filter(upstreams::isHealthy).count();
+            String detail = healthy + " of " + upstreams.all().size() + " targets answer their probe";
+            checks.add(healthy > 0 ? Health.Check.up("targets", detail) : Health.Check.down("targets", detail));
+        }
+        return new Health(checks);
     }
 
     Forwarder forwarder() {
@@ -321,9 +396,5 @@ final class TransparentHandler extends Handler.Abstract {
             }
         }
         return false;
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

@@ -3,8 +3,11 @@ package io.mcpproxy.transparent;
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.Settings;
+import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
+import io.mcpproxy.core.observe.Health;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionSettings;
 import io.mcpproxy.session.SessionStorage;
@@ -12,8 +15,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -68,7 +73,7 @@ public final class TransparentProxy implements AutoCloseable {
         this.handler = new TransparentHandler(settings, callersClient);
         this.listener = new HttpListener("mcp-transparent", settings.listener());
         this.drainTimeout = settings.listener().drainTimeout();
-        listener.handler(handler);
+        listener.handler(handler.observed());
     }
 
     public static Builder builder() {
@@ -104,6 +109,11 @@ public final class TransparentProxy implements AutoCloseable {
         return listener.port();
     }
 
+    /** The proxy's listener (its Jetty server and timer). */
+    public HttpListener listener() {
+        return listener;
+    }
+
     /** {@code http://host:port<path>} as bound. */
     public URI uri(String path) {
         return listener.uri(path);
@@ -125,6 +135,17 @@ public final class TransparentProxy implements AutoCloseable {
     /** The upstream client (for inspection; do not reconfigure it while the proxy runs). */
     public HttpClient client() {
         return handler.forwarder().client();
+    }
+
+    /**
+     * Whether the proxy can serve: it accepts connections, the session storage answers (within its own timeout),
+     * and with health checks on, at least one target answers its probe.
+     */
+    public Health health() {
+        List<Health.Check> checks = new ArrayList<>();
+        checks.add(listener.listeningCheck());
+        checks.addAll(handler.health().checks());
+        return new Health(checks);
     }
 
     /** Whether the health probe currently considers {@code target} alive. */
@@ -155,12 +176,15 @@ public final class TransparentProxy implements AutoCloseable {
         private ListenerSettings listener = ListenerSettings.DEFAULTS;
         private SessionSettings sessions = SessionSettings.DEFAULTS;
         private UpstreamPoolSettings upstreamPool = UpstreamPoolSettings.DEFAULTS;
+        private MeterRegistry meterRegistry;
         private HttpClient client;
         private String pathPrefix = "";
         private int unknownSessionStatus = 404;
         private Duration healthCheckInterval;
         private AuthSettings auth = AuthSettings.NONE;
         private Boolean authorizationPassthrough; // null: pass through without an auth mode, strip with one
+        private boolean forwardAnyPath;
+        private final Set<String> forwardPaths = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -202,6 +226,30 @@ public final class TransparentProxy implements AutoCloseable {
                 throw new IllegalArgumentException("unknownSessionStatus must be 404 or 400, got " + status);
             }
             this.unknownSessionStatus = status;
+            return this;
+        }
+
+        /**
+         * Forward requests for any path to the upstreams, as a plain reverse proxy does. Default off: only each
+         * target's endpoint path (below the {@link #pathPrefix}, if any), the paths named by {@link #forwardPaths}
+         * and a legacy SSE session's message path (the one its endpoint event named) are forwarded, compared after
+         * percent-decoding and dot-segment resolution; any other path gets 404 with a JSON-RPC error and reaches
+         * no upstream.
+         */
+        public Builder forwardAnyPath(boolean forwardAnyPath) {
+            this.forwardAnyPath = forwardAnyPath;
+            return this;
+        }
+
+        /**
+         * More upstream paths to forward besides the targets' endpoints (e.g. OAuth metadata such as
+         * {@code /.well-known/oauth-protected-resource}), each an absolute path without query or dot segments, as
+         * the upstream sees it (below the {@link #pathPrefix}); adds to those already named. Default none.
+         */
+        public Builder forwardPaths(Collection<String> paths) {
+            for (String path : paths) {
+                forwardPaths.add(ExposedPaths.requireForwardPath(path));
+            }
             return this;
         }
 
@@ -262,6 +310,30 @@ public final class TransparentProxy implements AutoCloseable {
         /** See {@link ListenerSettings#maxThreads}. */
         public Builder maxThreads(int maxThreads) {
             this.listener = listener.withMaxThreads(maxThreads);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#headerTimeout}. */
+        public Builder headerTimeout(Duration timeout) {
+            this.listener = listener.withHeaderTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#bodyTimeout}. */
+        public Builder bodyTimeout(Duration timeout) {
+            this.listener = listener.withBodyTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#maxClientConnections}. */
+        public Builder maxClientConnections(int max) {
+            this.listener = listener.withMaxClientConnections(max);
+            return this;
+        }
+
+        /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
+        public Builder tls(TlsSettings tls) {
+            this.listener = listener.withTls(tls);
             return this;
         }
 
@@ -388,6 +460,16 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Records the proxy's metrics in {@code registry}: HTTP exchanges, upstream exchanges by target and status
+         * class, retries, 502/504 answers, the upstream connection pool and the session storage's operations (see
+         * the README's Operations section). Default: none, and then nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
         /** A proxy with its own HTTP listener; {@link TransparentProxy#start()} starts it. */
         public TransparentProxy build() {
             return new TransparentProxy(settings(), client);
@@ -401,7 +483,7 @@ public final class TransparentProxy implements AutoCloseable {
          * {@link #pathPrefix}, requests outside the prefix are left to the handlers after it.
          */
         public Handler buildHandler() {
-            return new TransparentHandler(settings(), client);
+            return new TransparentHandler(settings(), client).observed();
         }
 
         private TransparentSettings settings() {
@@ -409,8 +491,9 @@ public final class TransparentProxy implements AutoCloseable {
                 throw new IllegalStateException("no upstream: call target(...) or targets(...)");
             }
             boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
-            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, listener,
-                    sessions, upstreamPool, auth, strip);
+            ExposedPaths exposed = forwardAnyPath ? ExposedPaths.any() : ExposedPaths.of(targets, forwardPaths);
+            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, exposed,
+                    listener, sessions, upstreamPool, auth, strip, meterRegistry);
         }
     }
 }

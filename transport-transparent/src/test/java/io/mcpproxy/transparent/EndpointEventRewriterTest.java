@@ -13,6 +13,12 @@ import org.junit.jupiter.api.Test;
 class EndpointEventRewriterTest {
 
     private final List<String> learned = new ArrayList<>();
+    private final List<String> messagePaths = new ArrayList<>();
+
+    private void learn(String sessionId, String messagePath) {
+        learned.add(sessionId);
+        messagePaths.add(messagePath);
+    }
 
     /** Feeds {@code stream} cut at {@code cuts} (byte offsets) and returns everything the rewriter let through. */
     private byte[] feed(EndpointEventRewriter rewriter, byte[] stream, int... cuts) {
@@ -37,7 +43,7 @@ class EndpointEventRewriterTest {
     void aCharacterSplitAcrossChunksPassesByteForByte() {
         byte[] stream = "event: message\ndata: {\"text\":\"5 €\"}\n\ndata: next\n\n".getBytes(StandardCharsets.UTF_8);
         int insideEuro = new String(stream, StandardCharsets.UTF_8).indexOf('€') + 1; // a char index = byte index here
-        assertArrayEquals(stream, feed(new EndpointEventRewriter("", "/sse", learned::add), stream, insideEuro));
+        assertArrayEquals(stream, feed(new EndpointEventRewriter("", "/sse", this::learn), stream, insideEuro));
         assertEquals(List.of(), learned);
     }
 
@@ -45,15 +51,16 @@ class EndpointEventRewriterTest {
     void anEndpointEventIsLearnedAndLeftAsItIsWithoutAPrefix() {
         byte[] stream = "event: endpoint\r\ndata:/messages?session_id=abc%2Bd\r\n\r\nevent: message\r\ndata: x\r\n\r\n"
                 .getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(stream, feed(new EndpointEventRewriter("", "/sse", learned::add), stream, 5, 30));
+        assertArrayEquals(stream, feed(new EndpointEventRewriter("", "/sse", this::learn), stream, 5, 30));
         assertEquals(List.of("abc+d"), learned);
+        assertEquals(List.of("/messages"), messagePaths);
     }
 
     @Test
     void underAPrefixTheEndpointMovesUnderItAndTheLineBreaksStay() {
         byte[] stream = "event: endpoint\r\ndata: /messages?session_id=s1\r\n\r\ndata: é\r\n\r\n"
                 .getBytes(StandardCharsets.UTF_8);
-        byte[] out = feed(new EndpointEventRewriter("/up", "/sse", learned::add), stream, 17);
+        byte[] out = feed(new EndpointEventRewriter("/up", "/sse", this::learn), stream, 17);
         assertEquals("event: endpoint\r\ndata: /up/messages?session_id=s1\r\n\r\ndata: é\r\n\r\n",
                 new String(out, StandardCharsets.UTF_8));
         assertEquals(List.of("s1"), learned);
@@ -63,20 +70,20 @@ class EndpointEventRewriterTest {
     void carriageReturnsAloneEndLinesToo() {
         byte[] stream = "event: endpoint\rdata: /messages?sessionId=s2\r\rdata: x\r\r".getBytes(StandardCharsets.UTF_8);
         assertEquals("event: endpoint\rdata: /p/messages?sessionId=s2\r\rdata: x\r\r",
-                new String(feed(new EndpointEventRewriter("/p", "/sse", learned::add), stream), StandardCharsets.UTF_8));
+                new String(feed(new EndpointEventRewriter("/p", "/sse", this::learn), stream), StandardCharsets.UTF_8));
         assertEquals(List.of("s2"), learned);
     }
 
     @Test
     void anEndpointJavaCannotParseIsLeftAlone() {
         byte[] stream = "event: endpoint\ndata: /messages?session_id=a b|{\n\n".getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(stream, feed(new EndpointEventRewriter("/p", "/sse", learned::add), stream));
+        assertArrayEquals(stream, feed(new EndpointEventRewriter("/p", "/sse", this::learn), stream));
         assertEquals(List.of(), learned);
     }
 
     @Test
     void aHeadWithoutAnEventEndIsReleasedOnceItPasses16KiB() {
-        EndpointEventRewriter rewriter = new EndpointEventRewriter("", "/sse", learned::add);
+        EndpointEventRewriter rewriter = new EndpointEventRewriter("", "/sse", this::learn);
         assertEquals(0, rewriter.apply(ByteBuffer.wrap(new byte[10_000])).remaining(), "still looking");
         assertEquals(20_000, rewriter.apply(ByteBuffer.wrap(new byte[10_000])).remaining(), "given up: all of it");
         assertEquals(5, rewriter.apply(ByteBuffer.wrap(new byte[5])).remaining(), "then passed straight on");
@@ -86,7 +93,7 @@ class EndpointEventRewriterTest {
     void commentsAndRetryBeforeTheEndpointPassOnAndTheEndpointIsStillFound() {
         byte[] stream = ": connected\n\nretry: 3000\n\nevent: endpoint\ndata: /messages?session_id=s3\n\ndata: x\n\n"
                 .getBytes(StandardCharsets.UTF_8);
-        EndpointEventRewriter rewriter = new EndpointEventRewriter("/p", "/sse", learned::add);
+        EndpointEventRewriter rewriter = new EndpointEventRewriter("/p", "/sse", this::learn);
         assertEquals(": connected\n\n", new String(bytes(rewriter.apply(ByteBuffer.wrap(stream, 0, 20))),
                 StandardCharsets.UTF_8), "a whole comment passes on at once");
         byte[] rest = feed(rewriter, java.util.Arrays.copyOfRange(stream, 20, stream.length));
@@ -100,9 +107,9 @@ class EndpointEventRewriterTest {
         byte[] stream = "event: endpoint\ndata: http://10.0.0.5:9000/messages?session_id=s4\n\n"
                 .getBytes(StandardCharsets.UTF_8);
         assertEquals("event: endpoint\ndata: /messages?session_id=s4\n\n", new String(
-                feed(new EndpointEventRewriter("", "/sse", learned::add), stream), StandardCharsets.UTF_8));
+                feed(new EndpointEventRewriter("", "/sse", this::learn), stream), StandardCharsets.UTF_8));
         assertEquals("event: endpoint\ndata: /up/messages?session_id=s4\n\n", new String(
-                feed(new EndpointEventRewriter("/up", "/sse", learned::add), stream), StandardCharsets.UTF_8));
+                feed(new EndpointEventRewriter("/up", "/sse", this::learn), stream), StandardCharsets.UTF_8));
         assertEquals(List.of("s4", "s4"), learned);
     }
 
@@ -114,15 +121,17 @@ class EndpointEventRewriterTest {
                 {"../messages?session_id=s5", "/up/messages?session_id=s5"}}) {
             byte[] stream = ("event: endpoint\ndata: " + relativeAndExpected[0] + "\n\n").getBytes(StandardCharsets.UTF_8);
             assertEquals("event: endpoint\ndata: " + relativeAndExpected[1] + "\n\n", new String(
-                    feed(new EndpointEventRewriter("/up", "/mcp/sse", learned::add), stream), StandardCharsets.UTF_8));
+                    feed(new EndpointEventRewriter("/up", "/mcp/sse", this::learn), stream), StandardCharsets.UTF_8));
         }
         byte[] odd = "event: endpoint\ndata: m?session_id=s7\n\n".getBytes(StandardCharsets.UTF_8);
         assertEquals("event: endpoint\ndata: /up/mcp/m?session_id=s7\n\n", new String(feed(
-                new EndpointEventRewriter("/up", "/mcp/sse?q=a|b", learned::add), odd), StandardCharsets.UTF_8),
+                new EndpointEventRewriter("/up", "/mcp/sse?q=a|b", this::learn), odd), StandardCharsets.UTF_8),
                 "a stream target java.net.URI cannot read (forwarded as it came) still resolves by its path");
         byte[] unprefixed = "event: endpoint\ndata: messages?session_id=s6\n\n".getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(unprefixed, feed(new EndpointEventRewriter("", "/mcp/sse", learned::add), unprefixed),
+        assertArrayEquals(unprefixed, feed(new EndpointEventRewriter("", "/mcp/sse", this::learn), unprefixed),
                 "without a prefix the client resolves it against the same path");
+        assertEquals(List.of("/mcp/messages", "/mcp/sse", "/messages", "/mcp/m", "/mcp/messages"), messagePaths,
+                "the upstream message path each names, resolved and canonical");
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

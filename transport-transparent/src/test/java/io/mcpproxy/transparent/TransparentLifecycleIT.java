@@ -57,7 +57,8 @@ class TransparentLifecycleIT {
             connector.setHost("127.0.0.1");
             server.addConnector(connector);
             server.setHandler(new Handler.Sequence(transparent, mine));
-            TransparentHandler handler = (TransparentHandler) transparent;
+            // the proxy's handler inside the wrapper that marks and measures its exchanges
+            TransparentHandler handler = (TransparentHandler) ((Handler.Wrapper) transparent).getHandler();
             assertFalse(handler.forwarder().client().isStarted(), "nothing starts before the server does");
 
             server.start();

@@ -9,17 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.observe.Health;
 import io.mcpproxy.core.testing.CannedUpstream;
 import io.mcpproxy.core.testing.EarlyAnswerUpstream;
 import io.mcpproxy.core.testing.RawHttp;
 import io.mcpproxy.core.testing.ResponseHead;
 import io.mcpproxy.core.testing.SilentStreamUpstream;
+import io.mcpproxy.core.testing.SlowClients;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.session.Await;
 import io.mcpproxy.session.ForwardingStorage;
 import io.mcpproxy.session.LocalStorage;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionStorageException;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -35,15 +39,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The transparent proxy against real upstream servers on ephemeral ports. */
 class TransparentProxyIT {
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private final HttpClient http = HttpClient.newHttpClient();
     private TestUpstream a;
     private TestUpstream b;
@@ -54,16 +59,8 @@ class TransparentProxyIT {
         b = track(new TestUpstream("b").start(0, 30_000));
     }
 
-    @AfterEach
-    void close() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return closer.track(closeable);
     }
 
     private TransparentProxy proxy(TransparentProxy.Builder builder) throws Exception {
@@ -245,7 +242,7 @@ class TransparentProxyIT {
 
     @Test
     void aLarge401AndItsChallengeReachTheClientAsTheUpstreamSentThem() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<String> unauthorized = new ProxyClient(http, proxy.uri("/auth")).post(null, "tools/list");
         assertEquals(401, unauthorized.statusCode());
         assertEquals(List.of(TestUpstream.UNAUTHORIZED_CHALLENGE),
@@ -255,7 +252,7 @@ class TransparentProxyIT {
 
     @Test
     void anInterimResponseBeforeTheAnswerLeavesOnlyTheAnswer() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<String> answer = new ProxyClient(http, proxy.uri("/early-hints")).post(null, "tools/list");
         assertEquals(200, answer.statusCode());
         assertEquals(List.of("final"), answer.headers().allValues("X-Answer"));
@@ -279,7 +276,7 @@ class TransparentProxyIT {
 
     @Test
     void theRequestTargetReachesTheUpstreamByteForByte() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
         // Non-ASCII escapes, path parameters, and a query java.net.URI rejects (a POST with it once hung).
         for (String target : List.of("/mcp/%E2%82%AC", "/mcp/%C3%A9", "/mcp/a;b=c", "/mcp?b=%26%20+x&c",
@@ -302,7 +299,8 @@ class TransparentProxyIT {
 
     @Test
     void underAPrefixDotSegmentsReachTheUpstreamResolved() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/p"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/p")
+                .forwardAnyPath(true));
         String status = RawHttp.exchange(proxy.port(), "GET /p/a/../mcp/%E2%82%AC?q=1 HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").statusLine();
         assertEquals("HTTP/1.1 404 Not Found", status); // the upstream's answer to a path it does not serve
@@ -333,7 +331,7 @@ class TransparentProxyIT {
 
     @Test
     void anEventStreamsHeadReachesTheClientBeforeItsFirstEvent() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         for (String method : List.of("GET", "POST")) {
             HttpRequest request = HttpRequest.newBuilder(proxy.uri("/held-stream")).timeout(Duration.ofSeconds(20))
                     .header("Accept", "text/event-stream").header("Content-Type", "application/json")
@@ -365,8 +363,9 @@ class TransparentProxyIT {
                 "GET /not-modified HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
                 "GET /not-modified-sized HTTP/1.1", "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
                         + "Content-Length: 1234\r\n\r\n")));
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()));
-        TransparentProxy prefixed = proxy(TransparentProxy.builder().target(canned.uri()).pathPrefix("/up"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(canned.uri()).forwardAnyPath(true));
+        TransparentProxy prefixed = proxy(TransparentProxy.builder().target(canned.uri()).pathPrefix("/up")
+                .forwardAnyPath(true));
         Map<String, String> lengths = Map.of("HEAD /chunked", "", "HEAD /sized", "1234",
                 "GET /not-modified", "", "GET /not-modified-sized", "1234", "GET /up/not-modified-sized", "1234");
         for (Map.Entry<String, String> expected : lengths.entrySet()) {
@@ -406,7 +405,7 @@ class TransparentProxyIT {
 
     @Test
     void compressedBodiesPassThroughUntouched() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).forwardAnyPath(true));
         HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(proxy.uri("/gzip")).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals("gzip", gzip.headers().firstValue("Content-Encoding").orElse(""));
@@ -484,6 +483,14 @@ class TransparentProxyIT {
     }
 
     @Test
+    void aSlowHeadAndAStalledBodyGet408WithinTheirTimeoutsAndReachNoUpstream() throws Exception {
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).headerTimeout(Duration.ofSeconds(1))
+                .bodyTimeout(Duration.ofSeconds(1)));
+        SlowClients.assertSlowClientsTimedOut(proxy.port(), "/mcp", Duration.ofSeconds(1));
+        assertEquals(0, a.requests.get());
+    }
+
+    @Test
     void pipelinedRequestsOnOneConnectionAreAllAnswered() throws Exception {
         TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()));
         a.slowMillis = 300; // the second request arrives while the first one's answer is pending
@@ -503,7 +510,8 @@ class TransparentProxyIT {
 
     @Test
     void legacySseSessionsAreLearnedFromTheEndpointEventAndRewrittenUnderAPrefix() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/upstream-a"));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).pathPrefix("/upstream-a")
+                .forwardPaths(List.of("/sse"))); // a legacy upstream's stream; its message path is learned
         HttpResponse<String> stream = http.send(HttpRequest.newBuilder(proxy.uri("/upstream-a/sse"))
                 .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(stream.body().startsWith("event: endpoint\ndata: /upstream-a/messages?session_id=a-legacy-"),
@@ -514,6 +522,12 @@ class TransparentProxyIT {
                 proxy.uri("/upstream-a/messages?session_id=" + session), null,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
         assertEquals(202, post.statusCode());
+        int seen = a.requests.get();
+        HttpResponse<String> elsewhere = new ProxyClient(http, proxy.uri("/")).post(
+                proxy.uri("/upstream-a/admin?session_id=" + session), null,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+        assertEquals(404, elsewhere.statusCode(), "a live legacy session opens its own message path, no other");
+        assertEquals(seen, a.requests.get());
         HttpResponse<String> unknown = new ProxyClient(http, proxy.uri("/")).post(
                 proxy.uri("/upstream-a/messages?session_id=nope"), null,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
@@ -522,7 +536,8 @@ class TransparentProxyIT {
 
     @Test
     void aClientThatOnlyListensKeepsItsSessionPastTheTtl() throws Exception {
-        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1)));
+        TransparentProxy proxy = proxy(TransparentProxy.builder().target(a.uri()).sessionTtl(Duration.ofSeconds(1))
+                .forwardPaths(List.of("/lasting-stream", "/lasting-sse")));
         ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
         String listening = client.initialize();
         String quiet = client.initialize();
@@ -565,11 +580,7 @@ class TransparentProxyIT {
 
     @Test
     void aTargetThatFailsItsHealthProbeGetsNoNewSessions() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        URI dead = URI.create("http://127.0.0.1:" + closedPort + "/mcp");
+        URI dead = closedPortTarget();
         TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(dead, a.uri()))
                 .healthCheckInterval(Duration.ofMillis(100)));
         Await.until(() -> !proxy.isHealthy(dead), Duration.ofSeconds(5));
@@ -654,5 +665,50 @@ class TransparentProxyIT {
     private static int selectorsOf(TransparentProxy proxy) {
         return ((org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP) proxy.client().getTransport())
                 .getClientConnector().getSelectors();
+    }
+
+    @Test
+    void upstreamExchangesErrorAnswersAndTheClientSideAreCountedByTargetAndStatus() throws Exception {
+        URI down = closedPortTarget();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TransparentProxy proxy = proxy(TransparentProxy.builder().targets(List.of(a.uri(), down))
+                .healthCheckInterval(Duration.ofMillis(100)).meterRegistry(registry));
+        ProxyClient client = new ProxyClient(http, proxy.uri("/mcp"));
+
+        String session = client.initialize(); // the closed port fails its probe: new sessions go to a
+        int calls = 5;
+        for (int i = 0; i < calls; i++) {
+            assertEquals(200, client.post(session, "tools/list").statusCode());
+        }
+
+        String target = "127.0.0.1:" + a.port();
+        assertEquals(1 + calls, Search.in(registry).name("mcp.proxy.upstream.requests")
+                .tags("target", target, "status_class", "2xx").timer().count());
+        assertEquals(1 + calls, Search.in(registry).name("mcp.proxy.http.requests")
+                .tags("transport", "transparent", "status", "200", "http_method", "POST").timers().stream()
+                .mapToLong(timer -> timer.count()).sum(), "the initialize and the calls");
+        assertTrue(Search.in(registry).name("mcp.proxy.storage.operations").tags("op", "load").timer().count()
+                >= calls);
+        assertTrue(Await.until(() -> registry.get("mcp.proxy.upstream.connections").tag("state", "idle").gauge()
+                .value() >= 1, Duration.ofSeconds(5)), "the pooled connection to a");
+
+        assertTrue(Await.until(() -> proxy.health().ready(), Duration.ofSeconds(5)), "a answers its probe");
+        a.close();
+        assertEquals(502, client.post(session, "tools/list").statusCode(), "its upstream is gone");
+        assertEquals(1, Search.in(registry).name("mcp.proxy.upstream.errors")
+                .tags("status", "502", "reason", "upstream_unreachable").counter().count());
+        assertEquals(1, Search.in(registry).name("mcp.proxy.upstream.requests")
+                .tags("target", target, "status_class", "none").timer().count());
+        assertTrue(Await.until(() -> !proxy.health().ready(), Duration.ofSeconds(5)), "no target answers");
+        Health health = proxy.health();
+        assertFalse(health.checks().stream().filter(check -> check.name().equals("targets")).findFirst()
+                .orElseThrow().up(), health.toString());
+    }
+
+    /** An upstream URI on a loopback port nothing listens on. */
+    private static URI closedPortTarget() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/mcp");
+        }
     }
 }

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code -32600} error. Progress tokens are rewritten the same way, so progress reaches the request that asked.
  *
  * <h2>initialize</h2>
- * The server is initialized once per process: the first client's {@code initialize} is forwarded as is and its
- * result remembered; every later session's {@code initialize} is answered by the proxy from that result, with
+ * The server is initialized once per process: the first client's {@code initialize} is forwarded (to a shared
+ * server with the proxy's own {@code clientInfo} and every capability the proxy routes, see
+ * {@link ClientCapabilities}; in per-session mode as is) and its result remembered; every later session's {@code initialize} is answered by the proxy from that result, with
  * {@code protocolVersion} = {@link ProtocolVersions#negotiate the client's version if supported and not newer than
  * the server's, else the server's}. Only the first {@code notifications/initialized} reaches the server.
  * Concurrent first initializes wait for the one in flight. (In per-session mode every process has one session,
@@ -33,10 +34,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Routing of server-to-client messages</h2>
  * See {@link ServerMessageRouter}. A request the proxy answered on its own (cancelled, timed out, its session
- * ended) still counts as its session's request in flight until the server answers it (that answer is dropped), the
- * server exits, or the request timeout (5 min without one) passes again: the server may still be working on it. So
- * its session stays busy, and once that session has ended, messages that could be its are dropped, never handed to
- * another session.
+ * ended; the server got {@code notifications/cancelled} for it) still counts as its session's request in flight
+ * until the server answers it (that answer is dropped), the server exits, or the cancel grace
+ * ({@link StdioBackendSettings#cancelGrace}, 2 s) has passed: the server may still send its last messages for it. So
+ * its session stays busy, and once that session has ended, messages that could be its are refused, never handed to
+ * another session. Refusals are counted ({@link BackendStats#unattributable()}) and logged once per run.
  *
  * <h2>Failure</h2>
  * When the server exits, every request in flight is answered with a {@code -32000} error at once, every channel
@@ -82,6 +84,9 @@ public final class Backend implements AutoCloseable {
     private final ClientToServer clientToServer;
     private final ServerMessageRouter router;
     private final ProcessSupervisor supervisor;
+    private final LongSupplier nanoClock;
+    /** When a session last sent the server anything (a request, notification or answer). */
+    private volatile long lastClientMessageNanos;
 
     /**
      * @param whenGone told once when no process runs or will run again and the last one has been reaped
@@ -89,10 +94,12 @@ public final class Backend implements AutoCloseable {
     Backend(StdioBackendSettings settings, Scheduler scheduler, BackendStats stats, LongSupplier nanoClock,
             Consumer<Backend> whenGone) {
         this.serverName = settings.server().name();
+        this.nanoClock = nanoClock;
+        this.lastClientMessageNanos = nanoClock.getAsLong();
         this.closeWhenUnused = settings.mode() == BackendMode.PER_SESSION;
-        this.requests = new RequestTable(serverName, settings.requestTimeout(), nanoClock);
+        this.requests = new RequestTable(serverName, settings.cancelGrace(), nanoClock);
         this.clientToServer = new ClientToServer(serverName, requests, sessions, settings.requestTimeout(), scheduler,
-                nanoClock, stats, this::closeIfUnused);
+                nanoClock, stats, !closeWhenUnused, this::closeIfUnused);
         this.supervisor = new ProcessSupervisor(settings, settings.restart() && !closeWhenUnused, scheduler,
                 nanoClock, stats, new ProcessSupervisor.Listener() {
                     @Override
@@ -135,7 +142,20 @@ public final class Backend implements AutoCloseable {
             sessions.remove(session);
             throw new BackendUnavailableException("the MCP server '" + serverName + "' is restarting");
         }
-        return new Channel(clientToServer, requests, session, serverName);
+        return new Channel(clientToServer, requests, session, serverName, this::clientSentMessage);
+    }
+
+    private void clientSentMessage() {
+        lastClientMessageNanos = nanoClock.getAsLong();
+    }
+
+    /**
+     * How long the sessions on this backend have sent the server nothing while no request awaited its answer (zero
+     * while one does).
+     */
+    Duration idleFor() {
+        return requests.inFlightCount() > 0 ? Duration.ZERO
+                : Duration.ofNanos(nanoClock.getAsLong() - lastClientMessageNanos);
     }
 
     /** Whether a live server process is attached. */
@@ -200,13 +220,15 @@ public final class Backend implements AutoCloseable {
         private final RequestTable requests;
         private final ClientSession session;
         private final String serverName;
+        private final Runnable clientSentMessage;
 
         private Channel(ClientToServer clientToServer, RequestTable requests, ClientSession session,
-                        String serverName) {
+                        String serverName, Runnable clientSentMessage) {
             this.clientToServer = clientToServer;
             this.requests = requests;
             this.session = session;
             this.serverName = serverName;
+            this.clientSentMessage = clientSentMessage;
         }
 
         public String sessionId() {
@@ -224,11 +246,13 @@ public final class Backend implements AutoCloseable {
 
         /** Sends a client request; the answer and related messages go to {@code exchange}. */
         public void request(ObjectNode request, Exchange exchange) {
+            clientSentMessage.run();
             clientToServer.request(session, request, exchange);
         }
 
         /** Sends a client notification; {@code notifications/cancelled} is mapped to the proxy's id. */
         public void notify(ObjectNode notification) {
+            clientSentMessage.run();
             clientToServer.notify(session, notification);
         }
 
@@ -238,6 +262,7 @@ public final class Backend implements AutoCloseable {
          * @return false when that server request was not sent to this session (refused, counted)
          */
         public boolean respond(ObjectNode response) {
+            clientSentMessage.run();
             return clientToServer.respond(session, response);
         }
 

@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.backend;
 
+import io.mcpproxy.core.Periodic;
 import io.mcpproxy.stdio.process.StdioServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Backends extends ContainerLifeCycle implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+    /** Longest pause between two sweeps for idle per-session processes. */
+    private static final Duration IDLE_SWEEP_AT_MOST = Duration.ofSeconds(15);
     /** How long a stop waits for each server's stdout and stderr threads. */
     private static final Duration THREADS_END_WITHIN = Duration.ofSeconds(5);
 
@@ -46,6 +49,9 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
      */
     private final Set<Backend> perSession = ConcurrentHashMap.newKeySet();
     private volatile Backend shared;
+    /** Guards the check of the session limit and the opening of a channel on the shared backend, together. */
+    private final Object sessionLimit = new Object();
+    private Periodic idleSweep; // only doStart and doStop, under Jetty's lifecycle lock
 
     /** Backends on a scheduler of their own. */
     public Backends(StdioBackendSettings settings) {
@@ -100,12 +106,38 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
                         + e.getMessage(), e);
             }
             shared = backend;
+        } else {
+            // a quarter of the timeout: an idle process is stopped at most a quarter late
+            Duration quarter = settings.backendIdleTimeout().dividedBy(4);
+            Duration every = quarter.compareTo(IDLE_SWEEP_AT_MOST) > 0 ? IDLE_SWEEP_AT_MOST
+                    : quarter.toMillis() < 1 ? Duration.ofMillis(1) : quarter;
+            idleSweep = Periodic.every(scheduler, "idle per-session process sweep", every, every,
+                    this::stopIdleProcesses);
+        }
+    }
+
+    /**
+     * Per-session mode: stops the processes whose session has been idle for the backend idle timeout. Their
+     * sessions end as on a server exit (the client's next request gets 404); the reaping frees their slots.
+     */
+    private void stopIdleProcesses() {
+        for (Backend backend : perSession) {
+            Duration idle = backend.idleFor();
+            if (idle.compareTo(settings.backendIdleTimeout()) >= 0) {
+                LOG.info("[{}] stopping a per-session MCP server process idle for {} s (backend idle timeout)",
+                        settings.server().name(), idle.toSeconds());
+                backend.close();
+            }
         }
     }
 
     /** Stops every server process (their sessions end), waits for their threads, then the own scheduler. */
     @Override
     protected void doStop() throws Exception {
+        if (idleSweep != null) {
+            idleSweep.cancel();
+            idleSweep = null;
+        }
         Backend backend = shared;
         List<Backend> dedicated = List.copyOf(perSession);
         if (backend != null) {
@@ -147,17 +179,24 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
             if (backend == null) {
                 throw new BackendUnavailableException("the MCP server is not started");
             }
-            return backend.open(sessionId, listener);
+            synchronized (sessionLimit) {
+                if (backend.channelCount() >= settings.maxSessions()) {
+                    throw tooManySessions();
+                }
+                return backend.open(sessionId, listener);
+            }
         }
         return openDedicated(sessionId, listener);
     }
 
+    private BackendUnavailableException tooManySessions() {
+        return new BackendUnavailableException(BackendUnavailableException.TOO_MANY_SESSIONS,
+                "this proxy holds its limit of " + settings.maxSessions() + " sessions; retry later");
+    }
+
     private Backend.Channel openDedicated(String sessionId, Backend.Listener listener) {
         Backend backend = new Backend(settings, scheduler, stats, nanoClock, this::freeSlot);
-        if (!reserveSlot(backend)) {
-            throw new BackendUnavailableException("all " + settings.maxBackends()
-                    + " per-session MCP server processes are in use");
-        }
+        reserveSlot(backend);
         try {
             backend.start();
             // The channel's end (DELETE, expiry, stream closed, process exit) stops the process; its reaping then
@@ -172,15 +211,21 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
 
     /**
      * Takes one of the {@code maxBackends} slots for a process about to start. Only slots of live processes are
-     * held: each is freed exactly once, when its process is gone ({@link #freeSlot}).
+     * held: each is freed exactly once, when its process is gone ({@link #freeSlot}). Each process has one session,
+     * so the session limit counts slots too.
+     *
+     * @throws BackendUnavailableException when every slot is taken
      */
-    private boolean reserveSlot(Backend backend) {
+    private void reserveSlot(Backend backend) {
         synchronized (perSession) {
+            if (perSession.size() >= settings.maxSessions()) {
+                throw tooManySessions();
+            }
             if (perSession.size() >= settings.maxBackends()) {
-                return false;
+                throw new BackendUnavailableException("all " + settings.maxBackends()
+                        + " per-session MCP server processes are in use");
             }
             perSession.add(backend);
-            return true;
         }
     }
 
@@ -200,6 +245,11 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
     /** The shared backend (null in per-session mode or before {@link #start()}). */
     public Backend shared() {
         return shared;
+    }
+
+    /** Most per-session processes at once. */
+    public int maxBackends() {
+        return settings.maxBackends();
     }
 
     /** Live per-session processes (starting ones included), the count {@code maxBackends} limits. */
@@ -248,6 +298,12 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
             return this;
         }
 
+        /** See {@link StdioBackendSettings#cancelGrace}. */
+        public Builder cancelGrace(Duration grace) {
+            settings = settings.withCancelGrace(grace);
+            return this;
+        }
+
         /** See {@link StdioBackendSettings#maxServerMessageBytes}. */
         public Builder maxServerMessageSize(long bytes) {
             settings = settings.withMaxServerMessageBytes(bytes);
@@ -257,6 +313,18 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
         /** See {@link StdioBackendSettings#restartInitialDelay} and {@link StdioBackendSettings#restartMaxDelay}. */
         public Builder restartBackoff(Duration initialDelay, Duration maxDelay) {
             settings = settings.withRestartBackoff(initialDelay, maxDelay);
+            return this;
+        }
+
+        /** See {@link StdioBackendSettings#maxSessions}. */
+        public Builder maxSessions(int maxSessions) {
+            settings = settings.withMaxSessions(maxSessions);
+            return this;
+        }
+
+        /** See {@link StdioBackendSettings#backendIdleTimeout}. */
+        public Builder backendIdleTimeout(Duration timeout) {
+            settings = settings.withBackendIdleTimeout(timeout);
             return this;
         }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.stdio.backend.ProcessProtocolState.InitializeStep;
 import io.mcpproxy.stdio.backend.RequestTable.LocalAnswer;
 import java.io.IOException;
 import java.time.Duration;
@@ -31,12 +32,17 @@ final class ClientToServer {
     private final LongSupplier nanoClock;
     private final BackendStats stats;
     private final Runnable sessionGone;
+    /** Whether several sessions share the server: then it is initialized as the proxy, with every capability. */
+    private final boolean shared;
 
     /**
+     * @param shared      whether the sessions share one server process (else each has its own)
      * @param sessionGone runs after a session has ended and left {@code sessions}
      */
     ClientToServer(String serverName, RequestTable requests, OpenSessions sessions, Duration requestTimeout,
-                   Scheduler scheduler, LongSupplier nanoClock, BackendStats stats, Runnable sessionGone) {
+                   Scheduler scheduler, LongSupplier nanoClock, BackendStats stats, boolean shared,
+                   Runnable sessionGone) {
+        this.shared = shared;
         this.serverName = serverName;
         this.requests = requests;
         this.sessions = sessions;
@@ -54,8 +60,18 @@ final class ClientToServer {
             return;
         }
         String method = JsonRpc.method(request);
+        if (!session.protocol().isInitialized() && !"initialize".equals(method) && !"ping".equals(method)) {
+            // the server must not see a session's requests before its handshake (a stateless-era probe such as
+            // server/discover included): it would answer them in a lifecycle state the session never reached
+            exchange.onResponse(JsonRpc.error(request.get("id"), JsonRpc.INVALID_REQUEST,
+                    "Invalid Request: '" + method + "' before initialize; only initialize and ping may come first"));
+            return;
+        }
         switch (method == null ? "" : method) {
-            case "initialize" -> initialize(session, request, exchange);
+            case "initialize" -> {
+                session.protocol().declared(request.path("params").get("capabilities"));
+                initialize(session, request, exchange);
+            }
             case "resources/subscribe" -> {
                 String uri = request.path("params").path("uri").asText();
                 forward(session, request, new LearningExchange(exchange, response -> {
@@ -99,14 +115,32 @@ final class ClientToServer {
         }
     }
 
-    /** The server is initialized once per process: the first initialize goes to it, later ones get its result. */
+    /**
+     * The server is initialized once per process: the first initialize goes to it (a shared server's as the proxy's
+     * own, see {@link ClientCapabilities#sharedInitializeParams}), later ones get its result.
+     */
     private void initialize(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
         ProcessProtocolState handshake = session.process().protocol();
-        switch (handshake.beginInitialize(() -> initialize(session, request, exchange))) {
-            case FROM_CACHE -> exchange.onResponse(JsonRpc.result(request.get("id"),
-                    handshake.initializeResultFor(request.path("params"))));
-            case TO_SERVER -> forward(session, request, new LearningExchange(exchange, handshake::initializeAnswered),
-                    "initialize");
+        InitializeStep step = handshake.beginInitialize(() -> initialize(session, request, exchange));
+        if (step == InitializeStep.TO_SERVER && shared) {
+            JsonNode params = request.path("params");
+            LOG.info("[{}] initializing the shared server as {} {} with every capability the proxy routes; first"
+                    + " client: {}", serverName, ClientCapabilities.PROXY_NAME, ClientCapabilities.PROXY_VERSION,
+                    params.path("clientInfo"));
+            request.set("params", ClientCapabilities.sharedInitializeParams(params));
+        }
+        switch (step) {
+            case FROM_CACHE -> {
+                session.protocol().initialized();
+                exchange.onResponse(JsonRpc.result(request.get("id"),
+                        handshake.initializeResultFor(request.path("params"))));
+            }
+            case TO_SERVER -> forward(session, request, new LearningExchange(exchange, response -> {
+                if (response.get("result") != null) {
+                    session.protocol().initialized();
+                }
+                handshake.initializeAnswered(response);
+            }), "initialize");
             case QUEUED -> { } // answered once the first one is
         }
     }

@@ -144,6 +144,8 @@ final class ProcessSupervisor implements ServerProcess.Events {
     private ServerProcess connect() throws IOException {
         ServerProcess process = ServerProcess.start(server, maxMessageBytes, nanoClock.getAsLong(), this);
         latest = process;
+        stats.lastStartNanos = System.nanoTime();
+        stats.starts.incrementAndGet();
         return process;
     }
 
@@ -161,6 +163,7 @@ final class ProcessSupervisor implements ServerProcess.Events {
             }
             restartLater = restart && !stopped;
         }
+        stats.exits.incrementAndGet();
         listener.processExited(dead, reason);
         if (restartLater) {
             scheduleRestart(nanoClock.getAsLong() - dead.startedAt());

@@ -50,7 +50,7 @@ final class RequestTable {
 
     /**
      * A request the proxy answered on its own and the server has not answered yet: it stays its session's (for
-     * attributing the server's messages) until the server answers it, the server exits, or the orphan patience has
+     * attributing the server's messages) until the server answers it, the server exits, or the cancel grace has
      * passed.
      */
     record Orphan(long proxyId, ClientSession session, String method, LocalAnswer why, long orphanedAt) {
@@ -59,11 +59,12 @@ final class RequestTable {
     private final String serverName;
     private final LongSupplier nanoClock;
     /**
-     * How long an orphan keeps its claim on the server's unattributable messages. Servers that honour
-     * {@code notifications/cancelled} never answer (the specification asks them not to), so without a bound one
-     * cancellation would make every later unattributable message undeliverable.
+     * How long an orphan keeps its claim on the server's unattributable messages (the server got
+     * {@code notifications/cancelled} for each one). Servers that honour the cancel never answer (the specification
+     * asks them not to), and those that finish the work anyway send its last messages soon after: a longer claim
+     * would only keep every other session's unattributable messages undeliverable.
      */
-    private final long orphanPatienceNanos;
+    private final long cancelGraceNanos;
 
     /** Guards every field below. Held for map operations only, never while a message is sent or delivered. */
     private final Object lock = new Object();
@@ -86,13 +87,14 @@ final class RequestTable {
     private final Set<Long> internalRequests = new HashSet<>();
 
     /**
-     * @param requestTimeout how long the proxy waits for any answer; orphans are given as long (five minutes
-     *                       without one)
+     * @param cancelGrace how long an orphan still counts as its session's work at the server (see
+     *                    {@link StdioBackendSettings#cancelGrace})
+     * @param nanoClock   the time source of orphan ages
      */
-    RequestTable(String serverName, Duration requestTimeout, LongSupplier nanoClock) {
+    RequestTable(String serverName, Duration cancelGrace, LongSupplier nanoClock) {
         this.serverName = serverName;
         this.nanoClock = nanoClock;
-        this.orphanPatienceNanos = (requestTimeout.isZero() ? Duration.ofMinutes(5) : requestTimeout).toNanos();
+        this.cancelGraceNanos = cancelGrace.toNanos();
     }
 
     // ---- client requests -----------------------------------------------------------------------------------------
@@ -349,7 +351,7 @@ final class RequestTable {
         return true;
     }
 
-    /** Orphans past their patience count as dropped by the server (as it does when it honours a cancel). Under lock. */
+    /** Orphans past the cancel grace count as dropped by the server (as it does when it honours a cancel). Under lock. */
     private List<Orphan> forgetStaleOrphans() {
         if (orphans.isEmpty()) {
             return List.of();
@@ -358,7 +360,7 @@ final class RequestTable {
         List<Orphan> stale = null;
         for (Iterator<Orphan> it = orphans.values().iterator(); it.hasNext(); ) {
             Orphan orphan = it.next();
-            if (now - orphan.orphanedAt() >= orphanPatienceNanos) {
+            if (now - orphan.orphanedAt() >= cancelGraceNanos) {
                 it.remove();
                 stale = stale == null ? new ArrayList<>() : stale;
                 stale.add(orphan);
@@ -369,8 +371,8 @@ final class RequestTable {
 
     private void logForgotten(List<Orphan> stale) {
         for (Orphan orphan : stale) {
-            LOG.info("[{}] the server never answered id {} ({}) after the proxy did; no longer waiting for it",
-                    serverName, orphan.proxyId(), orphan.method());
+            LOG.info("[{}] id {} ({} of {}, {}) is past the cancel grace: it no longer claims the server's messages",
+                    serverName, orphan.proxyId(), orphan.method(), orphan.session(), orphan.why());
         }
     }
 

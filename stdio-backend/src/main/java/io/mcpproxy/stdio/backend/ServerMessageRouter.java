@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.backend.RequestTable.Orphan;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code notifications/cancelled}: to the session holding the server request it withdraws;</li>
  *   <li>server requests, {@code notifications/message} and any other notification: to the one
  *       {@link #busySession busy session}, the message filtered by the session's log level;</li>
- *   <li>server {@code ping}: answered by the proxy.</li>
+ *   <li>server {@code ping}: answered by the proxy; a server request for a capability the session's client did
+ *       not declare: answered by the proxy as that client would ({@link ClientCapabilities#refusal}).</li>
  * </ul>
  * The decisions that do not depend on the moment ({@link Rule#of}, {@link #busySession}) are pure functions.
  */
@@ -71,8 +75,15 @@ final class ServerMessageRouter {
             }
         }
 
-        /** Nowhere: a guess could reach the wrong client. */
-        record Refused(String reason) implements Target {
+        /**
+         * Nowhere: a guess could reach the wrong client.
+         *
+         * @param sessions ids of the sessions it could be for (or that are busy), sorted
+         */
+        record Refused(String reason, List<String> sessions) implements Target {
+            static Refused of(String reason, Stream<ClientSession> involved) {
+                return new Refused(reason, involved.map(ClientSession::id).distinct().sorted().toList());
+            }
         }
     }
 
@@ -82,6 +93,11 @@ final class ServerMessageRouter {
     private final BackendStats stats;
     private final LongSupplier nanoClock;
     private final Consumer<ObjectNode> toServer;
+    /**
+     * The refusal the current run of refusals started with, null while messages find their session: a run is logged
+     * once, when it starts, not per message.
+     */
+    private final AtomicReference<Target.Refused> ambiguity = new AtomicReference<>();
 
     /**
      * @param toServer sends the proxy's own messages (answers to server requests) to the current server process
@@ -182,14 +198,19 @@ final class ServerMessageRouter {
         String method = JsonRpc.method(request);
         Target target = busyTarget(rootsList);
         if (target instanceof Target.Refused refused) {
-            stats.undeliverable.incrementAndGet();
-            LOG.warn("[{}] cannot tell which client session '{}' (id {}) is for: {}; answered with an error"
-                    + " (per-session mode avoids this)", serverName, method, request.get("id"), refused.reason());
+            refuse(request, refused);
             toServer.accept(JsonRpc.error(request.get("id"), JsonRpc.INTERNAL_ERROR,
                     "The proxy cannot tell which client this request is for"));
             return;
         }
         Target.Deliver to = (Target.Deliver) target;
+        ObjectNode refusal = ClientCapabilities.refusal(to.session().protocol().capabilities(), request);
+        if (refusal != null) { // what that client would answer: the server got the proxy's capabilities, not its
+            LOG.debug("[{}] answered '{}' for {}: {}", serverName, method, to.session(),
+                    refusal.path("error").path("message").asText());
+            toServer.accept(refusal);
+            return;
+        }
         String key = RequestTable.idKey(request.get("id"));
         requests.serverRequestHandedTo(key, to.session()); // before delivery: the answer may come back at once
         if (!to.deliver(request)) {
@@ -204,7 +225,7 @@ final class ServerMessageRouter {
     private void notificationToBusySession(ObjectNode notification, boolean logMessage) {
         Target target = busyTarget(false);
         if (target instanceof Target.Refused refused) {
-            undeliverable(notification, refused.reason());
+            refuse(notification, refused);
             return;
         }
         Target.Deliver to = (Target.Deliver) target;
@@ -217,8 +238,27 @@ final class ServerMessageRouter {
 
     private Target busyTarget(boolean rootsList) {
         long now = nanoClock.getAsLong();
-        return requests.readWorkAtServer((inFlight, orphans) ->
+        Target target = requests.readWorkAtServer((inFlight, orphans) ->
                 busySession(inFlight, orphans, sessions.all(), rootsList, now));
+        if (target instanceof Target.Deliver) {
+            ambiguity.set(null);
+        }
+        return target;
+    }
+
+    /** Counts a message no session can be named for; logs the run of such refusals once, when it starts. */
+    private void refuse(ObjectNode message, Target.Refused refused) {
+        stats.undeliverable.incrementAndGet();
+        stats.unattributable.incrementAndGet();
+        if (refused.equals(ambiguity.getAndSet(refused))) {
+            LOG.debug("[{}] refused {} for the same reason: {}", serverName, JsonRpc.method(message),
+                    abbreviate(message));
+            return;
+        }
+        LOG.warn("[{}] cannot tell which client session the server's {} is for: {} (sessions {}); such messages are"
+                + " refused (server requests answered with an error) while this lasts. Requests cancelled or of ended"
+                + " sessions stop counting after the cancel grace; per-session mode avoids this", serverName,
+                JsonRpc.method(message), refused.reason(), abbreviate(refused.sessions()));
     }
 
     /**
@@ -240,7 +280,7 @@ final class ServerMessageRouter {
                 busy = request.session;
                 only = request;
             } else if (busy != request.session) {
-                return new Target.Refused("requests of several sessions are in flight");
+                return Target.Refused.of("requests of several sessions are in flight", busySessions(inFlight, orphans));
             } else {
                 only = null;
             }
@@ -249,8 +289,8 @@ final class ServerMessageRouter {
             if (busy == null) {
                 busy = orphan.session(); // no live request: the session's own stream
             } else if (busy != orphan.session()) {
-                return new Target.Refused("requests of several sessions are in flight (the proxy answered some"
-                        + " already, the server has not)");
+                return Target.Refused.of("requests of several sessions are in flight (the proxy answered some"
+                        + " already, the server has not)", busySessions(inFlight, orphans));
             }
             // One live request of the same session besides: the message goes on its stream, which that client
             // reads now (a GET stream is optional), and it is that client's message whichever request it is about.
@@ -263,14 +303,14 @@ final class ServerMessageRouter {
                 if (busy == null) {
                     busy = session; // the server asks for the roots that session just announced
                 } else if (busy != session) {
-                    return new Target.Refused("one session just announced its roots while another is busy: either"
-                            + " may be the one asked");
+                    return Target.Refused.of("one session just announced its roots while another is busy: either"
+                            + " may be the one asked", Stream.of(busy, session));
                 }
             }
         }
         if (busy != null) {
-            return busy.isEnded() ? new Target.Refused("the session of the request the server works on has ended")
-                    : new Target.Deliver(busy, only);
+            return busy.isEnded() ? Target.Refused.of("the session of the request the server works on has ended",
+                    Stream.of(busy)) : new Target.Deliver(busy, only);
         }
         return onlyOpenSession(open);
     }
@@ -279,16 +319,26 @@ final class ServerMessageRouter {
         ClientSession only = null;
         for (ClientSession session : open) {
             if (only != null) {
-                return new Target.Refused("several sessions are open, none busy");
+                return Target.Refused.of("several sessions are open, none busy", open.stream());
             }
             only = session;
         }
-        return only == null ? new Target.Refused("no session is open") : new Target.Deliver(only, null);
+        return only == null ? Target.Refused.of("no session is open", Stream.empty())
+                : new Target.Deliver(only, null);
+    }
+
+    private static Stream<ClientSession> busySessions(Collection<ClientRequest> inFlight, Collection<Orphan> orphans) {
+        return Stream.concat(inFlight.stream().map(request -> request.session), orphans.stream().map(Orphan::session));
     }
 
     private void undeliverable(ObjectNode message, String why) {
         stats.undeliverable.incrementAndGet();
         LOG.info("[{}] undeliverable {} ({}): {}", serverName, JsonRpc.method(message), why, abbreviate(message));
+    }
+
+    private static String abbreviate(List<String> sessionIds) {
+        return sessionIds.isEmpty() ? "none" : sessionIds.size() <= 10 ? String.join(", ", sessionIds)
+                : String.join(", ", sessionIds.subList(0, 10)) + " and " + (sessionIds.size() - 10) + " more";
     }
 
     private static String abbreviate(JsonNode message) {

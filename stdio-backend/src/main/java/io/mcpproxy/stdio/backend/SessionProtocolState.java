@@ -1,13 +1,15 @@
 package io.mcpproxy.stdio.backend;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What one client session told the server through the proxy that outlives a single request: the log level it set,
- * the resources it subscribed to, and when it last announced its roots. Thread-safe without a lock: each field is
+ * What one client session told the server through the proxy that outlives a single request: whether it initialized
+ * and with which capabilities, the log level it set, the resources it subscribed to, and when it last announced its
+ * roots. Thread-safe without a lock: each field is
  * written by the session's own requests and read by the router on the server's reader thread, and none of them has
  * to change together with another.
  */
@@ -29,6 +31,10 @@ final class SessionProtocolState {
     private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
     /** Nano clock reading of the session's last roots announcement, or {@link #NEVER}. */
     private volatile long rootsNoticedAt = NEVER;
+    /** Whether an {@code initialize} of this session succeeded: until then only initialize and ping pass. */
+    private volatile boolean initialized;
+    /** The {@code capabilities} of the session's initialize; null before one: it declared nothing. */
+    private volatile JsonNode capabilities;
 
     /**
      * Remembers a {@code logging/setLevel} of this session's own: another session's must not silence or flood this
@@ -58,6 +64,25 @@ final class SessionProtocolState {
     int wantedVerbosity() {
         String own = logLevel;
         return own == null ? 0 : LOG_LEVELS.indexOf(own);
+    }
+
+    /** The session's {@code initialize} succeeded. */
+    void initialized() {
+        initialized = true;
+    }
+
+    boolean isInitialized() {
+        return initialized;
+    }
+
+    /** What the session's client declared in its {@code initialize}: which server requests it can answer. */
+    void declared(JsonNode capabilities) {
+        this.capabilities = capabilities;
+    }
+
+    /** The capabilities the session's client declared, or null before its initialize. */
+    JsonNode capabilities() {
+        return capabilities;
     }
 
     void subscribed(String uri) {

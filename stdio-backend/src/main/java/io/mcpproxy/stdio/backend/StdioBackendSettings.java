@@ -33,20 +33,35 @@ import java.util.Objects;
  *                              lived longer than this starts the doubling over. Default 30 s
  * @param restart               whether a dead shared server is started again. Default true; never for handed-in
  *                              streams
+ * @param maxSessions           most client sessions this replica holds at once (all transports, either mode), at
+ *                              least 1; creating one more gets 503 with {@code Retry-After}. Default 10000
+ * @param backendIdleTimeout    per-session mode: a process whose session has sent nothing and awaits no answer for
+ *                              this long is stopped, and its session ends as when its server exits (the client gets
+ *                              404 next and initializes again). At least 1 ms; useful only below the session TTL.
+ *                              Default 10 min
+ * @param cancelGrace           shared mode: how long a request the proxy answered on its own (its client cancelled
+ *                              it, its session ended, it timed out) still counts as its session's work at the server,
+ *                              zero or more. Within it, server messages that could be about that request reach no
+ *                              other session; after it, it no longer stands in the way of attributing unaddressed
+ *                              server messages to other sessions. Default 2 s
  */
 public record StdioBackendSettings(StdioServer server, BackendMode mode, int maxBackends, Duration requestTimeout,
                                    long maxServerMessageBytes, Duration restartInitialDelay,
-                                   Duration restartMaxDelay, boolean restart) {
+                                   Duration restartMaxDelay, boolean restart, int maxSessions,
+                                   Duration backendIdleTimeout, Duration cancelGrace) {
 
     /** Every option at its default, and no server yet. */
     public static final StdioBackendSettings DEFAULTS = new StdioBackendSettings(null, BackendMode.SHARED, 64,
             Duration.ofMinutes(5), StdioServer.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofMillis(250),
-            Duration.ofSeconds(30), true);
+            Duration.ofSeconds(30), true, 10_000, Duration.ofMinutes(10), Duration.ofSeconds(2));
 
     public StdioBackendSettings {
         Objects.requireNonNull(mode, "backendMode");
         Settings.requireAtLeast(maxBackends, 1, "maxBackends");
         Settings.requireAtLeast(requestTimeout, Duration.ZERO, "requestTimeout");
+        Settings.requireAtLeast(maxSessions, 1, "maxSessions");
+        Settings.requireAtLeast(backendIdleTimeout, Duration.ofMillis(1), "backendIdleTimeout");
+        Settings.requireAtLeast(cancelGrace, Duration.ZERO, "cancelGrace");
         if (maxServerMessageBytes < 1 || maxServerMessageBytes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("maxServerMessageSize must be 1 byte to 2 GiB, got "
                     + maxServerMessageBytes);
@@ -70,37 +85,61 @@ public record StdioBackendSettings(StdioServer server, BackendMode mode, int max
 
     public StdioBackendSettings withServer(StdioServer server) {
         return new StdioBackendSettings(Objects.requireNonNull(server, "server"), mode, maxBackends, requestTimeout,
-                maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart);
+                maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     public StdioBackendSettings withMode(BackendMode mode) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     public StdioBackendSettings withMaxBackends(int maxBackends) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     public StdioBackendSettings withRequestTimeout(Duration requestTimeout) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     public StdioBackendSettings withMaxServerMessageBytes(long maxServerMessageBytes) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     /** These settings with the restart backoff's first and longest delay. */
     public StdioBackendSettings withRestartBackoff(Duration initialDelay, Duration maxDelay) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                initialDelay, maxDelay, restart);
+                initialDelay, maxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
     }
 
     public StdioBackendSettings withRestart(boolean restart) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
+    }
+
+    public StdioBackendSettings withMaxSessions(int maxSessions) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
+    }
+
+    public StdioBackendSettings withBackendIdleTimeout(Duration backendIdleTimeout) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace);
+    }
+
+    public StdioBackendSettings withCancelGrace(Duration cancelGrace) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace);
     }
 }

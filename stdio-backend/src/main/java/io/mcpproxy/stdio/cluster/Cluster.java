@@ -69,7 +69,7 @@ public final class Cluster extends ContainerLifeCycle {
                     Invocable.InvocationType.NON_BLOCKING);
             this.forwarder = new OwnerForwarder(new Forwarder(client, pool), marker);
             this.liveness = new ReplicaLiveness(replicaId, settings.advertiseUrl().toString(),
-                    settings.heartbeatInterval(), sessions.storage(), workers, this::writeBack, System::nanoTime);
+                    settings.heartbeatInterval(), sessions.observedStorage(), workers, this::writeBack, System::nanoTime);
             addBean(client);
         } else {
             this.client = null;

@@ -86,6 +86,22 @@ class BackendTest {
         serverStdout.flush();
     }
 
+    /** A channel whose session has completed initialize (the first one at the server, answered by the test). */
+    private Backend.Channel initialized(String sessionId, Recorder client) throws Exception {
+        Backend.Channel channel = backends.open(sessionId, client);
+        channel.request(request("init", "initialize", "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":"
+                + "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}}"), client);
+        ObjectNode answered = client.responses.poll(100, TimeUnit.MILLISECONDS);
+        if (answered == null) { // the first: the server answers it
+            ObjectNode init = serverReceives();
+            serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + init.get("id") + ",\"result\":{\"protocolVersion\":"
+                    + "\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}}");
+            answered = client.response();
+        }
+        assertTrue(answered.has("result"), answered.toString());
+        return channel;
+    }
+
     private static ObjectNode request(Object id, String method, String paramsJson) {
         JsonNode params = paramsJson == null ? null : JsonRpc.parse(paramsJson.getBytes(StandardCharsets.UTF_8));
         return JsonRpc.request(JsonRpc.MAPPER.valueToTree(id), method, params);
@@ -94,7 +110,8 @@ class BackendTest {
     @Test
     void answeredRequestsLeaveNoTimeoutTimerBehind() throws Exception {
         Recorder client = new Recorder();
-        Backend.Channel channel = backends.open("timers", client);
+        Backend.Channel channel = initialized("timers", client);
+        long before = timers.scheduled(); // the initialize armed one too
         for (int i = 0; i < 500; i++) {
             channel.request(request(i, "tools/list", null), client);
             ObjectNode atServer = serverReceives();
@@ -103,7 +120,7 @@ class BackendTest {
         }
         // each request armed a 5 s timeout; its answer must have cancelled the timer, not left it armed until the
         // deadline (that is what piles up under load; the scheduler takes a cancelled one out of its queue at once)
-        assertEquals(500, timers.scheduled());
+        assertEquals(500, timers.scheduled() - before);
         assertEquals(0, timers.pending());
     }
 
@@ -111,8 +128,8 @@ class BackendTest {
     void collidingClientIdsAreRemappedAndRestored() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        Backend.Channel channelA = backends.open("a", a);
-        Backend.Channel channelB = backends.open("b", b);
+        Backend.Channel channelA = initialized("a", a);
+        Backend.Channel channelB = initialized("b", b);
         channelA.request(request(1, "tools/list", null), a);
         channelB.request(request(1, "tools/list", null), b);
         ObjectNode first = serverReceives();
@@ -132,7 +149,7 @@ class BackendTest {
     @Test
     void progressTokensAreRemappedAndTheOriginalTokenTypeRestored() throws Exception {
         Recorder a = new Recorder();
-        Backend.Channel channel = backends.open("a", a);
+        Backend.Channel channel = initialized("a", a);
         channel.request(request("x", "tools/call", "{\"name\":\"t\",\"_meta\":{\"progressToken\":42}}"), a);
         ObjectNode sent = serverReceives();
         String proxyToken = sent.path("params").path("_meta").path("progressToken").asText();
@@ -148,8 +165,12 @@ class BackendTest {
     void initializeGoesToTheServerOnceAndLaterOnesAreAnsweredByTheProxy() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        backends.open("a", a).request(request(0, "initialize", "{\"protocolVersion\":\"2025-11-25\"}"), a);
+        backends.open("a", a).request(request(0, "initialize", "{\"protocolVersion\":\"2025-11-25\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"first\",\"version\":\"1\"}}"), a);
         ObjectNode init = serverReceives();
+        assertEquals("mcp-transport-proxy", init.at("/params/clientInfo/name").asText(), "the proxy is the client");
+        assertTrue(init.at("/params/capabilities/sampling").isObject(), init.toString());
+        assertEquals("first", init.at("/params/_meta/io.mcpproxy~1firstClient/name").asText());
         serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + init.get("id") + ",\"result\":{\"protocolVersion\":"
                 + "\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}}");
         assertEquals("2025-06-18", a.response().path("result").path("protocolVersion").asText());
@@ -169,11 +190,28 @@ class BackendTest {
     }
 
     @Test
+    void requestsBeforeInitializeAreAnsweredByTheProxyAndOnlyPingReachesTheServer() throws Exception {
+        Recorder a = new Recorder();
+        Backend.Channel channel = backends.open("a", a);
+        channel.request(request(1, "server/discover", "{}"), a);
+        ObjectNode refused = a.response();
+        assertEquals(1, refused.get("id").asInt());
+        assertEquals(JsonRpc.INVALID_REQUEST, refused.path("error").path("code").asInt(), refused.toString());
+        channel.request(request(2, "ping", null), a);
+        assertEquals("ping", JsonRpc.method(serverReceives()), "ping may come first; server/discover never came");
+
+        initialized("b", new Recorder());
+        channel.request(request(3, "tools/list", null), a);
+        assertEquals(JsonRpc.INVALID_REQUEST, a.response().path("error").path("code").asInt(),
+                "another session's handshake does not count for this one");
+    }
+
+    @Test
     void serverPingIsAnsweredByTheProxyAndAmbiguousServerRequestsAreRefused() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        Backend.Channel channelA = backends.open("a", a);
-        Backend.Channel channelB = backends.open("b", b);
+        Backend.Channel channelA = initialized("a", a);
+        Backend.Channel channelB = initialized("b", b);
         serverSends("{\"jsonrpc\":\"2.0\",\"id\":\"srv-ping\",\"method\":\"ping\"}");
         ObjectNode pong = serverReceives();
         assertEquals("srv-ping", pong.get("id").asText());
@@ -195,7 +233,7 @@ class BackendTest {
     @Test
     void messagesForARequestWhoseStreamIsGoneAreCountedAndServerRequestsRefused() throws Exception {
         Recorder a = new Recorder();
-        Backend.Channel channel = backends.open("a", a);
+        Backend.Channel channel = initialized("a", a);
         channel.request(request(3, "tools/call", "{\"name\":\"t\",\"_meta\":{\"progressToken\":\"tok\"}}"), a);
         ObjectNode call = serverReceives();
         String proxyToken = call.path("params").path("_meta").path("progressToken").asText();
@@ -217,8 +255,8 @@ class BackendTest {
     void anUnambiguousServerRequestRidesTheBusyRequestAndOnlyThatSessionMayAnswer() throws Exception {
         Recorder a = new Recorder();
         Recorder b = new Recorder();
-        Backend.Channel channelA = backends.open("a", a);
-        Backend.Channel channelB = backends.open("b", b);
+        Backend.Channel channelA = initialized("a", a);
+        Backend.Channel channelB = initialized("b", b);
         channelA.request(request(9, "tools/call", "{\"name\":\"sample\"}"), a);
         ObjectNode call = serverReceives();
         serverSends("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"sampling/createMessage\",\"params\":{}}");
@@ -240,7 +278,7 @@ class BackendTest {
     @Test
     void nonJsonStdoutLinesAreSkippedWithoutLosingTheStream() throws Exception {
         Recorder a = new Recorder();
-        Backend.Channel channel = backends.open("a", a);
+        Backend.Channel channel = initialized("a", a);
         channel.request(request(1, "ping", null), a);
         ObjectNode ping = serverReceives();
         serverSends("this is a log line on stdout, against the rules");
@@ -251,7 +289,7 @@ class BackendTest {
     @Test
     void outgoingMessagesAreOneLineEvenWithNewlinesInStrings() throws Exception {
         Recorder a = new Recorder();
-        backends.open("a", a).request(request(1, "tools/call",
+        initialized("a", a).request(request(1, "tools/call",
                 "{\"name\":\"echo\",\"arguments\":{\"text\":\"line one\\nline two\"}}"), a);
         ObjectNode sent = serverReceives(); // one whole line, or it would not parse
         assertEquals("line one\nline two", sent.path("params").path("arguments").path("text").asText());
@@ -260,7 +298,7 @@ class BackendTest {
     @Test
     void whenHandedInStreamsCloseInFlightRequestsFailAndSessionsEndWithoutRestart() throws Exception {
         Recorder a = new Recorder();
-        Backend.Channel channel = backends.open("a", a);
+        Backend.Channel channel = initialized("a", a);
         channel.request(request(1, "tools/call", "{\"name\":\"slow\"}"), a);
         serverReceives();
         long start = System.nanoTime();

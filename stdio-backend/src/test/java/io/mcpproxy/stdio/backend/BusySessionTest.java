@@ -39,15 +39,16 @@ class BusySessionTest {
         return ServerMessageRouter.busySession(live, List.of(), open, true, NOW);
     }
 
-    private static Target refused(String why) {
-        return new Target.Refused(why);
+    private static Target refused(String why, String... sessions) {
+        return new Target.Refused(why, List.of(sessions));
     }
 
     @Test
     void withNothingAtTheServerTheOnlyOpenSessionGetsItAndAnyOtherCountIsRefused() {
         assertEquals(refused("no session is open"), decide(List.of(), List.of(), List.of()));
         assertEquals(new Target.Deliver(a, null), decide(List.of(), List.of(), List.of(a)));
-        assertEquals(refused("several sessions are open, none busy"), decide(List.of(), List.of(), List.of(a, b)));
+        assertEquals(refused("several sessions are open, none busy", "a", "b"),
+                decide(List.of(), List.of(), List.of(a, b)));
     }
 
     @Test
@@ -60,10 +61,10 @@ class BusySessionTest {
 
     @Test
     void requestsOfSeveralSessionsMakeItAmbiguous() {
-        assertEquals(refused("requests of several sessions are in flight"),
-                decide(List.of(live(a), live(b)), List.of(), List.of(a, b)));
+        assertEquals(refused("requests of several sessions are in flight", "a", "b"),
+                decide(List.of(live(b), live(a)), List.of(), List.of(a, b)));
         assertEquals(refused("requests of several sessions are in flight (the proxy answered some already, the"
-                + " server has not)"), decide(List.of(live(a)), List.of(orphan(b)), List.of(a, b)));
+                + " server has not)", "a", "b"), decide(List.of(live(a)), List.of(orphan(b)), List.of(a, b)));
     }
 
     @Test
@@ -77,7 +78,7 @@ class BusySessionTest {
     void whatMayBelongToAnEndedSessionGoesToNobodyElse() {
         Orphan left = orphan(a);
         a.end();
-        assertEquals(refused("the session of the request the server works on has ended"),
+        assertEquals(refused("the session of the request the server works on has ended", "a"),
                 decide(List.of(), List.of(left), List.of(b)));
     }
 
@@ -85,18 +86,19 @@ class BusySessionTest {
     void aRootsListRightAfterASessionAnnouncedItsRootsIsThatSessions() {
         a.protocol().noticeOfRoots(NOW - WINDOW + 1);
         assertEquals(new Target.Deliver(a, null), decideRootsList(List.of(), List.of(a, b)));
-        assertEquals(refused("several sessions are open, none busy"), decide(List.of(), List.of(), List.of(a, b)),
-                "only a roots/list is about roots");
+        assertEquals(refused("several sessions are open, none busy", "a", "b"),
+                decide(List.of(), List.of(), List.of(a, b)), "only a roots/list is about roots");
         ClientRequest running = live(a);
         assertEquals(new Target.Deliver(a, running), decideRootsList(List.of(running), List.of(a, b)));
         assertEquals(refused("one session just announced its roots while another is busy: either may be the one"
-                + " asked"), decideRootsList(List.of(live(b)), List.of(a, b)));
+                + " asked", "a", "b"), decideRootsList(List.of(live(b)), List.of(a, b)));
     }
 
     @Test
     void aRootsAnnouncementCountsOnlyWithinTheWindow() {
         a.protocol().noticeOfRoots(NOW - WINDOW);
-        assertEquals(refused("several sessions are open, none busy"), decideRootsList(List.of(), List.of(a, b)));
+        assertEquals(refused("several sessions are open, none busy", "a", "b"),
+                decideRootsList(List.of(), List.of(a, b)));
         assertEquals(Duration.ofSeconds(2), SessionProtocolState.ROOTS_NOTICE_WINDOW);
     }
 }

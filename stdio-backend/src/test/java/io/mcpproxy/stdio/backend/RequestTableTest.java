@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class RequestTableTest {
 
     private final AtomicLong clock = new AtomicLong(1_000);
-    private final RequestTable table = new RequestTable("test", Duration.ofSeconds(10), clock::get);
+    private final RequestTable table = new RequestTable("test", Duration.ofSeconds(2), clock::get);
     private final ServerProcess process = mock(ServerProcess.class); // only its identity matters here
     private final Recorder a = new Recorder();
     private final Recorder b = new Recorder();
@@ -105,28 +105,50 @@ class RequestTableTest {
     }
 
     @Test
-    void anOrphanStaysItsSessionsWorkUntilThePatienceHasPassed() {
+    void anOrphanStaysItsSessionsWorkUntilTheCancelGraceHasPassed() {
         ClientRequest entry = register(sessionA, a, request(3, "tools/call", null));
         table.answerLocally(entry, LocalAnswer.TIMED_OUT, JsonRpc.proxyError(entry.clientId, "timeout", "t"));
         assertEquals(0, table.inFlightCount());
         assertEquals(List.of(sessionA), table.readWorkAtServer((inFlight, orphans) ->
                 orphans.stream().map(RequestTable.Orphan::session).toList()));
 
-        clock.addAndGet(Duration.ofSeconds(10).toNanos());
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
         assertEquals(0, (int) table.readWorkAtServer((inFlight, orphans) -> orphans.size()),
-                "the request timeout once more");
+                "the cancel grace has passed");
         assertEquals(ResponseOutcome.UNEXPECTED, table.serverAnswered(serverResult(entry.proxyId)));
     }
 
     @Test
-    void withoutARequestTimeoutOrphansAreGivenFiveMinutes() {
-        RequestTable unbounded = new RequestTable("test", Duration.ZERO, clock::get);
-        ClientRequest entry = unbounded.register(sessionA, request(1, "tools/call", null), a, "tools/call");
-        unbounded.answerLocally(entry, LocalAnswer.SESSION_ENDED, JsonRpc.error(entry.clientId, -32001, "ended"));
-        clock.addAndGet(Duration.ofMinutes(5).toNanos() - 1);
-        assertEquals(1, (int) unbounded.readWorkAtServer((inFlight, orphans) -> orphans.size()));
+    void cancelledAndEndedSessionsRequestsCountForExactlyTheGraceWhileLiveOnesKeepCounting() {
+        ClientRequest cancelled = register(sessionA, a, request(1, "tools/call", null));
+        ClientRequest live = register(sessionB, b, request(1, "tools/call", null));
+        table.answerLocally(cancelled, LocalAnswer.CANCELLED, JsonRpc.error(cancelled.clientId, -32800, "c"));
+        clock.addAndGet(Duration.ofSeconds(1).toNanos());
+        ClientRequest ended = register(sessionB, b, request(2, "tools/call", null));
+        sessionB.end();
+        table.answerLocally(ended, LocalAnswer.SESSION_ENDED, JsonRpc.error(ended.clientId, -32001, "ended"));
+
+        clock.addAndGet(Duration.ofSeconds(1).toNanos() - 1);
+        assertEquals(List.of(1L, 3L), orphanIds(table), "both within their grace");
         clock.incrementAndGet();
-        assertEquals(0, (int) unbounded.readWorkAtServer((inFlight, orphans) -> orphans.size()));
+        assertEquals(List.of(3L), orphanIds(table), "the cancel is 2 s old: it no longer counts");
+        clock.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertEquals(List.of(), orphanIds(table), "the ended session's too");
+        assertEquals(1, table.inFlightCount(), "a request the server still owes an answer counts whatever its age");
+        assertSame(live, table.inFlight(sessionB, live.clientId));
+    }
+
+    @Test
+    void withoutCancelGraceAnAnsweredRequestNeverCounts() {
+        RequestTable graceless = new RequestTable("test", Duration.ZERO, clock::get);
+        ClientRequest entry = graceless.register(sessionA, request(1, "tools/call", null), a, "tools/call");
+        graceless.answerLocally(entry, LocalAnswer.CANCELLED, JsonRpc.error(entry.clientId, -32800, "cancelled"));
+        assertEquals(List.of(), orphanIds(graceless));
+    }
+
+    private static List<Long> orphanIds(RequestTable table) {
+        return table.readWorkAtServer((inFlight, orphans) ->
+                orphans.stream().map(RequestTable.Orphan::proxyId).sorted().toList());
     }
 
     @Test

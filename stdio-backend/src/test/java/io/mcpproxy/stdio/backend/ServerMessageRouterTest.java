@@ -35,6 +35,7 @@ class ServerMessageRouterTest {
 
     private ClientSession open(String id, Recorder recorder) {
         ClientSession session = new ClientSession(id, recorder, process);
+        session.protocol().declared(json("{\"sampling\":{},\"elicitation\":{},\"roots\":{}}"));
         sessions.add(session);
         return session;
     }
@@ -169,6 +170,62 @@ class ServerMessageRouterTest {
         assertEquals(JsonRpc.INTERNAL_ERROR, toServer.get(0).path("error").path("code").asInt());
         assertEquals(1, stats.undeliverable());
         assertTrue(a.messages.isEmpty() && b.messages.isEmpty() && a.delivered.isEmpty() && b.delivered.isEmpty());
+    }
+
+    @Test
+    void aCancelledRequestKeepsOtherSessionsFromUnaddressedMessagesForTheCancelGraceOnly() {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ClientSession sessionA = open("a", a);
+        ClientRequest cancelled = call(sessionA, a, 1, null);
+        requests.answerLocally(cancelled, RequestTable.LocalAnswer.CANCELLED, JsonRpc.error(cancelled.clientId,
+                JsonRpc.REQUEST_CANCELLED, "cancelled"));
+        ClientRequest running = call(open("b", b), b, 1, null);
+
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"sampling/createMessage\"}"));
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+                + "\"params\":{\"level\":\"info\",\"data\":\"whose?\"}}"));
+        assertEquals(JsonRpc.INTERNAL_ERROR, toServer.get(0).path("error").path("code").asInt(), "refused");
+        assertTrue(b.messages.isEmpty() && b.delivered.isEmpty(), "within the grace it may be A's: B gets nothing");
+        assertEquals(2, stats.unattributable());
+        assertEquals(2, stats.undeliverable());
+
+        clock.addAndGet(Duration.ofSeconds(10).toNanos()); // this router's cancel grace
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"sampling/createMessage\"}"));
+        assertEquals("srv-2", b.messages.poll().get("id").asText(), "on B's request's stream");
+        assertEquals(1, toServer.size(), "nothing more refused");
+        assertEquals(2, stats.unattributable());
+        assertTrue(requests.serverRequestTakenBack("s:srv-2", running.session));
+    }
+
+    @Test
+    void progressNamesItsRequestAndIsNeverHeldUpByACancelledOne() {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ClientRequest cancelled = call(open("a", a), a, 1, null);
+        requests.answerLocally(cancelled, RequestTable.LocalAnswer.CANCELLED, JsonRpc.error(cancelled.clientId,
+                JsonRpc.REQUEST_CANCELLED, "cancelled"));
+        ClientRequest running = call(open("b", b), b, 1, "{\"_meta\":{\"progressToken\":\"t\"}}");
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":"
+                + "{\"progressToken\":\"" + running.proxyProgressToken + "\",\"progress\":1}}"));
+        assertEquals("t", b.messages.poll().path("params").path("progressToken").asText());
+        assertEquals(0, stats.undeliverable());
+    }
+
+    @Test
+    void aServerRequestForACapabilityTheSessionDidNotDeclareIsAnsweredAsItsClientWould() {
+        Recorder a = new Recorder();
+        ClientSession sessionA = open("a", a);
+        sessionA.protocol().declared(json("{\"roots\":{}}"));
+        call(sessionA, a, 1, null);
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"sampling/createMessage\"}"));
+        assertEquals("srv-1", toServer.get(0).get("id").asText());
+        assertEquals(JsonRpc.METHOD_NOT_FOUND, toServer.get(0).path("error").path("code").asInt());
+        assertTrue(a.messages.isEmpty() && a.delivered.isEmpty(), "never forwarded");
+        assertFalse(requests.serverRequestTakenBack("s:srv-1", sessionA), "not held by the session");
+        assertEquals(0, stats.undeliverable(), "answered, not lost");
+        router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"roots/list\"}"));
+        assertEquals("roots/list", JsonRpc.method(a.messages.poll()), "what it declared reaches it");
     }
 
     @Test

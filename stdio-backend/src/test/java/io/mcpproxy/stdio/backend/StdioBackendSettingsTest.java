@@ -32,6 +32,7 @@ class StdioBackendSettingsTest {
         assertEquals(Duration.ofMillis(250), defaults.restartInitialDelay());
         assertEquals(Duration.ofSeconds(30), defaults.restartMaxDelay());
         assertEquals(true, defaults.restart());
+        assertEquals(Duration.ofSeconds(2), defaults.cancelGrace());
         assertEquals(defaults.withServer(COMMAND), StdioBackendSettings.of(COMMAND));
     }
 
@@ -45,6 +46,8 @@ class StdioBackendSettingsTest {
         assertRefused("maxBackends must be at least 1, got 0", settings -> settings.withMaxBackends(0));
         assertRefused("requestTimeout must not be negative, got PT-1S",
                 settings -> settings.withRequestTimeout(Duration.ofSeconds(-1)));
+        assertRefused("cancelGrace must not be negative, got PT-0.001S",
+                settings -> settings.withCancelGrace(Duration.ofMillis(-1)));
         assertRefused("maxServerMessageSize must be 1 byte to 2 GiB, got 0",
                 settings -> settings.withMaxServerMessageBytes(0));
         assertRefused("maxServerMessageSize must be 1 byte to 2 GiB, got 2147483640",
@@ -63,6 +66,7 @@ class StdioBackendSettingsTest {
     void theLimitsThemselvesAreAccepted() {
         StdioBackendSettings edges = StdioBackendSettings.of(COMMAND).withMaxBackends(1)
                 .withRequestTimeout(Duration.ZERO).withMaxServerMessageBytes(Integer.MAX_VALUE - 8)
+                .withCancelGrace(Duration.ZERO)
                 .withRestartBackoff(Duration.ofMillis(1), Duration.ofMillis(1)).withMode(BackendMode.PER_SESSION);
         assertEquals(Integer.MAX_VALUE - 8, edges.maxServerMessageBytes());
         assertEquals(1, edges.maxBackends());
@@ -73,6 +77,8 @@ class StdioBackendSettingsTest {
         assertBothRefuse(proxy -> proxy.maxBackends(0), backends -> backends.maxBackends(0));
         assertBothRefuse(proxy -> proxy.requestTimeout(Duration.ofMillis(-1)),
                 backends -> backends.requestTimeout(Duration.ofMillis(-1)));
+        assertBothRefuse(proxy -> proxy.cancelGrace(Duration.ofMillis(-1)),
+                backends -> backends.cancelGrace(Duration.ofMillis(-1)));
         assertBothRefuse(proxy -> proxy.maxServerMessageSize(0), backends -> backends.maxServerMessageSize(0));
         assertBothRefuse(proxy -> proxy.restartBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)),
                 backends -> backends.restartBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)));

@@ -64,6 +64,7 @@ public class ForwardedExchange {
     private final URI upstream;
     private ClientDisconnectWatch clientDisconnectWatch; // set by send, before any attempt
     private boolean retried; // read and set only by the completion of an attempt, one attempt at a time
+    private long sentNanos; // set by send, before any attempt
     private volatile org.eclipse.jetty.client.Request proxyToServerRequest;
     private volatile boolean clientGone;
 
@@ -88,6 +89,7 @@ public class ForwardedExchange {
 
     /** Forwards the request. */
     public void send() {
+        sentNanos = System.nanoTime();
         clientToProxyRequest.addIdleTimeoutListener(timeout -> false);
         clientToProxyRequest.addFailureListener(this::clientLeft);
         clientDisconnectWatch = ClientDisconnectWatch.start(clientToProxyRequest,
@@ -167,6 +169,9 @@ public class ForwardedExchange {
      */
     protected final void writeProxyToClientError(int status, String reason, String message, Throwable failure) {
         LOG.info("upstream {} {}: {}", upstream, reason, failure.toString());
+        if (forwarder.metrics() != null) {
+            forwarder.metrics().errorAnswered(status, reason);
+        }
         JsonResponses.write(proxyToClientResponse, proxyToClientCallback, status,
                 JsonRpc.proxyError(requestId(), reason, message + " (" + servedBy() + ")"));
     }
@@ -258,8 +263,12 @@ public class ForwardedExchange {
 
     /** The upstream exchange of {@code attempt} completed. */
     final void completed(Result result, ServerToProxyResponseListener attempt) {
+        UpstreamMetrics metrics = forwarder.metrics();
         if (mayRetry(result, attempt)) {
             retried = true;
+            if (metrics != null) {
+                metrics.retried();
+            }
             LOG.debug("pooled connection to {} was closed before the request was written; retrying once", upstream);
             attempt.release();
             proxyToClientResponse.getHeaders().clear();
@@ -267,6 +276,9 @@ public class ForwardedExchange {
             return;
         }
         clientDisconnectWatch.stop(); // before the response completes: Jetty then reads the connection again
+        if (metrics != null) {
+            metrics.completed(upstream, result.getResponse().getStatus(), System.nanoTime() - sentNanos);
+        }
         onServerToProxyResponseComplete(result);
         // An answer that arrived whole is the client's, even if sending the rest of the request body then failed
         boolean answered = result.getResponse().getStatus() != 0;

@@ -1,5 +1,6 @@
 package io.mcpproxy.core.forward;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.client.HttpClient;
@@ -13,6 +14,7 @@ public final class Forwarder {
 
     private final HttpClient client;
     private final UpstreamPoolSettings pool;
+    private final UpstreamMetrics metrics; // null: no registry, nothing measured
 
     /**
      * @param client the client requests go out on, as it is (built by {@link UpstreamClients}, or a caller's own)
@@ -21,8 +23,19 @@ public final class Forwarder {
      *               the upstreams speak {@link UpstreamPoolSettings#http2}
      */
     public Forwarder(HttpClient client, UpstreamPoolSettings pool) {
+        this(client, pool, null);
+    }
+
+    /** @param registry where upstream exchanges, retries, error answers and the pool are measured; null: nowhere */
+    public Forwarder(HttpClient client, UpstreamPoolSettings pool, MeterRegistry registry) {
         this.client = Objects.requireNonNull(client, "client");
         this.pool = Objects.requireNonNull(pool, "pool");
+        this.metrics = registry == null ? null : new UpstreamMetrics(registry, client);
+    }
+
+    /** The upstream meters, or null. */
+    UpstreamMetrics metrics() {
+        return metrics;
     }
 
     /** The client requests go out on. */

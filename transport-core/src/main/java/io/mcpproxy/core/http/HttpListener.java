@@ -1,17 +1,22 @@
 package io.mcpproxy.core.http;
 
 import io.mcpproxy.core.ListenerSettings;
+import io.mcpproxy.core.TlsSettings;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import io.mcpproxy.core.observe.Health;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -26,14 +31,18 @@ public final class HttpListener {
     private final Server server;
     private final ServerConnector connector;
     private final QueuedThreadPool threads;
+    private final boolean secure;
     /** The timer's thread, the listener's own so that {@link #stop} can wait for it to end. */
     private final ScheduledThreadPoolExecutor timer;
 
     /**
      * @param name     prefix of the worker and timer thread names
-     * @param settings where to bind, the idle timeout of client connections between requests, worker threads
+     * @param settings where to bind, the idle timeout of client connections between requests, worker threads,
+     *                 the head and body read timeouts, the cap on client connections, TLS
+     * @throws IllegalArgumentException when the TLS files cannot be read or used
      */
     public HttpListener(String name, ListenerSettings settings) {
+        this.secure = settings.tls() != null;
         this.threads = new QueuedThreadPool(settings.maxThreads(), 4);
         threads.setName(name);
         threads.setDaemon(true);
@@ -52,11 +61,26 @@ public final class HttpListener {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        TimedHttpConnectionFactory http1 = new TimedHttpConnectionFactory(http, settings.headerTimeout(),
+                settings.bodyTimeout());
+        TlsSettings tls = settings.tls();
+        if (tls == null) {
+            this.connector = new ServerConnector(server, 1, 1, http1);
+        } else {
+            SslContextFactory.Server contextFactory = TlsReloader.contextFactory(tls);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            secure.setSniHostCheck(false); // Host checks are the RequestGuard's, whatever names the certificate has
+            http.addCustomizer(secure);
+            this.connector = new ServerConnector(server, 1, 1,
+                    new SslConnectionFactory(contextFactory, http1.getProtocol()), http1);
+            server.addBean(new TlsReloader(tls, contextFactory, server.getScheduler()));
+        }
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());
         server.addConnector(connector);
+        // Past the cap the connector stops accepting: further clients wait in the kernel's accept queue.
+        server.addBean(new NetworkConnectionLimit(settings.maxClientConnections(), connector));
         server.setErrorHandler(new JsonErrorHandler());
     }
 
@@ -94,6 +118,17 @@ public final class HttpListener {
         return server.isStarted() || server.isStarting();
     }
 
+    /** Whether the server runs and its connector accepts connections (not yet stopped or draining). */
+    public boolean isAccepting() {
+        return server.isStarted() && connector.isOpen();
+    }
+
+    /** The readiness check {@code listening}: up while {@link #isAccepting}. */
+    public Health.Check listeningCheck() {
+        return isAccepting() ? Health.Check.up("listening", uri("").toString())
+                : Health.Check.down("listening", "not accepting connections");
+    }
+
     /** Stops accepting connections; open ones may finish their requests. */
     public void stopAccepting() {
         connector.close();
@@ -121,10 +156,11 @@ public final class HttpListener {
         return connector.getLocalPort();
     }
 
-    /** {@code http://host:port<path>} as bound. */
+    /** {@code http://host:port<path>} as bound ({@code https} with TLS). */
     public URI uri(String path) {
         String host = connector.getHost();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + path);
+        return URI.create((secure ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + port() + path);
     }
 
     /** Whether {@code host} names a loopback address (Host checks default to loopback names then). */

@@ -29,6 +29,9 @@ public final class JsonErrorHandler implements Request.Handler {
         }
         if (status < 400) {
             status = 500;
+        } else if (status == 505) {
+            // Jetty's answer to a request line it cannot read (a raw LF, a bad version): the client's mistake
+            status = 400;
         }
         String reason = HttpStatus.getMessage(status);
         int code = status == 404 ? JsonRpc.METHOD_NOT_FOUND : status >= 500 ? JsonRpc.INTERNAL_ERROR

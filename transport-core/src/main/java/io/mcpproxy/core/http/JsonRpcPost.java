@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -15,7 +16,11 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import io.mcpproxy.core.observe.Exchanges;
+import io.mcpproxy.core.observe.McpMethods;
+import java.util.Map;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -26,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class JsonRpcPost {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonRpcPost.class);
+    /** The logging MDC keys of a POST's (first) JSON-RPC method and request id, while its messages are handled. */
+    public static final String MDC_METHOD = "method";
+    public static final String MDC_REQUEST_ID = "request_id";
 
     /**
      * The valid messages of one POST; {@code batch} when the body was an array; {@code body} the bytes as they came
@@ -53,27 +61,58 @@ public final class JsonRpcPost {
             tooLarge(request, response, callback, maxBytes);
             return;
         }
+        Map<String, String> logContext = MDC.getCopyOfContextMap(); // the body may arrive on another thread
         Content.Source.asByteArrayAsync(request, (int) maxBytes).whenComplete((body, failure) -> {
-            if (failure != null) {
-                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-                if (exceededLimit(cause)) {
-                    tooLargeWhileReading(request, response, callback, maxBytes);
-                } else {
-                    callback.failed(cause); // the client went away mid-body
-                }
-                return;
-            }
-            Messages messages = parse(body, response, callback, batchError);
-            if (messages == null) {
-                return;
+            Map<String, String> threadContext = MDC.getCopyOfContextMap();
+            if (logContext != null) {
+                MDC.setContextMap(logContext);
             }
             try {
-                handler.accept(messages);
-            } catch (RuntimeException e) {
-                LOG.error("POST failed", e);
-                JsonResponses.error(response, callback, 500, null, JsonRpc.INTERNAL_ERROR, "Internal error");
+                readBody(request, response, callback, maxBytes, batchError, handler, body, failure);
+            } finally {
+                if (threadContext == null) {
+                    MDC.clear();
+                } else {
+                    MDC.setContextMap(threadContext);
+                }
             }
         });
+    }
+
+    private static void readBody(Request request, Response response, Callback callback, long maxBytes,
+                                 String batchError, Consumer<Messages> handler, byte[] body, Throwable failure) {
+        if (failure != null) {
+            bodyReadFailed(request, response, callback, failure, maxBytes);
+            return;
+        }
+        Messages messages = parse(body, response, callback, batchError);
+        if (messages == null) {
+            return;
+        }
+        describe(request, messages);
+        try {
+            handler.accept(messages);
+        } catch (RuntimeException e) {
+            LOG.error("POST failed", e);
+            JsonResponses.error(response, callback, 500, null, JsonRpc.INTERNAL_ERROR, "Internal error");
+        } finally {
+            MDC.remove(MDC_METHOD);
+            MDC.remove(MDC_REQUEST_ID);
+        }
+    }
+
+    /** Names the POST's MCP method for its metrics, and its method and request id in the logging MDC. */
+    private static void describe(Request request, Messages messages) {
+        ObjectNode first = messages.messages().get(0);
+        String method = JsonRpc.method(first);
+        Exchanges.mcpMethod(request, messages.batch() ? McpMethods.BATCH : McpMethods.tagOf(method));
+        if (method != null) {
+            MDC.put(MDC_METHOD, method);
+        }
+        JsonNode id = first.get("id");
+        if (id != null && (id.isTextual() || id.isNumber())) {
+            MDC.put(MDC_REQUEST_ID, id.asText());
+        }
     }
 
     private static Messages parse(byte[] body, Response response, Callback callback, String batchError) {
@@ -105,6 +144,28 @@ public final class JsonRpcPost {
             return null;
         }
         return new Messages(messages, batch, body);
+    }
+
+    /**
+     * Answers a request whose body could not be read: 413 when it went past {@code maxBytes}, 408 when it paused
+     * longer than the body timeout (the connection closes after either), else the client went away and nothing is
+     * answered.
+     */
+    public static void bodyReadFailed(Request request, Response response, Callback callback, Throwable failure,
+                                      long maxBytes) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (exceededLimit(cause)) {
+            tooLargeWhileReading(request, response, callback, maxBytes);
+        } else if (cause instanceof TimeoutException && !response.isCommitted()) {
+            LOG.debug("request body from {} paused past the body timeout: 408, connection closed",
+                    Request.getRemoteAddr(request));
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            JsonResponses.error(response, callback, 408, null, JsonRpc.INVALID_REQUEST,
+                    "Request Timeout: the request body paused longer than the body timeout");
+        } else {
+            callback.failed(cause); // the client went away mid-body
+        }
     }
 
     /** Bodies up to this size are read and discarded before a 413, so the client sees the answer. */

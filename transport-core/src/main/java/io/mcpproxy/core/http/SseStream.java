@@ -1,5 +1,6 @@
 package io.mcpproxy.core.http;
 
+import io.mcpproxy.core.observe.SseMetrics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -40,6 +41,7 @@ public final class SseStream {
     private final int maxQueuedEvents;
     private final long maxQueuedBytes;
     private final String description;
+    private final SseMetrics metrics;
     private final Flusher flusher = new Flusher();
     /** Guards {@link #state}'s changes, the queue and its counters, and {@link #onClose}. */
     private final Object lock = new Object();
@@ -52,12 +54,14 @@ public final class SseStream {
     private Runnable onClose; // null once run, or while none is set
 
     private SseStream(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
-                      String description) {
+                      String description, SseMetrics metrics) {
         this.response = response;
         this.completion = completion;
         this.maxQueuedEvents = maxQueuedEvents;
         this.maxQueuedBytes = maxQueuedBytes;
         this.description = description;
+        this.metrics = metrics;
+        metrics.opened();
     }
 
     /**
@@ -67,11 +71,17 @@ public final class SseStream {
      */
     public static SseStream open(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
                                  String description) {
+        return open(response, completion, maxQueuedEvents, maxQueuedBytes, description, SseMetrics.NONE);
+    }
+
+    /** As {@link #open(Response, Callback, int, long, String)}, counting the stream's life in {@code metrics}. */
+    public static SseStream open(Response response, Callback completion, int maxQueuedEvents, long maxQueuedBytes,
+                                 String description, SseMetrics metrics) {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, no-transform");
         response.getHeaders().put("X-Accel-Buffering", "no"); // ask reverse proxies not to buffer the stream
-        return new SseStream(response, completion, maxQueuedEvents, maxQueuedBytes, description);
+        return new SseStream(response, completion, maxQueuedEvents, maxQueuedBytes, description, metrics);
     }
 
     /**
@@ -103,7 +113,11 @@ public final class SseStream {
             text.append("event: ").append(event).append('\n');
         }
         text.append("data: ").append(data).append("\n\n");
-        return enqueue(text.toString());
+        if (!enqueue(text.toString())) {
+            return false;
+        }
+        metrics.eventSent();
+        return true;
     }
 
     /** Queues the priming event of 2025-11-25 streams: an event id and empty data, so the client can resume. */
@@ -142,6 +156,7 @@ public final class SseStream {
             }
         }
         if (cutOff) {
+            metrics.slowConsumerCut();
             abort(new IllegalStateException(description + ": slow consumer cut off"));
             return false;
         }
@@ -248,6 +263,7 @@ public final class SseStream {
             action = onClose;
             onClose = null;
         }
+        metrics.closed();
         if (failure == null) {
             completion.succeeded();
         } else {
