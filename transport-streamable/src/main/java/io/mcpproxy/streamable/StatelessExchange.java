@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.observe.SseMetrics;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
@@ -28,6 +29,7 @@ final class StatelessExchange implements Backend.Exchange {
     private final Request request;
     private final Response response;
     private final Callback callback;
+    private final SseMetrics sseMetrics;
     private final StreamSettings streams;
     /** Index into {@link #LOG_LEVELS} of the least severe log message the client wants; -1: none. */
     private final int logThreshold;
@@ -40,13 +42,14 @@ final class StatelessExchange implements Backend.Exchange {
      * @param method   the request's method, which decides what its result must carry
      * @param logLevel the least severe log message the request asked for; null: none
      */
-    StatelessExchange(Request request, Response response, Callback callback, StreamSettings streams, String method,
-                      String logLevel) {
+    StatelessExchange(Request request, Response response, Callback callback, StreamSettings streams,
+                      SseMetrics sseMetrics, String method, String logLevel) {
         this.method = method;
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.streams = streams;
+        this.sseMetrics = sseMetrics;
         this.logThreshold = logLevel == null ? -1 : LOG_LEVELS.indexOf(logLevel);
         request.addFailureListener(failure -> clientGone());
     }
@@ -70,7 +73,7 @@ final class StatelessExchange implements Backend.Exchange {
             }
             if (stream == null) {
                 stream = SseStream.open(response, callback, streams.maxQueuedEvents(), streams.maxQueuedBytes(),
-                        "stream of a modern request");
+                        "stream of a modern request", sseMetrics);
                 stream.abortOnFailureOf(request);
                 stream.onClose(this::clientGone);
             }

@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.session.Session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -168,7 +169,7 @@ final class StatelessRequests {
         request.addIdleTimeoutListener(timeout -> false); // the server may take minutes
         String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
         StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(),
-                JsonRpc.method(message), logLevel);
+                context.sseMetrics(Session.Type.STREAMABLE), JsonRpc.method(message), logLevel);
         Backend.Channel channel;
         try {
             channel = backends.open(CHANNEL_PREFIX + channels.incrementAndGet(), new DroppingListener());
