@@ -9,6 +9,7 @@ import io.mcpproxy.core.auth.Authentication;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.http.RequestGuard;
 import io.mcpproxy.stdio.process.StdioServer;
+import io.mcpproxy.core.ListenerBuilder;
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.session.SessionSettings;
@@ -27,9 +28,8 @@ import java.util.Objects;
  *
  * @param <B> the concrete builder, so that chained calls keep its own options in reach
  */
-public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
+public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> extends ListenerBuilder<B> {
     private StdioBackendSettings backend = StdioBackendSettings.DEFAULTS;
-    private ListenerSettings listener = ListenerSettings.DEFAULTS;
     private SessionSettings sessions = SessionSettings.DEFAULTS;
     private StreamSettings streams = StreamSettings.DEFAULTS;
     private ClusterSettings cluster = ClusterSettings.DEFAULTS;
@@ -39,7 +39,6 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
     protected StdioProxyBuilder() {
     }
 
-    protected abstract B self();
 
     /** The stdio MCP server to spawn: program and arguments. */
     public B command(List<String> commandLine) {
@@ -59,23 +58,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
-    /** See {@link ListenerSettings#host}. */
-    public B host(String host) {
-        this.listener = listener.withHost(host);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#port}. */
-    public B port(int port) {
-        this.listener = listener.withPort(port);
-        return self();
-    }
 
-    /** The whole listener at once (host, port, timeouts, threads, body size, allowed origins and hosts). */
-    public B listener(ListenerSettings settings) {
-        this.listener = Objects.requireNonNull(settings, "listener");
-        return self();
-    }
 
     /** See {@link SessionSettings#storage}: a storage handed in stays open when the proxy closes. */
     public B withSessionStorage(SessionStorage storage) {
@@ -95,17 +79,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
-    /** See {@link ListenerSettings#allowedOrigins}; adds to those already allowed. */
-    public B allowedOrigins(Collection<String> origins) {
-        this.listener = listener.withAllowedOrigins(origins);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#allowedHosts}; adds to those already allowed. */
-    public B allowedHosts(Collection<String> hosts) {
-        this.listener = listener.withAllowedHosts(hosts);
-        return self();
-    }
 
     /** See {@link StdioBackendSettings#requestTimeout}. */
     public B requestTimeout(Duration timeout) {
@@ -119,11 +93,6 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
-    /** See {@link ListenerSettings#maxBodyBytes}. */
-    public B maxBodySize(long bytes) {
-        this.listener = listener.withMaxBodyBytes(bytes);
-        return self();
-    }
 
     /**
      * See {@link StdioBackendSettings#maxServerMessageBytes}: protects the proxy's memory from a server that
@@ -233,23 +202,8 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
-    /** See {@link ListenerSettings#idleTimeout}. */
-    public B idleTimeout(Duration timeout) {
-        this.listener = listener.withIdleTimeout(timeout);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#drainTimeout}. */
-    public B drainTimeout(Duration timeout) {
-        this.listener = listener.withDrainTimeout(timeout);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#maxThreads}. */
-    public B maxThreads(int maxThreads) {
-        this.listener = listener.withMaxThreads(maxThreads);
-        return self();
-    }
 
     /**
      * How clients authenticate (see {@link AuthSettings}). Unset, a proxy bound to a loopback address lets every
@@ -261,29 +215,9 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
         return self();
     }
 
-    /** See {@link ListenerSettings#headerTimeout}. */
-    public B headerTimeout(Duration timeout) {
-        this.listener = listener.withHeaderTimeout(timeout);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#bodyTimeout}. */
-    public B bodyTimeout(Duration timeout) {
-        this.listener = listener.withBodyTimeout(timeout);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#maxClientConnections}. */
-    public B maxClientConnections(int max) {
-        this.listener = listener.withMaxClientConnections(max);
-        return self();
-    }
 
-    /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
-    public B tls(TlsSettings tls) {
-        this.listener = listener.withTls(tls);
-        return self();
-    }
 
     /**
      * Records the proxy's metrics in {@code registry}: HTTP exchanges, sessions, the MCP server processes and the
@@ -297,6 +231,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
 
     /** Builds a proxy serving {@code transports} on a listener of its own. */
     protected final McpProxy buildProxy(List<Transport> transports) {
+        ListenerSettings listener = listenerSettings();
         requireAuthDecision(listener.host(), auth);
         return new McpProxy(new HttpListener("mcp-proxy", listener), buildHandler(transports),
                 backend.server().toString(), listener.drainTimeout());
@@ -304,6 +239,7 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> {
 
     /** Builds the handler serving {@code transports}, to mount in any Jetty server. */
     protected final McpProxyHandler buildHandler(List<Transport> transports) {
+        ListenerSettings listener = listenerSettings();
         if (backend.server() == null) {
             throw new IllegalStateException("no MCP server: call command(...) or stdioServer(...)");
         }

@@ -1,5 +1,6 @@
 package io.mcpproxy.transparent;
 
+import io.mcpproxy.core.ListenerBuilder;
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.core.Settings;
@@ -169,11 +170,12 @@ public final class TransparentProxy implements AutoCloseable {
     /**
      * Options of {@link TransparentProxy}; {@link #target} or {@link #targets} is required. The listener, session
      * and upstream-pool options are those of {@link ListenerSettings}, {@link SessionSettings} and
-     * {@link UpstreamPoolSettings}, where each one's default, unit and range are declared.
+     * {@link UpstreamPoolSettings}, where each one's default, unit and range are declared. While a request is
+     * forwarded the listener's idle timeout does not apply: the upstream's {@link #responseIdleTimeout} bounds a
+     * silent answer, and a client that leaves is noticed at once.
      */
-    public static final class Builder {
+    public static final class Builder extends ListenerBuilder<Builder> {
         private final List<URI> targets = new ArrayList<>();
-        private ListenerSettings listener = ListenerSettings.DEFAULTS;
         private SessionSettings sessions = SessionSettings.DEFAULTS;
         private UpstreamPoolSettings upstreamPool = UpstreamPoolSettings.DEFAULTS;
         private MeterRegistry meterRegistry;
@@ -187,6 +189,11 @@ public final class TransparentProxy implements AutoCloseable {
         private final Set<String> forwardPaths = new LinkedHashSet<>();
 
         private Builder() {
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
         }
 
         /** The one upstream MCP server endpoint, e.g. {@code http://127.0.0.1:9000/mcp}. */
@@ -274,86 +281,18 @@ public final class TransparentProxy implements AutoCloseable {
 
         // ----- ListenerSettings -----
 
-        /** The whole listener at once (host, port, timeouts, threads, body size, allowed origins and hosts). */
-        public Builder listener(ListenerSettings settings) {
-            this.listener = Objects.requireNonNull(settings, "listener");
-            return this;
-        }
 
-        /** See {@link ListenerSettings#host}. */
-        public Builder host(String host) {
-            this.listener = listener.withHost(host);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#port}. */
-        public Builder port(int port) {
-            this.listener = listener.withPort(port);
-            return this;
-        }
 
-        /**
-         * See {@link ListenerSettings#idleTimeout}. While a request is forwarded, it does not apply: the upstream's
-         * {@link #responseIdleTimeout} bounds a silent answer, and a client that leaves is noticed at once.
-         */
-        public Builder idleTimeout(Duration timeout) {
-            this.listener = listener.withIdleTimeout(timeout);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#drainTimeout}. */
-        public Builder drainTimeout(Duration timeout) {
-            this.listener = listener.withDrainTimeout(timeout);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#maxThreads}. */
-        public Builder maxThreads(int maxThreads) {
-            this.listener = listener.withMaxThreads(maxThreads);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#headerTimeout}. */
-        public Builder headerTimeout(Duration timeout) {
-            this.listener = listener.withHeaderTimeout(timeout);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#bodyTimeout}. */
-        public Builder bodyTimeout(Duration timeout) {
-            this.listener = listener.withBodyTimeout(timeout);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#maxClientConnections}. */
-        public Builder maxClientConnections(int max) {
-            this.listener = listener.withMaxClientConnections(max);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#tls}: HTTPS with this certificate, reloaded when its files change. */
-        public Builder tls(TlsSettings tls) {
-            this.listener = listener.withTls(tls);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#maxBodyBytes}: a request body is read whole before it is forwarded. */
-        public Builder maxBodySize(long bytes) {
-            this.listener = listener.withMaxBodyBytes(bytes);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#allowedOrigins}; adds to those already allowed. */
-        public Builder allowedOrigins(Collection<String> origins) {
-            this.listener = listener.withAllowedOrigins(origins);
-            return this;
-        }
 
-        /** See {@link ListenerSettings#allowedHosts}; adds to those already allowed. */
-        public Builder allowedHosts(Collection<String> hosts) {
-            this.listener = listener.withAllowedHosts(hosts);
-            return this;
-        }
 
         // ----- SessionSettings -----
 
@@ -493,7 +432,7 @@ public final class TransparentProxy implements AutoCloseable {
             boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
             ExposedPaths exposed = forwardAnyPath ? ExposedPaths.any() : ExposedPaths.of(targets, forwardPaths);
             return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, exposed,
-                    listener, sessions, upstreamPool, auth, strip, meterRegistry);
+                    listenerSettings(), sessions, upstreamPool, auth, strip, meterRegistry);
         }
     }
 }
