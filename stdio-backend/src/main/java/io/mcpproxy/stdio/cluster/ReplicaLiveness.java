@@ -109,7 +109,12 @@ public final class ReplicaLiveness {
         long since = unbrokenSince;
         // A missing record proves a replica gone only once this one's own record has lived a whole record lifetime:
         // after the storage lost its data, every replica writes its record back within one interval
-        return since != 0 && now - since >= interval.multipliedBy(2).toNanos() ? Verdict.GONE : Verdict.UNKNOWN;
+        if (since == 0 || now - since < interval.multipliedBy(2).toNanos()) {
+            return Verdict.UNKNOWN;
+        }
+        // ... and only while this one's own record is there: if it is gone too, the storage has just lost its
+        // data and this replica's heartbeat has not noticed yet
+        return storageLostData() ? Verdict.UNKNOWN : Verdict.GONE;
     }
 
     /**
