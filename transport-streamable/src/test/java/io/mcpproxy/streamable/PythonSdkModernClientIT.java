@@ -57,7 +57,10 @@ class PythonSdkModernClientIT {
             return true;
         } catch (IOException | AssertionError notYet) {
             try {
-                run(List.of(PYTHON.toString(), "-m", "pip", "install", "-q", "mcp==2.3.0"));
+                // A short timeout without retries: where the default index is unreachable, pip falls back to the
+                // local mirror (PIP_FIND_LINKS) at once instead of waiting minutes per attempt.
+                run(List.of(PYTHON.toString(), "-m", "pip", "install", "-q", "--timeout", "5", "--retries", "0",
+                        "mcp==2.3.0"));
                 return true;
             } catch (IOException | AssertionError unavailable) {
                 return false;
