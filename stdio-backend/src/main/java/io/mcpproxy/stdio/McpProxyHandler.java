@@ -181,6 +181,7 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
      */
     public boolean drain(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        endpoints.forEach(Transport.Endpoint::draining);
         while (backends.inFlight() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(DRAIN_POLL_MILLIS);
@@ -205,6 +206,7 @@ public final class McpProxyHandler extends Handler.Wrapper implements Graceful {
         if (future == null) {
             future = new CompletableFuture<>();
             drained = future;
+            endpoints.forEach(Transport.Endpoint::draining);
             long stopTimeout = getServer() == null ? 0 : getServer().getStopTimeout();
             long margin = Math.min(GRACEFUL_MARGIN_MILLIS, stopTimeout / 2);
             awaitDrained(future, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopTimeout - margin));

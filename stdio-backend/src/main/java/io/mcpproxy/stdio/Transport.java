@@ -30,5 +30,12 @@ public interface Transport {
 
         /** Ends every session this replica holds for the transport (streams closed, sessions removed). */
         void closeSessions();
+
+        /**
+         * The proxy starts draining and accepts no new connections: work that waits for a client to come back (not
+         * for the server) ends now rather than hold up the drain. Nothing by default.
+         */
+        default void draining() {
+        }
     }
 }

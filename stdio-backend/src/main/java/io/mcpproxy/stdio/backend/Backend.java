@@ -266,6 +266,15 @@ public final class Backend implements AutoCloseable {
             return clientToServer.respond(session, response);
         }
 
+        /**
+         * Marks the channel's request as waiting for its client's input (or working again): while it waits, a server
+         * message goes to another busy session rather than being refused as ambiguous, since the waiting request's
+         * handler awaits the client's answers. Still busy when no other session is.
+         */
+        public void awaitsClient(boolean waiting) {
+            session.awaitsClient(waiting);
+        }
+
         /** Ends the session on the proxy's initiative (DELETE, expiry): its requests are cancelled at the server. */
         public void close() {
             clientToServer.close(session);

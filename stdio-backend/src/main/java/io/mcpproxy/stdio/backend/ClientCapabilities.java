@@ -13,7 +13,7 @@ import java.util.Properties;
  * with every capability the proxy can route. Each session's own declaration then decides whether a server request
  * routed to it is delivered or answered by the proxy the way that client would answer it.
  */
-final class ClientCapabilities {
+public final class ClientCapabilities {
 
     /** The {@code clientInfo.name} the shared server sees. */
     static final String PROXY_NAME = "mcp-transport-proxy";
@@ -36,19 +36,35 @@ final class ClientCapabilities {
         ObjectNode params = firstClientParams instanceof ObjectNode object ? object.deepCopy() : JsonRpc.objectNode();
         JsonNode firstClient = params.get("clientInfo");
         params.putObject("clientInfo").put("name", PROXY_NAME).put("version", PROXY_VERSION);
-        ObjectNode capabilities = params.putObject("capabilities");
-        capabilities.putObject("sampling");
-        ObjectNode elicitation = capabilities.putObject("elicitation");
-        if (params.path("protocolVersion").asText("").compareTo(ELICITATION_MODES_SINCE) >= 0) {
-            elicitation.putObject("form");
-            elicitation.putObject("url");
-        }
-        capabilities.putObject("roots").put("listChanged", true);
+        params.set("capabilities", routed(params.path("protocolVersion").asText("")));
         if (firstClient != null) {
             ObjectNode meta = params.get("_meta") instanceof ObjectNode own ? own : params.putObject("_meta");
             meta.set(FIRST_CLIENT_META, firstClient);
         }
         return params;
+    }
+
+    /** Every client capability the proxy routes, as an {@code initialize} of {@code protocolVersion} declares them. */
+    public static ObjectNode routed(String protocolVersion) {
+        ObjectNode capabilities = JsonRpc.objectNode();
+        capabilities.putObject("sampling");
+        ObjectNode elicitation = capabilities.putObject("elicitation");
+        if (protocolVersion.compareTo(ELICITATION_MODES_SINCE) >= 0) {
+            elicitation.putObject("form");
+            elicitation.putObject("url");
+        }
+        capabilities.putObject("roots").put("listChanged", true);
+        return capabilities;
+    }
+
+    /** The client capability a server request needs ({@code sampling}, {@code elicitation}, {@code roots}), or null. */
+    public static String neededFor(String method) {
+        return switch (method) {
+            case "sampling/createMessage" -> "sampling";
+            case "elicitation/create" -> "elicitation";
+            case "roots/list" -> "roots";
+            default -> null;
+        };
     }
 
     /**
@@ -58,15 +74,10 @@ final class ClientCapabilities {
      *
      * @param declared the {@code capabilities} of the session's initialize; null or missing: none
      */
-    static ObjectNode refusal(JsonNode declared, ObjectNode serverRequest) {
+    public static ObjectNode refusal(JsonNode declared, ObjectNode serverRequest) {
         JsonNode capabilities = declared == null ? JsonRpc.objectNode() : declared;
         String method = JsonRpc.method(serverRequest);
-        String needed = switch (method) {
-            case "sampling/createMessage" -> "sampling";
-            case "elicitation/create" -> "elicitation";
-            case "roots/list" -> "roots";
-            default -> null;
-        };
+        String needed = neededFor(method);
         if (needed == null) {
             return null;
         }

@@ -16,6 +16,8 @@ final class ClientSession {
     private final ServerProcess process;
     private final SessionProtocolState protocol = new SessionProtocolState();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Whether its one request waits for the client's input, its work at the server paused (see {@link #awaitsClient}). */
+    private volatile boolean awaitingClient;
 
     ClientSession(String id, Backend.Listener listener, ServerProcess process) {
         this.id = Objects.requireNonNull(id, "sessionId");
@@ -37,6 +39,19 @@ final class ClientSession {
 
     boolean isEnded() {
         return ended.get();
+    }
+
+    /**
+     * Whether the session's request waits for its client's input (a modern call whose server requests became input
+     * requests): its handler at the server awaits those answers, so the session does not count as busy for the
+     * server's messages while another does (see {@link ServerMessageRouter#busySession}).
+     */
+    boolean awaitsClient() {
+        return awaitingClient;
+    }
+
+    void awaitsClient(boolean waiting) {
+        awaitingClient = waiting;
     }
 
     /** Marks the session ended; true for the one caller that did. */

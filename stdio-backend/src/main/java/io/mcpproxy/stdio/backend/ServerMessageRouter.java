@@ -271,8 +271,9 @@ final class ServerMessageRouter {
      * @param rootsList whether the message is a {@code roots/list} request
      * @param now       nano clock reading
      */
-    static Target busySession(Collection<ClientRequest> inFlight, Collection<Orphan> orphans,
+    static Target busySession(Collection<ClientRequest> allInFlight, Collection<Orphan> orphans,
                               Collection<ClientSession> open, boolean rootsList, long now) {
+        Collection<ClientRequest> inFlight = working(allInFlight, orphans);
         ClientSession busy = null;
         ClientRequest only = null;
         for (ClientRequest request : inFlight) {
@@ -313,6 +314,15 @@ final class ServerMessageRouter {
                     Stream.of(busy)) : new Target.Deliver(busy, only);
         }
         return onlyOpenSession(open);
+    }
+
+    /**
+     * The requests in flight that may have sent a message: requests waiting for their client's input are left out
+     * while any other session works at the server (their handlers await the client's answers); alone they count.
+     */
+    private static Collection<ClientRequest> working(Collection<ClientRequest> inFlight, Collection<Orphan> orphans) {
+        List<ClientRequest> working = inFlight.stream().filter(request -> !request.session.awaitsClient()).toList();
+        return working.size() == inFlight.size() || (working.isEmpty() && orphans.isEmpty()) ? inFlight : working;
     }
 
     private static Target onlyOpenSession(Collection<ClientSession> open) {

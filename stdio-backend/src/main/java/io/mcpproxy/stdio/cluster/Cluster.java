@@ -169,6 +169,37 @@ public final class Cluster extends ContainerLifeCycle {
         }
     }
 
+    /**
+     * A key for {@code purpose} derived from the cluster secret (HMAC-SHA256 of the purpose under the secret), the
+     * same on every replica of the cluster; null without a secret.
+     */
+    public byte[] derivedKey(String purpose) {
+        return settings.clusterSecret() == null ? null : ForwardMarker.derive(settings.clusterSecret(), purpose);
+    }
+
+    /** What the storage says of replica {@code replica}; {@code UNKNOWN} without forwarding. */
+    public ReplicaLiveness.Verdict liveness(String replica) {
+        return liveness == null ? ReplicaLiveness.Verdict.UNKNOWN : liveness.of(replica);
+    }
+
+    /**
+     * Forwards a request for work another replica holds (not a session: a call waiting for its client's input) to
+     * that replica at {@code replicaUrl}, as {@link #serveElsewhere} forwards a session's request.
+     *
+     * @throws IllegalStateException without forwarding
+     */
+    public void forward(Request request, Response response, Callback callback, byte[] body, URI replicaUrl) {
+        if (forwarder == null) {
+            throw new IllegalStateException("this replica forwards nothing (no advertise URL)");
+        }
+        forwarder.forward(request, response, callback, body, replicaUrl);
+    }
+
+    /** Where the other replicas reach this one, or null without forwarding. */
+    public URI advertiseUrl() {
+        return settings.advertiseUrl();
+    }
+
     private void forgetLater(Session.Type type, String sessionId) {
         workers.execute(() -> {
             try {

@@ -59,11 +59,16 @@ public final class ForwardMarker {
     }
 
     private static byte[] token(String secret) {
+        byte[] digest = derive(secret, "mcp-proxy forwarded request");
+        return HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** HMAC-SHA256 of {@code purpose} under {@code secret}: a value per purpose, the secret never revealed. */
+    static byte[] derive(String secret, String purpose) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            byte[] digest = mac.doFinal("mcp-proxy forwarded request".getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }

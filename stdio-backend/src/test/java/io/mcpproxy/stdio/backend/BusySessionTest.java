@@ -52,6 +52,20 @@ class BusySessionTest {
     }
 
     @Test
+    void aSessionWaitingForItsClientsInputYieldsToOneThatWorksAndAloneStillCounts() {
+        ClientRequest waiting = live(a);
+        ClientRequest working = live(b);
+        a.awaitsClient(true);
+
+        assertEquals(new Target.Deliver(b, working), decide(List.of(waiting, working), List.of(), List.of(a, b)));
+        assertEquals(new Target.Deliver(a, waiting), decide(List.of(waiting), List.of(), List.of(a, b)),
+                "alone, the waiting call is the one the server talks about");
+        b.awaitsClient(true);
+        assertEquals(refused("requests of several sessions are in flight", "a", "b"),
+                decide(List.of(waiting, working), List.of(), List.of(a, b)), "two waiting: still ambiguous");
+    }
+
+    @Test
     void theOneBusySessionGetsItOnItsRequestWhenItHasExactlyOne() {
         ClientRequest first = live(a);
         assertEquals(new Target.Deliver(a, first), decide(List.of(first), List.of(), List.of(a, b)));
