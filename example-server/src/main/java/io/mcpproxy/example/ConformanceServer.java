@@ -30,11 +30,13 @@ import java.util.regex.Pattern;
  *       {@code test_audio_content}, {@code test_embedded_resource}, {@code test_multiple_content_types},
  *       {@code test_tool_with_logging}, {@code test_tool_with_progress}, {@code test_error_handling},
  *       {@code test_sampling}, {@code test_elicitation}, {@code test_elicitation_sep1034_defaults},
- *       {@code test_elicitation_sep1330_enums}, {@code json_schema_2020_12_tool}, {@code test_reconnection}).</li>
+ *       {@code test_elicitation_sep1330_enums}, {@code json_schema_2020_12_tool}, {@code test_reconnection},
+ *       and the multi round-trip tools of {@link InputRequiredTools}).</li>
  *   <li>Resources {@code test://static-text}, {@code test://static-binary}, {@code test://watched-resource}
  *       (subscribable), and the template {@code test://template/{id}/data}. Unknown URIs: -32002.</li>
  *   <li>Prompts {@code test_simple_prompt}, {@code test_prompt_with_arguments} (arg1, arg2),
- *       {@code test_prompt_with_embedded_resource} (resourceUri), {@code test_prompt_with_image}.</li>
+ *       {@code test_prompt_with_embedded_resource} (resourceUri), {@code test_prompt_with_image},
+ *       {@code test_input_required_result_prompt} (asks the client for its context first).</li>
  * </ul>
  */
 public final class ConformanceServer {
@@ -64,6 +66,8 @@ public final class ConformanceServer {
             new Resource(WATCHED_URI, "watched-resource", "A resource clients can subscribe to.", "text/plain"));
 
     private static final Map<String, Prompt> PROMPTS = new LinkedHashMap<>();
+    /** A prompt that asks the client for its context first (elicitation, id user_context). */
+    static final String INPUT_REQUIRED_PROMPT = "test_input_required_result_prompt";
 
     static {
         List<String> sample = List.of("test-alpha", "test-beta", "other");
@@ -75,6 +79,7 @@ public final class ConformanceServer {
                 new Argument("resourceUri", "URI of the resource to embed",
                         RESOURCES.stream().map(Resource::uri).toList()))));
         prompt(new Prompt("test_prompt_with_image", "A prompt that contains an image.", List.of()));
+        prompt(new Prompt(INPUT_REQUIRED_PROMPT, "Asks the user for its context (elicitation) first.", List.of()));
     }
 
     private final ServerState state;
@@ -128,9 +133,18 @@ public final class ConformanceServer {
                 yield Wire.object();
             }
             case "prompts/list" -> promptsList();
-            case "prompts/get" -> promptsGet(params);
+            case "prompts/get" -> INPUT_REQUIRED_PROMPT.equals(params.path("name").asText())
+                    ? inputRequiredPrompt() : promptsGet(params);
             default -> throw new RpcException(RpcException.METHOD_NOT_FOUND, "Method not found: " + method);
         };
+    }
+
+    private ObjectNode inputRequiredPrompt() throws RpcException, InterruptedException {
+        try {
+            return tools.inputRequiredPrompt();
+        } catch (ToolFailure e) {
+            throw new RpcException(RpcException.INTERNAL_ERROR, e.getMessage());
+        }
     }
 
     private ObjectNode initialize(JsonNode params) {

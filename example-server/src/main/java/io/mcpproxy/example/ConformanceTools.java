@@ -29,7 +29,7 @@ final class ConformanceTools {
     @FunctionalInterface
     private interface Handler {
         /** @return the complete {@code tools/call} result */
-        ObjectNode run(JsonNode args, JsonNode progressToken) throws ToolFailure, InterruptedException;
+        ObjectNode run(JsonNode args, JsonNode progressToken) throws ToolFailure, RpcException, InterruptedException;
     }
 
     private record Tool(String name, String description, JsonNode inputSchema, Handler handler) {
@@ -39,11 +39,13 @@ final class ConformanceTools {
     private final OutgoingRequests client;
     private final ServerState state;
     private final Map<String, Tool> tools = new LinkedHashMap<>();
+    private final InputRequiredTools inputs;
 
     ConformanceTools(Wire wire, OutgoingRequests client, ServerState state) {
         this.wire = wire;
         this.client = client;
         this.state = state;
+        this.inputs = new InputRequiredTools(client);
         add("test_simple_text", "Returns a simple text content item.", NO_ARGUMENTS,
                 (args, token) -> result(Content.text("This is a simple text response for testing.")));
         add("test_image_content", "Returns an image content item (a 1x1 PNG).", NO_ARGUMENTS,
@@ -61,6 +63,8 @@ final class ConformanceTools {
                         Content.resource("test://mixed-content-resource", "application/json",
                                 "{\"test\":\"data\",\"value\":123}")));
         add("test_tool_with_logging", "Sends three info log notifications, 50 ms apart, while it runs.",
+                NO_ARGUMENTS, this::withLogging);
+        add("test_logging_tool", "Sends three info log notifications, 50 ms apart, while it runs.",
                 NO_ARGUMENTS, this::withLogging);
         add("test_tool_with_progress",
                 "Reports progress 0, 50 and 100 of 100, 50 ms apart, if the request has a progressToken.",
@@ -101,6 +105,36 @@ final class ConformanceTools {
                     Thread.sleep(STEP_DELAY_MS);
                     return result(Content.text("Reconnection test completed successfully."));
                 });
+        addInputRequired();
+    }
+
+    /** The multi round-trip tools (see {@link InputRequiredTools}). */
+    private void addInputRequired() {
+        add("test_input_required_result_elicitation", "Asks the user's name (elicitation, id user_name).",
+                NO_ARGUMENTS, (args, token) -> inputs.elicitName());
+        add("test_input_required_result_sampling", "Asks for a sample (sampling, id capital_question).",
+                NO_ARGUMENTS, (args, token) -> inputs.sampleCapital());
+        add("test_input_required_result_list_roots", "Asks for the client's roots (roots/list, id client_roots).",
+                NO_ARGUMENTS, (args, token) -> inputs.listRoots());
+        add("test_input_required_result_request_state", "Asks for a confirmation (elicitation, id confirm).",
+                NO_ARGUMENTS, (args, token) -> inputs.confirm());
+        add("test_input_required_result_tampered_state", "Asks for a confirmation (elicitation, id confirm).",
+                NO_ARGUMENTS, (args, token) -> inputs.confirm());
+        add("test_input_required_result_multiple_inputs", "Asks for a name, a sample and the roots at once.",
+                NO_ARGUMENTS, (args, token) -> inputs.multipleInputs());
+        add("test_input_required_result_multi_round", "Asks for a name, then for a color.",
+                NO_ARGUMENTS, (args, token) -> inputs.multiRound());
+        add("test_input_required_result_capabilities", "Asks for a name and a sample at once; goes on without.",
+                NO_ARGUMENTS, (args, token) -> inputs.whateverTheClientCan());
+        add("test_missing_capability", "Needs sampling: a JSON-RPC error when the client cannot sample.",
+                NO_ARGUMENTS, (args, token) -> inputs.needsSampling());
+        add("test_streaming_elicitation", "Asks the user's name (elicitation) while it runs.",
+                NO_ARGUMENTS, (args, token) -> inputs.elicitName());
+    }
+
+    /** The {@code prompts/get} result of {@code test_input_required_result_prompt}, after asking for its context. */
+    ObjectNode inputRequiredPrompt() throws ToolFailure, InterruptedException {
+        return inputs.promptWithContext();
     }
 
     /** @return the {@code tools/list} result */

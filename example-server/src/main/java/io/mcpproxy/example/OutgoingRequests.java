@@ -55,6 +55,51 @@ final class OutgoingRequests {
         }
     }
 
+    /** A request to the client: its method and params. */
+    record Outgoing(String method, JsonNode params) {
+    }
+
+    /**
+     * Sends every request at once, each under the id it is keyed by (a 2026-07-28 client behind a bridging proxy sees
+     * these ids as its input requests' keys), and blocks until all are answered or {@code timeout} has passed. An
+     * id still pending from an earlier call (one whose client never came back) is taken over: that call's wait
+     * fails at once.
+     *
+     * @return each answer by id: the whole response, with its {@code result} or {@code error}
+     * @throws ToolFailure if some answer did not come within {@code timeout}
+     */
+    Map<String, JsonNode> callAll(Map<String, Outgoing> requests, Duration timeout)
+            throws ToolFailure, InterruptedException {
+        Map<String, CompletableFuture<JsonNode>> replies = new java.util.LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Outgoing> request : requests.entrySet()) {
+                CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+                CompletableFuture<JsonNode> superseded = pending.put(request.getKey(), reply);
+                if (superseded != null) { // withdrawn first, so no answer to it is mistaken for the new one's
+                    wire.notify("notifications/cancelled", Wire.object().put("requestId", request.getKey())
+                            .put("reason", "superseded by a newer request with this id"));
+                    superseded.complete(Wire.object().set("error", Wire.object()
+                            .put("code", RpcException.INTERNAL_ERROR).put("message", "superseded by a newer request")));
+                }
+                replies.put(request.getKey(), reply);
+                wire.request(request.getKey(), request.getValue().method(), request.getValue().params());
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Map<String, JsonNode> answers = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, CompletableFuture<JsonNode>> reply : replies.entrySet()) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                answers.put(reply.getKey(), reply.getValue().get(left, TimeUnit.NANOSECONDS));
+            }
+            return answers;
+        } catch (TimeoutException e) {
+            throw new ToolFailure("no response to every request within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("reply futures are never completed exceptionally", e);
+        } finally {
+            replies.forEach(pending::remove); // only our own futures: a newer call's stay
+        }
+    }
+
     /**
      * Hands a client response to the tool waiting for it.
      *

@@ -11,7 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -80,7 +82,51 @@ class ConformanceServerTest {
             assertFalse(prompt.path("description").asText().isEmpty(), prompt::toString);
         }
         assertEquals(new TreeSet<>(List.of("test_simple_prompt", "test_prompt_with_arguments",
-                "test_prompt_with_embedded_resource", "test_prompt_with_image")), prompts);
+                "test_prompt_with_embedded_resource", "test_prompt_with_image", "test_input_required_result_prompt")),
+                prompts);
+    }
+
+    @Test
+    void multiRoundTripToolsAskUnderTheKeysTheSuiteExpectsAllAtOnce() throws Exception {
+        startInitialized();
+
+        server.send(toolCall(1, "test_input_required_result_multiple_inputs", "{}"));
+        Map<String, String> asked = new TreeMap<>();
+        for (int i = 0; i < 3; i++) {
+            JsonNode request = server.nextMessage();
+            asked.put(request.get("id").asText(), request.path("method").asText());
+        }
+        assertEquals(Map.of("user_name", "elicitation/create", "greeting", "sampling/createMessage",
+                "client_roots", "roots/list"), asked);
+        server.send("{\"jsonrpc\":\"2.0\",\"id\":\"client_roots\",\"result\":{\"roots\":[]}}");
+        server.send("{\"jsonrpc\":\"2.0\",\"id\":\"greeting\",\"result\":{\"role\":\"assistant\","
+                + "\"content\":{\"type\":\"text\",\"text\":\"Hi\"},\"model\":\"m\"}}");
+        server.send("{\"jsonrpc\":\"2.0\",\"id\":\"user_name\",\"result\":{\"action\":\"accept\","
+                + "\"content\":{\"name\":\"Ada\"}}}");
+        assertEquals("Hi, Ada (0 roots)", resultText(server.responseTo(1)));
+    }
+
+    @Test
+    void aNewCallWithdrawsTheRequestAnAbandonedCallStillWaitsForUnderTheSameId() throws Exception {
+        startInitialized();
+
+        server.send(toolCall(1, "test_input_required_result_elicitation", "{}"));
+        assertEquals("user_name", server.nextMessage().get("id").asText());
+        server.send(toolCall(2, "test_input_required_result_elicitation", "{}"));
+
+        JsonNode withdrawn = server.nextMessage();
+        assertEquals("notifications/cancelled", withdrawn.path("method").asText(), withdrawn::toString);
+        assertEquals("user_name", withdrawn.at("/params/requestId").asText());
+        JsonNode first = server.nextMessage();
+        JsonNode second = server.nextMessage(); // the abandoned call's end and the new request, in either order
+        JsonNode abandoned = first.has("method") ? second : first;
+        JsonNode asked = first.has("method") ? first : second;
+        assertEquals(1, abandoned.get("id").asInt(), abandoned::toString);
+        assertTrue(abandoned.at("/result/isError").asBoolean(), abandoned::toString);
+        assertEquals("user_name", asked.get("id").asText());
+        server.send("{\"jsonrpc\":\"2.0\",\"id\":\"user_name\",\"result\":{\"action\":\"accept\","
+                + "\"content\":{\"name\":\"Bo\"}}}");
+        assertEquals("Hello, Bo!", resultText(server.responseTo(2)));
     }
 
     @Test
