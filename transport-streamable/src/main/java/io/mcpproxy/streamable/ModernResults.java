@@ -21,7 +21,7 @@ final class ModernResults {
         if (!result.has("resultType")) {
             result.put("resultType", "complete"); // a legacy server's result is always final
         }
-        if (CACHEABLE.contains(method)) {
+        if (CACHEABLE.contains(method) && !"input_required".equals(result.path("resultType").asText())) {
             // A legacy server's lists change whenever it says so (list_changed): immediately stale, and never
             // shared between users, since what a server lists may depend on who asks
             if (!result.has("ttlMs")) {

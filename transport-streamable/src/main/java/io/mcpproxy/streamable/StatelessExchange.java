@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.Callback;
  * {@code application/json} body when the response comes first; an SSE stream scoped to the request as soon as a
  * related notification comes first (progress; log messages only at or above the level the request asked for in
  * {@code _meta}, none when it asked for none). A server request (sampling, elicitation, roots) is refused, so the
- * backend answers the server with an error: input requests inside an {@code InputRequiredResult} come later. The
+ * backend answers the server with an error, unless a {@link BridgedCall} makes it an input request first. The
  * client closing the connection before the response cancels the request at the server.
  */
 final class StatelessExchange implements Backend.Exchange {
@@ -37,6 +37,7 @@ final class StatelessExchange implements Backend.Exchange {
     private Backend.Channel channel; // guarded by this
     private SseStream stream; // guarded by this; non-null once switched to SSE
     private boolean done; // guarded by this
+    private Runnable abandoned = () -> { }; // guarded by this
 
     /**
      * @param method   the request's method, which decides what its result must carry
@@ -57,6 +58,11 @@ final class StatelessExchange implements Backend.Exchange {
     /** The channel the request travels on: closed when the request is answered or abandoned. */
     synchronized void channel(Backend.Channel channel) {
         this.channel = channel;
+    }
+
+    /** Runs {@code action} when the client goes away before the answer (besides closing the channel, if any). */
+    synchronized void onAbandoned(Runnable action) {
+        this.abandoned = action;
     }
 
     @Override
@@ -88,6 +94,20 @@ final class StatelessExchange implements Backend.Exchange {
 
     @Override
     public void onResponse(ObjectNode message) {
+        answer(message, statusOf(message));
+    }
+
+    /** 2026-07-28: a method the server does not implement is 404, a missing client capability 400; else 200. */
+    private static int statusOf(ObjectNode message) {
+        return switch (message.path("error").path("code").asInt()) {
+            case JsonRpc.METHOD_NOT_FOUND -> 404;
+            case BridgedCall.MISSING_CAPABILITY -> 400;
+            default -> 200;
+        };
+    }
+
+    /** Answers with {@code message}, as JSON with {@code status} unless the answer is an SSE stream already. */
+    void answer(ObjectNode message, int status) {
         if (message.get("result") instanceof ObjectNode result) {
             ModernResults.complete(method, result);
         }
@@ -107,9 +127,7 @@ final class StatelessExchange implements Backend.Exchange {
             finished.close(); // nothing is in flight on it any more
         }
         if (stream == null) {
-            // 2026-07-28: a method the server does not implement is 404, which tells it from a client's mistake
-            boolean unknownMethod = message.path("error").path("code").asInt() == JsonRpc.METHOD_NOT_FOUND;
-            JsonResponses.write(response, callback, unknownMethod ? 404 : 200, message);
+            JsonResponses.write(response, callback, status, message);
         }
     }
 
@@ -120,16 +138,19 @@ final class StatelessExchange implements Backend.Exchange {
 
     /** The client closed the request's stream or connection: the request is cancelled at the server. */
     private void clientGone() {
-        Backend.Channel abandoned;
+        Backend.Channel channelLeft;
+        Runnable hook;
         synchronized (this) {
             if (done) {
                 return;
             }
             done = true;
-            abandoned = channel;
+            channelLeft = channel;
+            hook = abandoned;
         }
-        if (abandoned != null) {
-            abandoned.close();
+        if (channelLeft != null) {
+            channelLeft.close();
         }
+        hook.run();
     }
 }

@@ -13,6 +13,7 @@ import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.stdio.backend.ClientCapabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import org.eclipse.jetty.util.Callback;
  * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
  * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
- * removed. In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
+ * removed; what the server asks the client during a call becomes an {@code InputRequiredResult}
+ * ({@link InputRequiredBridge}). In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
  * lists only the session revisions, so clients fall back to a session.
  */
 final class StatelessRequests {
@@ -40,7 +42,7 @@ final class StatelessRequests {
     private static final String META_PREFIX = "io.modelcontextprotocol/";
     private static final String LOG_LEVEL_META = META_PREFIX + "logLevel";
     private static final String SERVER_INFO_META = META_PREFIX + "serverInfo";
-    private static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
+    static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
     private static final String CHANNEL_PREFIX = "stateless-";
     /**
      * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions)
@@ -53,10 +55,17 @@ final class StatelessRequests {
     private final Backends backends;
     private final MirroredToolParameters toolParameters = new MirroredToolParameters();
     private final AtomicLong channels = new AtomicLong();
+    private final InputRequiredBridge inputs;
 
-    StatelessRequests(ProxyContext context) {
+    StatelessRequests(ProxyContext context, InputRequestSettings inputRequests) {
         this.context = context;
         this.backends = context.backends();
+        this.inputs = new InputRequiredBridge(context, inputRequests);
+    }
+
+    /** Ends the calls that wait for their clients' input (the proxy stops). */
+    void stop() {
+        inputs.stop();
     }
 
     /** Answers 400 with the modern {@code UnsupportedProtocolVersionError} listing {@code supported}. */
@@ -105,11 +114,19 @@ final class StatelessRequests {
         }
         JsonRpcPost.read(request, response, callback, context.maxBodyBytes(),
                 "Invalid Request: JSON-RPC batches are not part of protocol version " + version,
-                body -> message(request, response, callback, body.messages().get(0), version));
+                body -> message(request, response, callback, body, version));
     }
 
-    private void message(Request request, Response response, Callback callback, ObjectNode message, String version) {
-        if (!refused(request, response, callback, message, version)) {
+    private void message(Request request, Response response, Callback callback, JsonRpcPost.Messages body,
+                         String version) {
+        ObjectNode message = body.messages().get(0);
+        if (refused(request, response, callback, message, version)) {
+            return;
+        }
+        if (InputRequiredBridge.continues(message)) {
+            inputs.retry(request, response, callback, body.body(), message, () -> exchange(request, response,
+                    callback, message));
+        } else {
             forward(request, response, callback, message);
         }
     }
@@ -144,11 +161,14 @@ final class StatelessRequests {
         }
         String method = JsonRpc.method(message);
         String invalidMeta = invalidMeta(message);
+        String invalidInput = InputRequiredBridge.invalid(message);
         String mismatch = invalidMeta != null || NOT_SERVED.contains(method) ? null
                 : MirroredHeaders.mismatch(request.getHeaders(), message, version, "tools/call".equals(method)
                         ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
         if (invalidMeta != null) {
             JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_PARAMS, "Invalid params: " + invalidMeta);
+        } else if (invalidInput != null) {
+            JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_PARAMS, "Invalid params: " + invalidInput);
         } else if (NOT_SERVED.contains(method)) {
             JsonResponses.error(response, callback, 404, id, JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
                     + " is not part of protocol version " + version + " or not served by this proxy yet");
@@ -164,12 +184,17 @@ final class StatelessRequests {
         return true;
     }
 
+    /** The answer to one modern request: JSON, or an SSE stream scoped to it. */
+    private StatelessExchange exchange(Request request, Response response, Callback callback, ObjectNode message) {
+        String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
+        return new StatelessExchange(request, response, callback, context.streams(),
+                context.sseMetrics(Session.Type.STREAMABLE), JsonRpc.method(message), logLevel);
+    }
+
     /** Sends the request on a channel of its own, once that channel has gone through the server's initialize. */
     private void forward(Request request, Response response, Callback callback, ObjectNode message) {
         request.addIdleTimeoutListener(timeout -> false); // the server may take minutes
-        String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
-        StatelessExchange exchange = new StatelessExchange(request, response, callback, context.streams(),
-                context.sseMetrics(Session.Type.STREAMABLE), JsonRpc.method(message), logLevel);
+        StatelessExchange exchange = exchange(request, response, callback, message);
         Backend.Channel channel;
         try {
             channel = backends.open(CHANNEL_PREFIX + channels.incrementAndGet(), new DroppingListener());
@@ -178,16 +203,29 @@ final class StatelessRequests {
                     1);
             return;
         }
-        exchange.channel(channel);
-        initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
-                () -> initializedThen(channel, message, exchange, serverResult)));
+        boolean asksForInput = InputRequiredBridge.asksForInput(JsonRpc.method(message));
+        Backend.Exchange answer;
+        if (asksForInput) { // the call owns the channel: it may outlive this HTTP request
+            answer = inputs.start(channel, message, request, exchange);
+        } else {
+            exchange.channel(channel);
+            answer = exchange;
+        }
+        initialized(channel, message.get("id"), answer, asksForInput, serverResult -> context.runLater(
+                () -> initializedThen(channel, message, exchange, answer, serverResult)));
     }
 
-    /** Runs {@code then} with the server's initialize result once the channel has gone through it. */
-    private static void initialized(Backend.Channel channel, JsonNode clientId, StatelessExchange exchange,
-                                    Consumer<ObjectNode> then) {
+    /**
+     * Runs {@code then} with the server's initialize result once the channel has gone through it.
+     *
+     * @param asksForInput whether the channel declares every capability the proxy routes, so that the server's
+     *                     requests reach the call (which checks them against what its client declared); else none
+     */
+    private static void initialized(Backend.Channel channel, JsonNode clientId, Backend.Exchange answer,
+                                    boolean asksForInput, Consumer<ObjectNode> then) {
         ObjectNode params = JsonRpc.objectNode().put("protocolVersion", ProtocolVersions.LATEST);
-        params.putObject("capabilities");
+        params.set("capabilities", asksForInput ? ClientCapabilities.routed(ProtocolVersions.LATEST)
+                : JsonRpc.objectNode());
         params.putObject("clientInfo").put("name", "mcp-transport-proxy").put("version", "1");
         channel.request(JsonRpc.request(TextNode.valueOf("proxy-initialize"), "initialize", params),
                 new Backend.Exchange() {
@@ -201,7 +239,7 @@ final class StatelessRequests {
                         if (response.get("result") instanceof ObjectNode result) {
                             then.accept(result);
                         } else {
-                            exchange.answer(JsonRpc.proxyError(clientId, "server_unavailable",
+                            answer.onResponse(JsonRpc.proxyError(clientId, "server_unavailable",
                                     "The MCP server could not be initialized: "
                                             + response.path("error").path("message").asText()));
                         }
@@ -210,7 +248,7 @@ final class StatelessRequests {
     }
 
     private void initializedThen(Backend.Channel channel, ObjectNode message, StatelessExchange exchange,
-                                 ObjectNode serverResult) {
+                                 Backend.Exchange answer, ObjectNode serverResult) {
         channel.notify(JsonRpc.notification("notifications/initialized", null)); // reaches only a new server
         String method = JsonRpc.method(message);
         if ("server/discover".equals(method)) {
@@ -218,6 +256,9 @@ final class StatelessRequests {
             return;
         }
         ObjectNode forwarded = withoutModernMeta(message);
+        if (forwarded.get("params") instanceof ObjectNode params) {
+            params.remove(List.of("inputResponses", "requestState")); // a legacy server knows neither
+        }
         channel.request(forwarded, "tools/list".equals(method) ? new Backend.Exchange() {
             @Override
             public boolean onMessage(ObjectNode related) {
@@ -229,7 +270,7 @@ final class StatelessRequests {
                 toolParameters.learn(response.path("result"));
                 exchange.onResponse(response);
             }
-        } : exchange);
+        } : answer);
     }
 
     /** The legacy server's {@code initialize} result as a {@code DiscoverResult}. */

@@ -49,13 +49,14 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     private final StatelessRequests stateless;
     private final SseMetrics sseMetrics;
 
-    StreamableHttpHandler(String path, ResumptionSettings resumption, ProxyContext context) {
+    StreamableHttpHandler(String path, ResumptionSettings resumption, InputRequestSettings inputRequests,
+                          ProxyContext context) {
         this.path = path;
         this.context = context;
         this.backends = context.backends();
         this.sessions = context.sessions();
         this.local = new StreamableSessions(context, resumption);
-        this.stateless = new StatelessRequests(context);
+        this.stateless = new StatelessRequests(context, inputRequests);
         this.sseMetrics = context.sseMetrics(Session.Type.STREAMABLE);
     }
 
@@ -69,6 +70,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
     @Override
     protected void doStop() throws Exception {
         local.stop();
+        stateless.stop();
         super.doStop();
     }
 
@@ -328,6 +330,11 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                     "Bad Request: Mcp-Session-Id header is required");
         }
         return sessionId;
+    }
+
+    /** The proxy drains: modern calls waiting for their clients end (no client can come back to them now). */
+    void draining() {
+        stateless.stop();
     }
 
     /** Ends every session (shutdown). */

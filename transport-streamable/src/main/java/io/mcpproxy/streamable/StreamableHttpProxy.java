@@ -95,10 +95,11 @@ public final class StreamableHttpProxy implements AutoCloseable {
         proxy.close();
     }
 
-    /** Options of {@link StreamableHttpProxy}: the shared ones plus the path and resumption. */
+    /** Options of {@link StreamableHttpProxy}: the shared ones plus the path, resumption and input requests. */
     public static final class Builder extends StdioProxyBuilder<Builder> {
         private String path = StreamableHttpTransport.DEFAULT_PATH;
         private ResumptionSettings resumption = ResumptionSettings.DEFAULTS;
+        private InputRequestSettings inputRequests = InputRequestSettings.DEFAULTS;
 
         private Builder() {
         }
@@ -127,16 +128,34 @@ public final class StreamableHttpProxy implements AutoCloseable {
             return this;
         }
 
+        /** See {@link InputRequestSettings#inputTimeout}. */
+        public Builder inputTimeout(Duration timeout) {
+            this.inputRequests = inputRequests.withInputTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link InputRequestSettings#maxWaiting}. */
+        public Builder maxWaitingCalls(int max) {
+            this.inputRequests = inputRequests.withMaxWaiting(max);
+            return this;
+        }
+
+        /** The options of modern calls waiting for their clients' input at once. */
+        public Builder inputRequests(InputRequestSettings settings) {
+            this.inputRequests = Objects.requireNonNull(settings, "inputRequests");
+            return this;
+        }
+
         /**
          * The proxy as a handler to mount in a Jetty server of your own, beside your own handlers; the listener
          * options (port, threads, idle and drain timeouts) are then your server's (see {@link McpProxyHandler}).
          */
         public McpProxyHandler buildHandler() {
-            return buildHandler(List.of(new StreamableHttpTransport(path, resumption)));
+            return buildHandler(List.of(new StreamableHttpTransport(path, resumption, inputRequests)));
         }
 
         public StreamableHttpProxy build() {
-            StreamableHttpTransport transport = new StreamableHttpTransport(path, resumption);
+            StreamableHttpTransport transport = new StreamableHttpTransport(path, resumption, inputRequests);
             return new StreamableHttpProxy(buildProxy(List.of(transport)), transport);
         }
 

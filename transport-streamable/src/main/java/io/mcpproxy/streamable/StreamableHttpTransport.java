@@ -13,6 +13,7 @@ public final class StreamableHttpTransport implements Transport {
 
     private final String path;
     private final ResumptionSettings resumption;
+    private final InputRequestSettings inputRequests;
     private volatile StreamableHttpHandler handler;
 
     /** The transport on {@code path} with resumption at its defaults. */
@@ -22,12 +23,21 @@ public final class StreamableHttpTransport implements Transport {
 
     /** The transport on {@code path}, events replayable as {@code resumption} says. */
     public StreamableHttpTransport(String path, ResumptionSettings resumption) {
+        this(path, resumption, InputRequestSettings.DEFAULTS);
+    }
+
+    /**
+     * The transport on {@code path}, events replayable as {@code resumption} says, modern calls waiting for their
+     * clients' input as {@code inputRequests} says.
+     */
+    public StreamableHttpTransport(String path, ResumptionSettings resumption, InputRequestSettings inputRequests) {
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with '/', got '" + path + "'");
         }
         this.path = path;
         this.resumption = Objects.requireNonNull(resumption, "resumption");
+        this.inputRequests = Objects.requireNonNull(inputRequests, "inputRequests");
     }
 
     public String path() {
@@ -38,6 +48,10 @@ public final class StreamableHttpTransport implements Transport {
         return resumption;
     }
 
+    public InputRequestSettings inputRequests() {
+        return inputRequests;
+    }
+
     /** The handler of the last {@link #open}, for tests and diagnostics. */
     StreamableHttpHandler handler() {
         return handler;
@@ -45,7 +59,7 @@ public final class StreamableHttpTransport implements Transport {
 
     @Override
     public Endpoint open(ProxyContext context) {
-        StreamableHttpHandler handler = new StreamableHttpHandler(path, resumption, context);
+        StreamableHttpHandler handler = new StreamableHttpHandler(path, resumption, inputRequests, context);
         this.handler = handler;
         return new Endpoint() {
             @Override
@@ -71,6 +85,11 @@ public final class StreamableHttpTransport implements Transport {
             @Override
             public void closeSessions() {
                 handler.closeAll();
+            }
+
+            @Override
+            public void draining() {
+                handler.draining();
             }
         };
     }
