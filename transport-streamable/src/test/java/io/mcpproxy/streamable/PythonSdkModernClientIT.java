@@ -26,6 +26,7 @@ class PythonSdkModernClientIT {
     private static final Path VENV = Path.of("target", "py-mcp");
     private static final Path PYTHON = VENV.resolve("bin").resolve("python");
     private static final Path SCRIPT = Path.of("src", "test", "resources", "python", "modern_client.py");
+    private static final Path INPUT_SCRIPT = Path.of("src", "test", "resources", "python", "modern_input_client.py");
 
     @RegisterExtension
     final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
@@ -43,6 +44,22 @@ class PythonSdkModernClientIT {
         assertEquals("from python", seen.path("echo").asText());
         assertEquals("done 3 steps", seen.path("progressResult").asText());
         assertEquals(3, seen.path("progress").size(), seen.toString());
+        assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
+    }
+
+    @Test
+    void theDefaultModeAnswersTheLegacyServersSamplingAndElicitationThroughInputRequiredResults()
+            throws Exception {
+        Assumptions.assumeTrue(virtualenvWithSdk(), "python3 with mcp==2.3.0 is not available");
+        StreamableHttpProxy proxy = proxies.start();
+
+        JsonNode seen = JsonRpc.MAPPER.readTree(run(List.of(PYTHON.toString(), INPUT_SCRIPT.toString(),
+                "http://127.0.0.1:" + proxy.port() + "/mcp")));
+
+        assertEquals("2026-07-28", seen.path("protocolVersion").asText(), seen.toString());
+        assertEquals("sampled: an answer to what is MRTR?", seen.path("sampled").asText(), seen.toString());
+        assertEquals("elicited: accept {\"answer\":\"from the python user\"}", seen.path("elicited").asText());
+        assertEquals("[\"sampling/createMessage\",\"elicitation/create\"]", seen.path("asked").toString());
         assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
     }
 
