@@ -114,9 +114,12 @@ final class ServeCommands {
         @Mixin
         ResumptionOptions resumption;
 
+        @Mixin
+        InputRequestOptions inputRequests;
+
         @Override
         List<Transport> transports() {
-            return List.of(new StreamableHttpTransport(path, resumption.settings()));
+            return List.of(new StreamableHttpTransport(path, resumption.settings(), inputRequests.settings()));
         }
 
         @Override
@@ -161,11 +164,15 @@ final class ServeCommands {
         ResumptionOptions resumption;
 
         @Mixin
+        InputRequestOptions inputRequests;
+
+        @Mixin
         SseOptions sse;
 
         @Override
         List<Transport> transports() {
-            return List.of(new StreamableHttpTransport(path, resumption.settings()), sse.transport());
+            return List.of(new StreamableHttpTransport(path, resumption.settings(), inputRequests.settings()),
+                    sse.transport());
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.mcpproxy.stdio.StreamSettings;
 import io.mcpproxy.stdio.cluster.ClusterSettings;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
+import io.mcpproxy.streamable.InputRequestSettings;
 import io.mcpproxy.streamable.ResumptionSettings;
 import java.util.Map;
 import picocli.CommandLine;
@@ -55,6 +56,8 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--cancel-grace", DurationConverter.format(backend.cancelGrace())),
                 Map.entry("--max-server-message-size", Long.toString(backend.maxServerMessageBytes())),
                 Map.entry("--resume-window", DurationConverter.format(ResumptionSettings.DEFAULTS.window())),
+                Map.entry("--input-timeout", DurationConverter.format(InputRequestSettings.DEFAULTS.inputTimeout())),
+                Map.entry("--max-waiting-calls", Integer.toString(InputRequestSettings.DEFAULTS.maxWaiting())),
                 Map.entry("--heartbeat-interval",
                         DurationConverter.format(ClusterSettings.DEFAULTS.heartbeatInterval())),
                 Map.entry("--max-connections", Integer.toString(pool.maxConnectionsPerUpstream())),

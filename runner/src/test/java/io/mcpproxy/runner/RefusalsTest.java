@@ -104,6 +104,10 @@ class RefusalsTest {
                 stdio("--stream-buffer-bytes", "0", stream, b -> b.streamBuffer(10, 0)),
                 streamable("--resume-window", "-1s", "resumeWindow must not be negative, got PT-1S",
                         b -> b.resumeWindow(Duration.ofSeconds(-1))),
+                streamable("--input-timeout", "500ms", "inputTimeout must be at least 1 s, got PT0.5S",
+                        b -> b.inputTimeout(Duration.ofMillis(500))),
+                streamable("--max-waiting-calls", "0", "maxWaitingCalls must be at least 1, got 0",
+                        b -> b.maxWaitingCalls(0)),
                 streamable("--replay-buffer-events", "0", replay, b -> b.replayBuffer(0, 1024)),
                 streamable("--replay-buffer-bytes", "0", replay, b -> b.replayBuffer(10, 0)),
                 streamable("--replay-buffer-events", "2000", "replayBuffer (2000 events, 4194304 bytes) must not"

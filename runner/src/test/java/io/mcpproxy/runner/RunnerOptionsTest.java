@@ -9,6 +9,7 @@ import io.mcpproxy.core.auth.AuthMode;
 import io.mcpproxy.core.auth.AuthSettings;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.ProxyContext;
+import io.mcpproxy.streamable.InputRequestSettings;
 import io.mcpproxy.streamable.ResumptionSettings;
 import io.mcpproxy.streamable.StreamableHttpTransport;
 import java.net.URI;
@@ -35,6 +36,19 @@ class RunnerOptionsTest {
             assertEquals(1_000, context.streams().maxQueuedEvents());
             assertEquals(8L * 1024 * 1024, context.streams().maxQueuedBytes());
         }, "both");
+    }
+
+    @Test
+    void inputRequestOptionsReachTheStreamableTransport() {
+        ServeCommands.Both command = new ServeCommands.Both();
+        withProxy(context -> {
+            InputRequestSettings inputs = ((StreamableHttpTransport) command.transports().get(0)).inputRequests();
+            assertEquals(Duration.ofSeconds(30), inputs.inputTimeout());
+            assertEquals(5, inputs.maxWaiting());
+        }, command, "--input-timeout", "30s", "--max-waiting-calls", "5");
+        ServeCommands.Both defaults = new ServeCommands.Both();
+        withProxy(context -> assertEquals(InputRequestSettings.DEFAULTS,
+                ((StreamableHttpTransport) defaults.transports().get(0)).inputRequests()), defaults);
     }
 
     @Test
