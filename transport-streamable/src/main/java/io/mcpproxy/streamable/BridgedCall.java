@@ -45,9 +45,11 @@ final class BridgedCall implements Backend.Exchange {
     static final Set<String> METHODS = Set.of("tools/call", "prompts/get", "resources/read");
     /**
      * How long after a server request the proxy waits for more before it asks the client: a server that asks for
-     * several inputs at once sends them within microseconds, and one result carrying all saves the client rounds.
+     * several inputs at once writes them together, and one result carrying all saves the client rounds. Generous
+     * beside the microseconds that takes, since the proxy's reader may be starved on a busy machine; small beside
+     * the seconds a client takes to sample or ask its user. One that comes later is asked in the next round.
      */
-    static final long GATHER_MILLIS = 20;
+    static final long GATHER_MILLIS = 100;
 
     /**
      * One HTTP request of the call: the first, or a retry.
