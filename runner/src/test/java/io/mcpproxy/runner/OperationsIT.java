@@ -137,6 +137,8 @@ class OperationsIT {
             for (String id : ids) {
                 assertFalse(line.contains(id), "a full session id in a log line: " + line);
             }
+            assertFalse(entry.path("loggerName").asText().startsWith("io.micrometer"), "metrics set up cleanly: "
+                    + line);
             accessLine |= AccessLog.LOGGER.equals(entry.path("loggerName").asText())
                     && entry.path("formattedMessage").asText().startsWith("POST /mcp 200")
                     && line.contains(ids.get(0).substring(0, 6));
