@@ -7,7 +7,9 @@
 #                reference of each round;
 #   json, sse    each jar's `streamable` proxy in front of EchoStdioServer, one session per connection, tools/call
 #                echo (a JSON answer) and echo_progress with a progress token (an SSE answer)
-#                (benchmarks/streamable/mcp.lua).
+#                (benchmarks/streamable/mcp.lua);
+#   modern       the same proxy and tool as json, called as a 2026-07-28 request without a session (issue 20's
+#                target: at least 90% of json's throughput; MODES="json modern" with the same jar twice).
 #
 # Each proxy first gets SERVER_WARMUP s of unmeasured, verified load per mode (the JIT), then ROUNDS rounds run every
 # path once, SECS s each at CONNS connections, the order reversed every other round; a round that another heavy
@@ -16,7 +18,7 @@
 #
 # Usage:     OLD_JAR=/path/old/mcp-proxy.jar NEW_JAR=/path/new/mcp-proxy.jar bash benchmarks/ab/run.sh
 #            (e.g. `git worktree add ../old <commit> && (cd ../old && mvn -B -q package -DskipTests -pl runner -am)`)
-# Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" QUIET_MAX_WAIT=900
+# Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" (or modern) QUIET_MAX_WAIT=900
 #            OLD_ARGS="..." NEW_ARGS="..." (runner options added for that side, e.g. the same jar twice with
 #            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
 # Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
@@ -77,7 +79,7 @@ for mode in $MODES; do
         URL[$side-transparent]=${URL[$side-transparent]}/mcp
         PATHS+=("$side-transparent")
       done ;;
-    json|sse)
+    json|sse|modern)
       for side in old new; do
         if [ -z "${URL[$side-streamable]:-}" ]; then
           extra_args "$side"
