@@ -179,8 +179,14 @@ final class StatelessRequests {
             return;
         }
         exchange.channel(channel);
-        initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
-                () -> initializedThen(channel, message, exchange, serverResult)));
+        Thread caller = Thread.currentThread();
+        initialized(channel, message.get("id"), exchange, serverResult -> {
+            if (Thread.currentThread() == caller) { // answered from the cache, within this call: go on here
+                initializedThen(channel, message, exchange, serverResult);
+            } else { // on the thread that reads the server's output, which must not wait for the next send
+                context.runLater(() -> initializedThen(channel, message, exchange, serverResult));
+            }
+        });
     }
 
     /** Runs {@code then} with the server's initialize result once the channel has gone through it. */
