@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.http.MirroredHeaders;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.stdio.backend.Backend;
@@ -86,11 +87,6 @@ final class StatelessRequests {
             return "_meta lacks " + CLIENT_CAPABILITIES_META;
         }
         return null;
-    }
-
-    /** The protocol version a message's {@code _meta} names, or null. */
-    static String bodyVersion(ObjectNode message) {
-        return message.path("params").path("_meta").path(MirroredHeaders.PROTOCOL_VERSION_META).asText(null);
     }
 
     /**

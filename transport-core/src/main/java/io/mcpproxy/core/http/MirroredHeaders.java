@@ -1,4 +1,4 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,17 +14,19 @@ import org.eclipse.jetty.http.HttpFields;
  * The "Server Validation" rules of the 2026-07-28 Streamable HTTP transport: the headers a modern request mirrors
  * from its body ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name}, {@code Mcp-Param-*}) must be
  * there and match it, so that an intermediary routing on a header and the server acting on the body never disagree.
- * A pure function of the headers, the body and the tool's mirrored parameters.
+ * Pure functions of the headers, the body and the tool's mirrored parameters, shared by every proxy that reads a
+ * modern request's body.
  */
-final class MirroredHeaders {
+public final class MirroredHeaders {
 
     /** {@code HeaderMismatch}: a mirrored header is missing, malformed or differs from the body. */
-    static final int HEADER_MISMATCH = -32020;
+    public static final int HEADER_MISMATCH = -32020;
 
-    static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
-    static final String METHOD_HEADER = "Mcp-Method";
-    static final String NAME_HEADER = "Mcp-Name";
-    static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
+    /** The {@code _meta} key of a modern request's protocol version. */
+    public static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
+    public static final String METHOD_HEADER = "Mcp-Method";
+    public static final String NAME_HEADER = "Mcp-Name";
+    public static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
 
     private static final Set<String> NAMED_METHODS = Set.of("tools/call", "resources/read", "prompts/get");
     private static final String SENTINEL_START = "=?base64?";
@@ -40,9 +42,9 @@ final class MirroredHeaders {
      * @param paramHeaders for a {@code tools/call}: the tool's mirrored parameters, header name (after
      *                     {@code Mcp-Param-}) to argument name; empty when the tool's schema is not known
      */
-    static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
+    public static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
         JsonNode params = message.path("params");
-        String bodyVersion = StatelessRequests.bodyVersion(message);
+        String bodyVersion = bodyVersion(message);
         if (!version.equals(bodyVersion)) {
             return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion
                     + "'";
@@ -60,6 +62,11 @@ final class MirroredHeaders {
             }
         }
         return "tools/call".equals(method) ? paramMismatch(headers, params.path("arguments"), paramHeaders) : null;
+    }
+
+    /** The protocol version a message's {@code _meta} names, or null. */
+    public static String bodyVersion(ObjectNode message) {
+        return message.path("params").path("_meta").path(PROTOCOL_VERSION_META).asText(null);
     }
 
     private static String paramMismatch(HttpFields headers, JsonNode arguments, Map<String, String> paramHeaders) {
@@ -94,7 +101,7 @@ final class MirroredHeaders {
      * The value of a header that may use the Base64 sentinel ({@code =?base64?…?=}), or null when absent,
      * undecodable or carrying characters a header may not (controls other than tab).
      */
-    static String decoded(String raw) {
+    public static String decoded(String raw) {
         if (raw == null || raw.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c > 0x7E)) {
             return null;
         }

@@ -1,4 +1,4 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
