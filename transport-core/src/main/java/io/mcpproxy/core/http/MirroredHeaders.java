@@ -36,32 +36,61 @@ public final class MirroredHeaders {
     }
 
     /**
-     * Why the headers do not match {@code message}, or null when they do.
+     * Why the headers do not match {@code message}, or null when they do: the check of a server, which processes
+     * the body.
      *
      * @param version      the request's {@code MCP-Protocol-Version}
      * @param paramHeaders for a {@code tools/call}: the tool's mirrored parameters, header name (after
      *                     {@code Mcp-Param-}) to argument name; empty when the tool's schema is not known
      */
     public static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
-        JsonNode params = message.path("params");
         String bodyVersion = bodyVersion(message);
         if (!version.equals(bodyVersion)) {
-            return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion
-                    + "'";
+            return versionDiffers(version, bodyVersion);
         }
+        String standard = standardMismatch(headers, message);
+        if (standard != null || !"tools/call".equals(JsonRpc.method(message))) {
+            return standard;
+        }
+        return paramMismatch(headers, message.path("params").path("arguments"), paramHeaders);
+    }
+
+    /**
+     * Why the headers do not match {@code message}, or null when they do: the check of an intermediary that
+     * forwards the request to a server and acts on its standard headers ({@code MCP-Protocol-Version},
+     * {@code Mcp-Method}, {@code Mcp-Name}). Only disagreement is its business: a body that names no version is
+     * the server's to refuse (as invalid params), and {@code Mcp-Param-*} headers, which it does not recognize,
+     * go on unchecked for the server to check.
+     *
+     * @param version the request's {@code MCP-Protocol-Version}
+     */
+    public static String forwardedMismatch(HttpFields headers, ObjectNode message, String version) {
+        String bodyVersion = bodyVersion(message);
+        if (bodyVersion != null && !bodyVersion.equals(version)) {
+            return versionDiffers(version, bodyVersion);
+        }
+        return standardMismatch(headers, message);
+    }
+
+    /** {@code Mcp-Method} for every request, {@code Mcp-Name} for those that name a tool, resource or prompt. */
+    private static String standardMismatch(HttpFields headers, ObjectNode message) {
         String method = JsonRpc.method(message);
         String methodHeader = headers.get(METHOD_HEADER);
         if (methodHeader == null || !methodHeader.equals(method)) {
             return differs(METHOD_HEADER, methodHeader, method);
         }
         if (NAMED_METHODS.contains(method)) {
-            String name = params.path("resources/read".equals(method) ? "uri" : "name").asText(null);
+            String name = message.path("params").path("resources/read".equals(method) ? "uri" : "name").asText(null);
             String nameHeader = decoded(headers.get(NAME_HEADER));
             if (nameHeader == null || !nameHeader.equals(name)) {
                 return differs(NAME_HEADER, headers.get(NAME_HEADER), name);
             }
         }
-        return "tools/call".equals(method) ? paramMismatch(headers, params.path("arguments"), paramHeaders) : null;
+        return null;
+    }
+
+    private static String versionDiffers(String version, String bodyVersion) {
+        return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion + "'";
     }
 
     /** The protocol version a message's {@code _meta} names, or null. */
