@@ -90,8 +90,14 @@ final class ConformanceTools {
                 NO_ARGUMENTS, (args, token) -> elicitForm(SEP1330_REQUEST));
         add("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", """
                 {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
-                 "$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},
-                 "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},
+                 "$defs":{"address":{"$anchor":"addressDef","type":"object",
+                   "properties":{"street":{"type":"string"},"city":{"type":"string"}}}},
+                 "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},
+                   "contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},
+                   "email":{"type":"string"}},
+                 "allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],
+                 "if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},
+                 "then":{"required":["phone"]},"else":{"required":["email"]},
                  "additionalProperties":false}""",
                 (args, token) -> result(Content.text("Received arguments: " + Wire.toJson(args))));
         add("test_custom_headers", "Echoes its region, which 2026-07-28 clients mirror into Mcp-Param-Region.", """

@@ -8,7 +8,6 @@ import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.core.observe.Health;
 import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -50,9 +49,6 @@ final class AdminServer implements AutoCloseable {
      */
     AdminServer(OperationsSettings settings, PrometheusMeterRegistry registry, ThreadPool proxyThreads,
                 Supplier<Health> health) {
-        // Two of ProcessorMetrics' names break Prometheus naming rules (promtool check metrics): left out
-        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
-                || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

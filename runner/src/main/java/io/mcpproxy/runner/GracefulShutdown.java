@@ -49,6 +49,7 @@ final class GracefulShutdown {
                     shutdown.run();
                 } finally {
                     stopped.countDown();
+                    LogSetup.flush();
                     System.err.flush();
                     Runtime.getRuntime().halt(0);
                 }

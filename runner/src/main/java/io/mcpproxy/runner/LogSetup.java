@@ -19,6 +19,15 @@ final class LogSetup {
     private LogSetup() {
     }
 
+    /** Writes the log lines that wait in a buffer (the access log's): the process is about to halt. */
+    static void flush() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                && context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(APPENDER)
+                        instanceof StderrAppender appender) {
+            appender.flush();
+        }
+    }
+
     static void apply(OperationsSettings.LogFormat format) {
         if (format != OperationsSettings.LogFormat.JSON
                 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {

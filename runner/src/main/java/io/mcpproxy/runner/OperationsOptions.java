@@ -1,5 +1,6 @@
 package io.mcpproxy.runner;
 
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Option;
@@ -33,6 +34,10 @@ final class OperationsOptions {
     PrometheusMeterRegistry registry() {
         if (registry == null && settings().adminListener()) {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            // Before any meter is registered (a later filter misses those and Micrometer warns): two of
+            // ProcessorMetrics' names break Prometheus naming rules (promtool check metrics)
+            registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
+                    || id.getName().equals("system.cpu.count")));
         }
         return registry;
     }

@@ -137,6 +137,8 @@ class OperationsIT {
             for (String id : ids) {
                 assertFalse(line.contains(id), "a full session id in a log line: " + line);
             }
+            assertFalse(entry.path("loggerName").asText().startsWith("io.micrometer"), "metrics set up cleanly: "
+                    + line);
             accessLine |= AccessLog.LOGGER.equals(entry.path("loggerName").asText())
                     && entry.path("formattedMessage").asText().startsWith("POST /mcp 200")
                     && line.contains(ids.get(0).substring(0, 6));
@@ -148,6 +150,33 @@ class OperationsIT {
         }
         assertTrue(accessLine, "an access log line names the abbreviated session: " + lines);
         assertTrue(storageWarningWithMdc, "the storage warning carries the request's MDC");
+    }
+
+    @Test
+    void accessLogLinesReachStderrWithinAFlushIntervalAndAllOfThemBeforeTheRunnerExits() throws Exception {
+        Path stderr = dir.resolve("stderr.log");
+        List<String> command = runnerCommand("streamable", "--port", "0", "--access-log", "--");
+        command.addAll(java(Main.class.getName(), "example-server"));
+        runner = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        URI mcp = URI.create(readLine(new BufferedReader(new InputStreamReader(runner.getInputStream(),
+                StandardCharsets.UTF_8))));
+        String session = initialize(mcp);
+
+        // nothing else is logged after the initialized notification: only the timer writes its line
+        assertTrue(Await.until(() -> read(stderr).contains("POST /mcp 202"), Duration.ofSeconds(5)),
+                "the batched access line is written while the runner idles");
+        int calls = 50;
+        for (int call = 0; call < calls; call++) {
+            HttpResponse<String> ping = http.send(post(mcp, session, "{\"jsonrpc\":\"2.0\",\"id\":" + (call + 2)
+                    + ",\"method\":\"ping\"}"), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ping.statusCode(), ping.body());
+        }
+        runner.destroy();
+        assertTrue(runner.waitFor(15, TimeUnit.SECONDS), "runner exited");
+
+        List<String> lines = Files.readAllLines(stderr);
+        assertEquals(calls + 2, lines.stream().filter(line -> line.contains(AccessLog.LOGGER + " - POST /mcp 2"))
+                .count(), "one whole line per exchange, none lost at exit: " + lines);
     }
 
     @Test
@@ -202,6 +231,14 @@ class OperationsIT {
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

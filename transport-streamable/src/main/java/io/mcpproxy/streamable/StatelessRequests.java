@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.http.MirroredHeaders;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.stdio.backend.Backend;
@@ -95,11 +96,6 @@ final class StatelessRequests {
             return "_meta lacks " + CLIENT_CAPABILITIES_META;
         }
         return null;
-    }
-
-    /** The protocol version a message's {@code _meta} names, or null. */
-    static String bodyVersion(ObjectNode message) {
-        return message.path("params").path("_meta").path(MirroredHeaders.PROTOCOL_VERSION_META).asText(null);
     }
 
     /**
@@ -211,8 +207,14 @@ final class StatelessRequests {
             exchange.channel(channel);
             answer = exchange;
         }
-        initialized(channel, message.get("id"), answer, asksForInput, serverResult -> context.runLater(
-                () -> initializedThen(channel, message, exchange, answer, serverResult)));
+        Thread caller = Thread.currentThread();
+        initialized(channel, message.get("id"), answer, asksForInput, serverResult -> {
+            if (Thread.currentThread() == caller) { // answered from the cache, within this call: go on here
+                initializedThen(channel, message, exchange, answer, serverResult);
+            } else { // on the thread that reads the server's output, which must not wait for the next send
+                context.runLater(() -> initializedThen(channel, message, exchange, answer, serverResult));
+            }
+        });
     }
 
     /**
