@@ -29,7 +29,7 @@ import org.eclipse.jetty.util.Callback;
  * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
  * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
- * removed. In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
+ * removed; {@code subscriptions/listen} is served by {@link ListenRequests}. In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
  * lists only the session revisions, so clients fall back to a session.
  */
 final class StatelessRequests {
@@ -43,20 +43,22 @@ final class StatelessRequests {
     private static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
     private static final String CHANNEL_PREFIX = "stateless-";
     /**
-     * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions)
-     * and {@code subscriptions/listen}, which this proxy does not serve yet: 404, as for any unknown method.
+     * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions):
+     * 404, as for any unknown method.
      */
     private static final Set<String> NOT_SERVED = Set.of("initialize", "ping", "logging/setLevel",
-            "resources/subscribe", "resources/unsubscribe", "subscriptions/listen");
+            "resources/subscribe", "resources/unsubscribe");
 
     private final ProxyContext context;
     private final Backends backends;
     private final MirroredToolParameters toolParameters = new MirroredToolParameters();
     private final AtomicLong channels = new AtomicLong();
+    private final ListenRequests listens;
 
     StatelessRequests(ProxyContext context) {
         this.context = context;
         this.backends = context.backends();
+        this.listens = new ListenRequests(context);
     }
 
     /** Answers 400 with the modern {@code UnsupportedProtocolVersionError} listing {@code supported}. */
@@ -109,7 +111,12 @@ final class StatelessRequests {
     }
 
     private void message(Request request, Response response, Callback callback, ObjectNode message, String version) {
-        if (!refused(request, response, callback, message, version)) {
+        if (refused(request, response, callback, message, version)) {
+            return;
+        }
+        if ("subscriptions/listen".equals(JsonRpc.method(message))) {
+            listens.listen(request, response, callback, message);
+        } else {
             forward(request, response, callback, message);
         }
     }
@@ -179,13 +186,16 @@ final class StatelessRequests {
             return;
         }
         exchange.channel(channel);
-        initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
+        initialized(channel, message.get("id"), exchange::answer, serverResult -> context.runLater(
                 () -> initializedThen(channel, message, exchange, serverResult)));
     }
 
-    /** Runs {@code then} with the server's initialize result once the channel has gone through it. */
-    private static void initialized(Backend.Channel channel, JsonNode clientId, StatelessExchange exchange,
-                                    Consumer<ObjectNode> then) {
+    /**
+     * Runs {@code then} with the server's initialize result once the channel has gone through it; gives
+     * {@code failed} the client's error otherwise.
+     */
+    static void initialized(Backend.Channel channel, JsonNode clientId, Consumer<ObjectNode> failed,
+                            Consumer<ObjectNode> then) {
         ObjectNode params = JsonRpc.objectNode().put("protocolVersion", ProtocolVersions.LATEST);
         params.putObject("capabilities");
         params.putObject("clientInfo").put("name", "mcp-transport-proxy").put("version", "1");
@@ -201,7 +211,7 @@ final class StatelessRequests {
                         if (response.get("result") instanceof ObjectNode result) {
                             then.accept(result);
                         } else {
-                            exchange.answer(JsonRpc.proxyError(clientId, "server_unavailable",
+                            failed.accept(JsonRpc.proxyError(clientId, "server_unavailable",
                                     "The MCP server could not be initialized: "
                                             + response.path("error").path("message").asText()));
                         }
@@ -267,7 +277,8 @@ final class StatelessRequests {
 
     /**
      * What the server sends a stateless channel outside its request: list changes and resource updates, which a
-     * modern client gets from {@code subscriptions/listen} (not built yet). Taken and dropped.
+     * modern client gets on a {@code subscriptions/listen} stream ({@link ListenStream}), never on a request's
+     * channel. Taken and dropped.
      */
     private static final class DroppingListener implements Backend.Listener {
         @Override
