@@ -55,7 +55,7 @@ final class ListenRequests {
         try {
             channel = context.backends().open(CHANNEL_PREFIX + channels.incrementAndGet(), stream);
         } catch (BackendUnavailableException e) {
-            JsonResponses.unavailable(response, callback, id, "server_unavailable", e.getMessage(), 1);
+            JsonResponses.unavailable(response, callback, id, e.reason(), e.getMessage(), 1);
             return;
         }
         stream.channel(channel);

@@ -164,6 +164,34 @@ class ListenStreamIT {
     }
 
     @Test
+    void aLegacySessionAndAListenerShareOneSubscriptionAtTheServer() throws Exception {
+        start(builder -> builder.keepAliveInterval(Duration.ofMillis(50)));
+        McpTestClient legacy = new McpTestClient(http, URI.create("http://127.0.0.1:" + proxy.port() + "/mcp"));
+        legacy.initialize();
+        ObjectNode subscribe = legacy.request("resources/subscribe", McpTestClient.params("uri", URI_A));
+        assertTrue(legacy.post(subscribe).response().has("result"));
+        Listening listening = listen(filter(URI_A));
+        assertEquals(1, count(requestsAtServer(), "resources/subscribe"), "the listener rides the session's");
+
+        assertEquals(204, legacy.delete().status());
+        assertEquals("updated " + URI_A, call("update_resource", Map.of("uri", URI_A)));
+        assertEquals("notifications/resources/updated",
+                JsonRpc.method(listening.events().nextMessage(McpTestClient.WAIT)));
+        assertEquals(0, count(requestsAtServer(), "resources/unsubscribe"), "the listener still wants it");
+    }
+
+    @Test
+    void aListenerBeyondTheSessionLimitIs503() throws Exception {
+        start(builder -> builder.maxSessions(1));
+        listen(filter());
+
+        McpTestClient.Reply refused = client.send(mirrored(modern("subscriptions/listen", filter())));
+        assertEquals(503, refused.status(), refused.body());
+        assertEquals("too_many_sessions", refused.json().path("error").path("data").path("reason").asText(),
+                refused.body());
+    }
+
+    @Test
     void aListenRequestWithoutAFilterIs400InvalidParams() throws Exception {
         start(builder -> { });
         McpTestClient.Reply reply = client.send(mirrored(modern("subscriptions/listen", JsonRpc.objectNode())));
