@@ -111,15 +111,18 @@ final class ListenStream implements Backend.Listener {
             if (!filter.admits(message)) {
                 return true; // not asked for: nothing is lost
             }
-            if (early != null) {
-                if (early.size() >= settings.maxQueuedEvents()) {
-                    return false;
-                }
+            if (early == null) {
+                return send(message);
+            }
+            if (early.size() < settings.maxQueuedEvents()) {
                 early.add(message);
                 return true;
             }
-            return send(message);
         }
+        // a stream that would start with a gap is no stream: the client listens again
+        fail(JsonRpc.proxyError(subscriptionId, "stream_overflow", "More than " + settings.maxQueuedEvents()
+                + " notifications came before the stream was acknowledged; listen again"));
+        return false;
     }
 
     /** The server exited or the backend stopped: the stream ends with an error the client listens again after. */
