@@ -185,10 +185,8 @@ class StreamableRoutingIT {
     @Test
     void sessionsShareOneServerSubscriptionUntilTheLastUnsubscribes() throws Exception {
         proxy = proxies.start();
-        McpTestClient first = new McpTestClient(http, proxy.uri());
-        first.initialize();
-        McpTestClient second = new McpTestClient(http, proxy.uri());
-        second.initialize();
+        McpTestClient first = initializedSession();
+        McpTestClient second = initializedSession();
         ObjectNode uri = McpTestClient.params("uri", "example://shared");
         assertTrue(first.post(first.request("resources/subscribe", uri)).response().has("result"));
         assertTrue(second.post(second.request("resources/subscribe", uri)).response().has("result"));
@@ -201,6 +199,12 @@ class StreamableRoutingIT {
         assertTrue(second.post(second.request("resources/unsubscribe", uri)).response().has("result"));
         assertEquals("not subscribed example://shared",
                 text(first.callTool("update_resource", Map.of("uri", "example://shared"))), "the last one left");
+    }
+
+    private McpTestClient initializedSession() throws Exception {
+        McpTestClient session = new McpTestClient(http, proxy.uri());
+        session.initialize();
+        return session;
     }
 
     @Test
