@@ -86,7 +86,7 @@ final class ResourceSubscriptions {
     void sessionLeft(ClientSession session) {
         synchronized (lock) {
             for (String uri : session.protocol().dropSubscriptions()) {
-                if (!sessions.subscribedTo(uri, null)) {
+                if (!sessions.subscribedTo(uri, session)) { // the others on its process
                     session.process().sendQuietly(JsonRpc.request(LongNode.valueOf(requests.internalRequest()),
                             "resources/unsubscribe", JsonRpc.objectNode().put("uri", uri)));
                 }
