@@ -111,6 +111,12 @@ final class ConformanceTools {
                     Thread.sleep(STEP_DELAY_MS);
                     return result(Content.text("Reconnection test completed successfully."));
                 });
+        add("test_logging_tool", "Sends three info log notifications while it runs, as test_tool_with_logging does.",
+                NO_ARGUMENTS, this::withLogging);
+        add("test_trigger_tool_change", "Sends notifications/tools/list_changed (the list itself stays the same).",
+                NO_ARGUMENTS, (args, token) -> listChanged("tools"));
+        add("test_trigger_prompt_change", "Sends notifications/prompts/list_changed (the list itself stays the same).",
+                NO_ARGUMENTS, (args, token) -> listChanged("prompts"));
         addInputRequired();
     }
 
@@ -246,6 +252,13 @@ final class ConformanceTools {
     private static String describe(JsonNode elicitResult) {
         String content = elicitResult.hasNonNull("content") ? Wire.toJson(elicitResult.get("content")) : "null";
         return "action=" + elicitResult.path("action").asText() + ", content=" + content;
+    }
+
+    /** The suite's hooks for change notifications: a legacy server announces them to every client. */
+    private ObjectNode listChanged(String kind) {
+        String method = "notifications/" + kind + "/list_changed";
+        wire.notify(method, null);
+        return result(Content.text("Sent " + method));
     }
 
     /** Sends a {@code notifications/message} unless {@code logging/setLevel} filters it out. */

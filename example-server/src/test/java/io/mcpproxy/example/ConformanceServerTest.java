@@ -71,7 +71,8 @@ class ConformanceServerTest {
             assertTrue(tool.get("inputSchema").isObject(), tool::toString);
         }
         assertTrue(tools.containsAll(List.of("test_simple_text", "test_image_content", "test_audio_content",
-                "test_embedded_resource", "test_multiple_content_types", "test_tool_with_logging",
+                "test_embedded_resource", "test_multiple_content_types", "test_tool_with_logging", "test_logging_tool",
+                "test_trigger_tool_change", "test_trigger_prompt_change",
                 "test_tool_with_progress", "test_error_handling", "test_sampling", "test_elicitation",
                 "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums", "json_schema_2020_12_tool")),
                 tools::toString);
@@ -190,6 +191,18 @@ class ConformanceServerTest {
             assertEquals(data, log.at("/params/data").asText());
         }
         assertEquals("Tool with logging executed successfully", resultText(server.responseTo(2)));
+    }
+
+    @Test
+    void theTriggerToolsAnnounceAListChange() throws Exception {
+        startInitialized();
+
+        server.send(toolCall(1, "test_trigger_tool_change", "{}"));
+        assertEquals("notifications/tools/list_changed", server.nextMessage().path("method").asText());
+        assertEquals("Sent notifications/tools/list_changed", resultText(server.responseTo(1)));
+        server.send(toolCall(2, "test_trigger_prompt_change", "{}"));
+        assertEquals("notifications/prompts/list_changed", server.nextMessage().path("method").asText());
+        assertEquals("Sent notifications/prompts/list_changed", resultText(server.responseTo(2)));
     }
 
     @Test

@@ -32,7 +32,8 @@ import org.eclipse.jetty.util.Callback;
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
  * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
  * removed; what the server asks the client during a call becomes an {@code InputRequiredResult}
- * ({@link InputRequiredBridge}). In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
+ * ({@link InputRequiredBridge}), and {@code subscriptions/listen} is served by {@link ListenRequests}. In per-session
+ * mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
  * lists only the session revisions, so clients fall back to a session.
  */
 final class StatelessRequests {
@@ -46,22 +47,24 @@ final class StatelessRequests {
     static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
     private static final String CHANNEL_PREFIX = "stateless-";
     /**
-     * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions)
-     * and {@code subscriptions/listen}, which this proxy does not serve yet: 404, as for any unknown method.
+     * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions):
+     * 404, as for any unknown method.
      */
     private static final Set<String> NOT_SERVED = Set.of("initialize", "ping", "logging/setLevel",
-            "resources/subscribe", "resources/unsubscribe", "subscriptions/listen");
+            "resources/subscribe", "resources/unsubscribe");
 
     private final ProxyContext context;
     private final Backends backends;
     private final MirroredToolParameters toolParameters = new MirroredToolParameters();
     private final AtomicLong channels = new AtomicLong();
     private final InputRequiredBridge inputs;
+    private final ListenRequests listens;
 
     StatelessRequests(ProxyContext context, InputRequestSettings inputRequests) {
         this.context = context;
         this.backends = context.backends();
         this.inputs = new InputRequiredBridge(context, inputRequests);
+        this.listens = new ListenRequests(context);
     }
 
     /** Ends the calls that wait for their clients' input (the proxy stops). */
@@ -119,7 +122,9 @@ final class StatelessRequests {
         if (refused(request, response, callback, message, version)) {
             return;
         }
-        if (InputRequiredBridge.continues(message)) {
+        if ("subscriptions/listen".equals(JsonRpc.method(message))) {
+            listens.listen(request, response, callback, message);
+        } else if (InputRequiredBridge.continues(message)) {
             inputs.retry(request, response, callback, body.body(), message, () -> exchange(request, response,
                     callback, message));
         } else {
@@ -208,7 +213,7 @@ final class StatelessRequests {
             answer = exchange;
         }
         Thread caller = Thread.currentThread();
-        initialized(channel, message.get("id"), answer, asksForInput, serverResult -> {
+        initialized(channel, message.get("id"), answer::onResponse, asksForInput, serverResult -> {
             if (Thread.currentThread() == caller) { // answered from the cache, within this call: go on here
                 initializedThen(channel, message, exchange, answer, serverResult);
             } else { // on the thread that reads the server's output, which must not wait for the next send
@@ -218,13 +223,14 @@ final class StatelessRequests {
     }
 
     /**
-     * Runs {@code then} with the server's initialize result once the channel has gone through it.
+     * Runs {@code then} with the server's initialize result once the channel has gone through it; gives
+     * {@code failed} the client's error otherwise.
      *
      * @param asksForInput whether the channel declares every capability the proxy routes, so that the server's
      *                     requests reach the call (which checks them against what its client declared); else none
      */
-    private static void initialized(Backend.Channel channel, JsonNode clientId, Backend.Exchange answer,
-                                    boolean asksForInput, Consumer<ObjectNode> then) {
+    static void initialized(Backend.Channel channel, JsonNode clientId, Consumer<ObjectNode> failed,
+                            boolean asksForInput, Consumer<ObjectNode> then) {
         ObjectNode params = JsonRpc.objectNode().put("protocolVersion", ProtocolVersions.LATEST);
         params.set("capabilities", asksForInput ? ClientCapabilities.routed(ProtocolVersions.LATEST)
                 : JsonRpc.objectNode());
@@ -241,7 +247,7 @@ final class StatelessRequests {
                         if (response.get("result") instanceof ObjectNode result) {
                             then.accept(result);
                         } else {
-                            answer.onResponse(JsonRpc.proxyError(clientId, "server_unavailable",
+                            failed.accept(JsonRpc.proxyError(clientId, "server_unavailable",
                                     "The MCP server could not be initialized: "
                                             + response.path("error").path("message").asText()));
                         }
@@ -310,7 +316,8 @@ final class StatelessRequests {
 
     /**
      * What the server sends a stateless channel outside its request: list changes and resource updates, which a
-     * modern client gets from {@code subscriptions/listen} (not built yet). Taken and dropped.
+     * modern client gets on a {@code subscriptions/listen} stream ({@link ListenStream}), never on a request's
+     * channel. Taken and dropped.
      */
     private static final class DroppingListener implements Backend.Listener {
         @Override

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -27,6 +28,7 @@ class PythonSdkModernClientIT {
     private static final Path PYTHON = VENV.resolve("bin").resolve("python");
     private static final Path SCRIPT = Path.of("src", "test", "resources", "python", "modern_client.py");
     private static final Path INPUT_SCRIPT = Path.of("src", "test", "resources", "python", "modern_input_client.py");
+    private static final Path LISTEN_SCRIPT = Path.of("src", "test", "resources", "python", "listen_client.py");
 
     @RegisterExtension
     final ProxyExtension<StreamableHttpProxy.Builder, StreamableHttpProxy> proxies = Proxies.streamable();
@@ -61,6 +63,25 @@ class PythonSdkModernClientIT {
         assertEquals("elicited: accept {\"answer\":\"from the python user\"}", seen.path("elicited").asText());
         assertEquals("[\"sampling/createMessage\",\"elicitation/create\"]", seen.path("asked").toString());
         assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
+    }
+
+    @Test
+    void aListenStreamBringsToolChangesAndResourceUpdatesAndLeavingUnsubscribes() throws Exception {
+        Assumptions.assumeTrue(virtualenvWithSdk(), "python3 with mcp==2.3.0 is not available");
+        // a short keep-alive: the proxy notices the client closed the stream at its next write
+        StreamableHttpProxy proxy = proxies.start(builder -> builder.keepAliveInterval(Duration.ofMillis(100)));
+
+        JsonNode seen = JsonRpc.MAPPER.readTree(run(List.of(PYTHON.toString(), LISTEN_SCRIPT.toString(),
+                "http://127.0.0.1:" + proxy.port() + "/mcp")));
+
+        assertEquals("2026-07-28", seen.path("protocolVersion").asText(), seen.toString());
+        assertEquals(JsonRpc.MAPPER.readTree("{\"toolsListChanged\":true,"
+                + "\"resourceSubscriptions\":[\"example://watched-by-python\"]}"), seen.path("honored"));
+        assertEquals(List.of("resources/updated example://watched-by-python", "tools/list_changed"),
+                JsonRpc.MAPPER.convertValue(seen.path("events"), List.class), seen.toString());
+        assertEquals("not subscribed example://watched-by-python", seen.path("updateAfterLeaving").asText());
+        assertEquals(1, seen.path("subscribes").asInt(), seen.toString());
+        assertEquals(1, seen.path("unsubscribes").asInt(), seen.toString());
     }
 
     /** A virtualenv with the SDK: kept from an earlier run, or made now (pip, 3 minutes at most). */

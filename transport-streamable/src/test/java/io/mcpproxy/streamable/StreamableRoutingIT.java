@@ -183,6 +183,31 @@ class StreamableRoutingIT {
     }
 
     @Test
+    void sessionsShareOneServerSubscriptionUntilTheLastUnsubscribes() throws Exception {
+        proxy = proxies.start();
+        McpTestClient first = initializedSession();
+        McpTestClient second = initializedSession();
+        ObjectNode uri = McpTestClient.params("uri", "example://shared");
+        assertTrue(first.post(first.request("resources/subscribe", uri)).response().has("result"));
+        assertTrue(second.post(second.request("resources/subscribe", uri)).response().has("result"));
+        assertEquals("[\"initialize\",\"resources/subscribe\",\"tools/call\"]",
+                text(first.callTool("requests", Map.of())), "the second was answered by the proxy");
+
+        assertTrue(first.post(first.request("resources/unsubscribe", uri)).response().has("result"));
+        assertEquals("updated example://shared",
+                text(first.callTool("update_resource", Map.of("uri", "example://shared"))), "the second wants it");
+        assertTrue(second.post(second.request("resources/unsubscribe", uri)).response().has("result"));
+        assertEquals("not subscribed example://shared",
+                text(first.callTool("update_resource", Map.of("uri", "example://shared"))), "the last one left");
+    }
+
+    private McpTestClient initializedSession() throws Exception {
+        McpTestClient session = new McpTestClient(http, proxy.uri());
+        session.initialize();
+        return session;
+    }
+
+    @Test
     void perSessionModeGivesEachSessionItsOwnProcessAndStopsItWithTheSession() throws Exception {
         proxy = proxies.start(builder -> builder.backendMode(BackendMode.PER_SESSION).maxBackends(2));
         McpTestClient a = new McpTestClient(http, proxy.uri());

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What the proxy does with a client session's messages on their way to the server, and with the session's end:
  * ids made proxy-unique ({@link RequestTable}), the handshake shared per process ({@link ProcessProtocolState}),
- * subscriptions and log levels kept per session ({@link SessionProtocolState}), request timeouts and cancellation.
+ * subscriptions counted over the sessions ({@link ResourceSubscriptions}), log levels kept per session
+ * ({@link SessionProtocolState}), request timeouts and cancellation.
  */
 final class ClientToServer {
 
@@ -32,6 +33,7 @@ final class ClientToServer {
     private final LongSupplier nanoClock;
     private final BackendStats stats;
     private final Runnable sessionGone;
+    private final ResourceSubscriptions subscriptions;
     /** Whether several sessions share the server: then it is initialized as the proxy, with every capability. */
     private final boolean shared;
 
@@ -51,6 +53,7 @@ final class ClientToServer {
         this.nanoClock = nanoClock;
         this.stats = stats;
         this.sessionGone = sessionGone;
+        this.subscriptions = new ResourceSubscriptions(sessions, requests);
     }
 
     /** See {@link Backend.Channel#request}. */
@@ -72,19 +75,10 @@ final class ClientToServer {
                 session.protocol().declared(request.path("params").get("capabilities"));
                 initialize(session, request, exchange);
             }
-            case "resources/subscribe" -> {
-                String uri = request.path("params").path("uri").asText();
-                forward(session, request, new LearningExchange(exchange, response -> {
-                    if (response.get("result") != null) {
-                        session.protocol().subscribed(uri);
-                    }
-                }), method);
-            }
-            case "resources/unsubscribe" -> {
-                if (!unsubscribeLocally(session, request, exchange)) {
-                    forward(session, request, exchange, method);
-                }
-            }
+            case "resources/subscribe" -> subscriptions.subscribe(session, request, exchange,
+                    (toServer, answer) -> forward(session, toServer, answer, method));
+            case "resources/unsubscribe" -> subscriptions.unsubscribe(session, request, exchange,
+                    (toServer, answer) -> forward(session, toServer, answer, method));
             case "logging/setLevel" -> {
                 if (session.protocol().setLogLevel(request.path("params").path("level").asText())) {
                     ((ObjectNode) request.get("params")).put("level", sessions.serverLogLevel());
@@ -143,18 +137,6 @@ final class ClientToServer {
             }), "initialize");
             case QUEUED -> { } // answered once the first one is
         }
-    }
-
-    /** An unsubscribe that would cut off other sessions' updates is answered by the proxy. */
-    private boolean unsubscribeLocally(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
-        String uri = request.path("params").path("uri").asText();
-        boolean othersSubscribed = sessions.subscribedTo(uri, session);
-        session.protocol().unsubscribed(uri);
-        if (othersSubscribed) { // the server keeps sending updates that other sessions still want
-            exchange.onResponse(JsonRpc.result(request.get("id"), JsonRpc.objectNode()));
-            return true;
-        }
-        return false;
     }
 
     private void timedOut(ClientRequest request) {
@@ -228,13 +210,7 @@ final class ClientToServer {
         for (JsonNode serverRequestId : requests.serverRequestsTakenFrom(session)) {
             process.sendQuietly(JsonRpc.error(serverRequestId, JsonRpc.INTERNAL_ERROR, "The client session ended"));
         }
-        for (String uri : session.protocol().dropSubscriptions()) {
-            if (!sessions.subscribedTo(uri, null)) { // the last subscriber: the server may stop sending updates
-                long proxyId = requests.internalRequest();
-                process.sendQuietly(JsonRpc.request(LongNode.valueOf(proxyId), "resources/unsubscribe",
-                        JsonRpc.objectNode().put("uri", uri)));
-            }
-        }
+        subscriptions.sessionLeft(session);
         requests.sessionEnded(session);
         sessionGone.run();
     }

@@ -49,10 +49,14 @@ final class OpenSessions {
         return on;
     }
 
-    /** Whether a session other than {@code except} (null: any) is subscribed to {@code uri}. */
-    boolean subscribedTo(String uri, ClientSession except) {
+    /**
+     * Whether a session other than {@code besides}, on its server process, is subscribed to {@code uri}: a
+     * restarted server knows nothing of the subscriptions of the sessions of the one before.
+     */
+    boolean subscribedTo(String uri, ClientSession besides) {
         for (ClientSession session : sessions) {
-            if (session != except && session.protocol().isSubscribedTo(uri)) {
+            if (session != besides && session.process() == besides.process()
+                    && session.protocol().isSubscribedTo(uri)) {
                 return true;
             }
         }
