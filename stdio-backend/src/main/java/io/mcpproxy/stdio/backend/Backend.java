@@ -108,6 +108,13 @@ public final class Backend implements AutoCloseable {
                     }
 
                     @Override
+                    public void processStarted(ServerProcess fresh) {
+                        if (fresh.era().era() == null) {
+                            EraProbe.probe(serverName, fresh, requests, scheduler);
+                        }
+                    }
+
+                    @Override
                     public void processExited(ServerProcess dead, String reason) {
                         Backend.this.processExited(dead, reason);
                     }
@@ -163,6 +170,12 @@ public final class Backend implements AutoCloseable {
         return supervisor.isUp();
     }
 
+    /** The era of the current server process: LEGACY or MODERN, or null while down or being probed. */
+    public ServerEra serverEra() {
+        ServerProcess current = supervisor.current();
+        return current == null ? null : current.era().era();
+    }
+
     /** Process id of the current server process, or -1. */
     public long pid() {
         return supervisor.pid();
@@ -190,6 +203,7 @@ public final class Backend implements AutoCloseable {
     }
 
     private void processExited(ServerProcess dead, String reason) {
+        dead.era().decide(ServerEra.LEGACY, null); // what waits for its probe goes on, and fails on the dead process
         List<ClientRequest> failed = requests.inFlightOn(dead);
         for (ClientRequest request : failed) {
             requests.complete(request, JsonRpc.proxyError(request.clientId, "server_exited",
@@ -237,6 +251,15 @@ public final class Backend implements AutoCloseable {
 
         public boolean isEnded() {
             return session.isEnded();
+        }
+
+        /**
+         * Runs {@code then} with the era of this channel's server process ({@link ServerEra#LEGACY} or
+         * {@link ServerEra#MODERN}) once known: at once, or on the thread that decides it.
+         */
+        public void whenServerEraKnown(Consumer<ServerEra> then) {
+            ProcessEra era = session.process().era();
+            era.whenDecided(() -> then.accept(era.era()));
         }
 
         /** Requests of this session the server has not answered yet. */

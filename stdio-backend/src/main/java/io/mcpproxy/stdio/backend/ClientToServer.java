@@ -34,6 +34,7 @@ final class ClientToServer {
     private final Runnable sessionGone;
     /** Whether several sessions share the server: then it is initialized as the proxy, with every capability. */
     private final boolean shared;
+    private final ModernServerRequests modern;
 
     /**
      * @param shared      whether the sessions share one server process (else each has its own)
@@ -51,12 +52,22 @@ final class ClientToServer {
         this.nanoClock = nanoClock;
         this.stats = stats;
         this.sessionGone = sessionGone;
+        this.modern = new ModernServerRequests(serverName, this::forward);
     }
 
     /** See {@link Backend.Channel#request}. */
     void request(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
         if (session.isEnded()) {
             exchange.onResponse(JsonRpc.error(request.get("id"), JsonRpc.SESSION_NOT_FOUND, "Session not found"));
+            return;
+        }
+        ProcessEra era = session.process().era();
+        if (era.era() == null) { // nothing reaches a process before its era is known
+            era.whenDecided(() -> request(session, request, exchange));
+            return;
+        }
+        if (era.isModern()) {
+            modern.request(session, request, exchange);
             return;
         }
         String method = JsonRpc.method(request);
@@ -103,7 +114,7 @@ final class ClientToServer {
                     "Request id " + clientId + " is already in flight in this session"));
             return;
         }
-        if (!requestTimeout.isZero()) {
+        if (!requestTimeout.isZero() && !"subscriptions/listen".equals(method)) { // a listen lasts while wanted
             entry.timeout = scheduler.schedule(() -> timedOut(entry), requestTimeout.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
@@ -171,6 +182,9 @@ final class ClientToServer {
             return;
         }
         String method = JsonRpc.method(notification);
+        if ("notifications/initialized".equals(method) && session.process().era().isModern()) {
+            return; // a modern server has no handshake
+        }
         if ("notifications/initialized".equals(method)) {
             if (session.process().protocol().firstInitializedNotification()) {
                 session.protocol().noticeOfRoots(nanoClock.getAsLong());

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>responses: to the request's {@link Backend.Exchange}, id restored (see {@link RequestTable});</li>
  *   <li>{@code notifications/progress}: to the exchange owning the progress token;</li>
+ *   <li>a notification with {@code _meta["io.modelcontextprotocol/subscriptionId"]} (a modern server's
+ *       {@code subscriptions/listen} stream): to that listen request's exchange;</li>
  *   <li>{@code notifications/*}{@code /list_changed}: to every session;</li>
  *   <li>{@code notifications/resources/updated}: to the sessions subscribed to that URI;</li>
  *   <li>{@code notifications/cancelled}: to the session holding the server request it withdraws;</li>
@@ -33,10 +35,12 @@ import org.slf4j.LoggerFactory;
 final class ServerMessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMessageRouter.class);
+    /** Where a modern server names the {@code subscriptions/listen} request a notification belongs to. */
+    static final String SUBSCRIPTION_ID_META = "io.modelcontextprotocol/subscriptionId";
 
     /** Which routing rule applies to a server message: decided from the message alone. */
     enum Rule {
-        RESPONSE, PING, PROGRESS, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST, SERVER_REQUEST,
+        RESPONSE, PING, PROGRESS, SUBSCRIPTION, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST, SERVER_REQUEST,
         LOG_MESSAGE, NOTIFICATION, NOT_JSON_RPC;
 
         static Rule of(ObjectNode message) {
@@ -47,7 +51,8 @@ final class ServerMessageRouter {
                     case "roots/list" -> ROOTS_LIST;
                     default -> SERVER_REQUEST;
                 };
-                case NOTIFICATION -> notification(JsonRpc.method(message));
+                case NOTIFICATION -> message.path("params").path("_meta").has(SUBSCRIPTION_ID_META) ? SUBSCRIPTION
+                        : notification(JsonRpc.method(message));
                 case INVALID -> NOT_JSON_RPC;
             };
         }
@@ -119,6 +124,7 @@ final class ServerMessageRouter {
             case RESPONSE -> response(message);
             case PING -> toServer.accept(JsonRpc.result(message.get("id"), JsonRpc.objectNode()));
             case PROGRESS -> progress(message);
+            case SUBSCRIPTION -> toListener(message);
             case LIST_CHANGED -> toEverySession(message);
             case RESOURCE_UPDATED -> toSubscribers(message);
             case SERVER_CANCELLED -> toHolderOfServerRequest(message);
@@ -157,6 +163,24 @@ final class ServerMessageRouter {
         ((ObjectNode) restored.get("params")).set("progressToken", owner.clientProgressToken);
         if (!owner.exchange.onMessage(restored)) {
             undeliverable(notification, "the request's stream is gone");
+        }
+    }
+
+    /**
+     * A modern server's notification on a {@code subscriptions/listen} stream: to that request, its
+     * {@code subscriptionId} (the listen request's id) restored to the client's id.
+     */
+    private void toListener(ObjectNode notification) {
+        JsonNode subscriptionId = notification.path("params").path("_meta").get(SUBSCRIPTION_ID_META);
+        ClientRequest listen = subscriptionId.canConvertToLong() ? requests.inFlight(subscriptionId.asLong()) : null;
+        if (listen == null) {
+            undeliverable(notification, "no subscriptions/listen request " + subscriptionId + " in flight");
+            return;
+        }
+        ObjectNode restored = notification.deepCopy();
+        ((ObjectNode) restored.get("params").get("_meta")).set(SUBSCRIPTION_ID_META, listen.clientId);
+        if (!listen.exchange.onMessage(restored)) {
+            undeliverable(notification, "the listen request's stream is gone");
         }
     }
 
