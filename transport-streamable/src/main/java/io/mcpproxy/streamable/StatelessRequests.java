@@ -13,6 +13,7 @@ import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
+import io.mcpproxy.stdio.backend.ServerEra;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session and bridged to the legacy
- * stdio server of shared mode. Each request gets a channel of its own on the shared server, which ends with it:
+ * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session. In front of a modern stdio
+ * server (see {@link ServerEra}) each request goes to it as it is, on a channel of its own, and the server answers
+ * every method itself ({@code server/discover} and {@code subscriptions/listen} included). Otherwise they are
+ * bridged to the legacy stdio server of shared mode. Each request gets a channel of its own on the shared server, which ends with it:
  * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
  * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
@@ -144,12 +147,13 @@ final class StatelessRequests {
         }
         String method = JsonRpc.method(message);
         String invalidMeta = invalidMeta(message);
-        String mismatch = invalidMeta != null || NOT_SERVED.contains(method) ? null
+        boolean notServed = NOT_SERVED.contains(method) && !serverIsModern(); // a modern server answers them itself
+        String mismatch = invalidMeta != null || notServed ? null
                 : MirroredHeaders.mismatch(request.getHeaders(), message, version, "tools/call".equals(method)
                         ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
         if (invalidMeta != null) {
             JsonResponses.error(response, callback, 400, id, JsonRpc.INVALID_PARAMS, "Invalid params: " + invalidMeta);
-        } else if (NOT_SERVED.contains(method)) {
+        } else if (notServed) {
             JsonResponses.error(response, callback, 404, id, JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
                     + " is not part of protocol version " + version + " or not served by this proxy yet");
         } else if (mismatch != null) {
@@ -179,8 +183,20 @@ final class StatelessRequests {
             return;
         }
         exchange.channel(channel);
-        initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
-                () -> initializedThen(channel, message, exchange, serverResult)));
+        channel.whenServerEraKnown(era -> {
+            if (era == ServerEra.MODERN) {
+                context.runLater(() -> send(channel, message, exchange)); // as it is: the server reads its _meta
+            } else {
+                initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
+                        () -> initializedThen(channel, message, exchange, serverResult)));
+            }
+        });
+    }
+
+    /** Whether the shared server is modern: it then answers every method itself, as it is sent. */
+    private boolean serverIsModern() {
+        Backend shared = backends.shared();
+        return shared != null && shared.serverEra() == ServerEra.MODERN;
     }
 
     /** Runs {@code then} with the server's initialize result once the channel has gone through it. */
@@ -217,8 +233,12 @@ final class StatelessRequests {
             exchange.answer(JsonRpc.result(message.get("id"), discoverResult(serverResult)));
             return;
         }
-        ObjectNode forwarded = withoutModernMeta(message);
-        channel.request(forwarded, "tools/list".equals(method) ? new Backend.Exchange() {
+        send(channel, withoutModernMeta(message), exchange);
+    }
+
+    /** Sends the request; the tools a {@code tools/list} answer names teach which parameters are mirrored. */
+    private void send(Backend.Channel channel, ObjectNode forwarded, StatelessExchange exchange) {
+        channel.request(forwarded, "tools/list".equals(JsonRpc.method(forwarded)) ? new Backend.Exchange() {
             @Override
             public boolean onMessage(ObjectNode related) {
                 return exchange.onMessage(related);

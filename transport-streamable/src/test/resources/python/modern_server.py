@@ -1,0 +1,30 @@
+"""A modern (2026-07-28) MCP server built with the official Python SDK: over stdio by default, or over its own
+Streamable HTTP with `--http PORT` (to compare the proxy with the server itself). Tools: echo, progress."""
+import asyncio
+import sys
+
+from mcp.server.mcpserver import Context, MCPServer
+
+server = MCPServer("python-modern-server")
+
+
+@server.tool()
+def echo(text: str) -> str:
+    """Echoes the text."""
+    return text
+
+
+@server.tool()
+async def progress(steps: int, delayMs: int, ctx: Context) -> str:
+    """Reports progress `steps` times, `delayMs` apart, then answers."""
+    for step in range(1, steps + 1):
+        await asyncio.sleep(delayMs / 1000)
+        await ctx.report_progress(step, steps)
+    return f"done {steps} steps"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()
