@@ -1,5 +1,6 @@
 """A modern (2026-07-28) MCP server built with the official Python SDK: over stdio by default, or over its own
-Streamable HTTP with `--http PORT` (to compare the proxy with the server itself). Tools: echo, progress."""
+Streamable HTTP with `--http PORT` (to compare the proxy with the server itself). Tools: echo, progress,
+change_tools (tells listen streams that the tool list changed)."""
 import asyncio
 import sys
 
@@ -21,6 +22,13 @@ async def progress(steps: int, delayMs: int, ctx: Context) -> str:
         await asyncio.sleep(delayMs / 1000)
         await ctx.report_progress(step, steps)
     return f"done {steps} steps"
+
+
+@server.tool()
+async def change_tools(ctx: Context) -> str:
+    """Publishes a tools list_changed event to the subscriptions/listen streams."""
+    await ctx.notify_tools_changed()
+    return "changed"
 
 
 if __name__ == "__main__":

@@ -54,15 +54,21 @@ class ModernStdioServerIT {
     void thePythonSdkClientStaysOn20260728ForToolCallsWithProgressThroughTheProxy() throws Exception {
         assertEquals(ServerEra.MODERN, probedEra());
 
+        JsonNode seen = PythonSdk.modernClient(proxy.port());
+
+        PythonSdk.assertModernClientSaw(seen);
+        assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
+    }
+
+    @Test
+    void thePythonSdkClientsListenStreamBringsTheServersToolListChange() throws Exception {
+        assertEquals(ServerEra.MODERN, probedEra());
+
         JsonNode seen = JsonRpc.MAPPER.readTree(PythonSdk.run(List.of(PythonSdk.PYTHON.toString(),
-                PythonSdk.script("modern_client.py"), "http://127.0.0.1:" + proxy.port() + "/mcp")));
+                PythonSdk.script("modern_listen.py"), "http://127.0.0.1:" + proxy.port() + "/mcp")));
 
         assertEquals("2026-07-28", seen.path("protocolVersion").asText(), seen.toString());
-        assertTrue(seen.path("tools").toString().contains("\"echo\""), seen.toString());
-        assertEquals("from python", seen.path("echo").asText());
-        assertEquals("done 3 steps", seen.path("progressResult").asText());
-        assertEquals(3, seen.path("progress").size(), seen.toString());
-        assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
+        assertEquals("ToolsListChanged", seen.path("event").asText(), seen.toString());
     }
 
     @Test

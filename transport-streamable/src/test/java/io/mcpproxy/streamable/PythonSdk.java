@@ -1,5 +1,10 @@
 package io.mcpproxy.streamable;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +28,24 @@ final class PythonSdk {
     /** A script of {@code src/test/resources/python}. */
     static String script(String name) {
         return Path.of("src", "test", "resources", "python", name).toString();
+    }
+
+    /**
+     * What {@code modern_client.py} (the SDK client in its default mode: tools/list, echo, a tool call with three
+     * progress notifications) saw against the proxy on {@code port}.
+     */
+    static JsonNode modernClient(int port) throws IOException, InterruptedException {
+        return JsonRpc.MAPPER.readTree(run(List.of(PYTHON.toString(), script("modern_client.py"),
+                "http://127.0.0.1:" + port + "/mcp")));
+    }
+
+    /** That the client stayed on 2026-07-28 and got each answer and progress notification. */
+    static void assertModernClientSaw(JsonNode seen) {
+        assertEquals("2026-07-28", seen.path("protocolVersion").asText(), seen.toString());
+        assertTrue(seen.path("tools").toString().contains("\"echo\""), seen.toString());
+        assertEquals("from python", seen.path("echo").asText());
+        assertEquals("done 3 steps", seen.path("progressResult").asText());
+        assertEquals(3, seen.path("progress").size(), seen.toString());
     }
 
     /** A virtualenv with the SDK: kept from an earlier run, or made now (pip, 3 minutes at most). */
