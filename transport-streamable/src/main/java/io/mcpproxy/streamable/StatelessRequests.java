@@ -27,9 +27,10 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session. In front of a modern stdio
  * server (see {@link ServerEra}) each request goes to it as it is, on a channel of its own, and the server answers
- * every method itself ({@code server/discover} and {@code subscriptions/listen} included). Otherwise they are
- * bridged to the legacy stdio server of shared mode. Each request gets a channel of its own on the shared server, which ends with it:
- * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
+ * it itself ({@code server/discover} and {@code subscriptions/listen} included; the methods the revision removed
+ * are answered 404 by the proxy, whatever the server). Otherwise they are bridged to the legacy stdio server of
+ * shared mode. Each request gets a channel of its own on the shared server, which ends with it: the channel first
+ * goes through the server's cached {@code initialize} (the proxy initializes the server as its
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
  * request is forwarded with the {@code _meta["io.modelcontextprotocol/…"]} keys a legacy server cannot read
  * removed. In per-session mode modern requests are refused with an {@code UnsupportedProtocolVersionError} that
@@ -147,7 +148,9 @@ final class StatelessRequests {
         }
         String method = JsonRpc.method(message);
         String invalidMeta = invalidMeta(message);
-        boolean notServed = NOT_SERVED.contains(method) && !serverIsModern(); // a modern server answers them itself
+        // a modern server serves subscriptions/listen itself; the removed methods are 404 whatever the server
+        boolean notServed = NOT_SERVED.contains(method)
+                && !("subscriptions/listen".equals(method) && serverIsModern());
         String mismatch = invalidMeta != null || notServed ? null
                 : MirroredHeaders.mismatch(request.getHeaders(), message, version, "tools/call".equals(method)
                         ? toolParameters.of(message.path("params").path("name").asText(null)) : Map.of());
@@ -193,7 +196,7 @@ final class StatelessRequests {
         });
     }
 
-    /** Whether the shared server is modern: it then answers every method itself, as it is sent. */
+    /** Whether the shared server is modern: it then answers every method it is sent itself. */
     private boolean serverIsModern() {
         Backend shared = backends.shared();
         return shared != null && shared.serverEra() == ServerEra.MODERN;
