@@ -1,10 +1,13 @@
 """A modern (2026-07-28) MCP server built with the official Python SDK: over stdio by default, or over its own
 Streamable HTTP with `--http PORT` (to compare the proxy with the server itself). Tools: echo, progress,
-change_tools (tells listen streams that the tool list changed)."""
+change_tools (tells listen streams that the tool list changed), sample (asks the client's LLM through an
+InputRequiredResult and answers with its text)."""
 import asyncio
 import sys
+from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
+from mcp_types import CreateMessageResult, SamplingMessage, TextContent
 
 server = MCPServer("python-modern-server")
 
@@ -29,6 +32,16 @@ async def change_tools(ctx: Context) -> str:
     """Publishes a tools list_changed event to the subscriptions/listen streams."""
     await ctx.notify_tools_changed()
     return "changed"
+
+
+def ask_llm(prompt: str) -> Sample:
+    return Sample([SamplingMessage(role="user", content=TextContent(type="text", text=prompt))], max_tokens=50)
+
+
+@server.tool()
+def sample(prompt: str, sampled: Annotated[CreateMessageResult, Resolve(ask_llm)]) -> str:
+    """Samples the client's LLM with the prompt; answers with what it said."""
+    return sampled.content.text
 
 
 if __name__ == "__main__":

@@ -71,11 +71,24 @@ class ModernStdioServerIT {
         assertEquals("ToolsListChanged", seen.path("event").asText(), seen.toString());
     }
 
-    @Test
-    void aLegacySessionClientListsAndCallsToolsOfTheModernServer() throws Exception {
+    private McpTestClient legacySessionClient() {
         McpTestClient client = new McpTestClient(HttpClient.newHttpClient(),
                 URI.create("http://127.0.0.1:" + proxy.port() + "/mcp"));
         client.protocolVersion = "2025-11-25";
+        return client;
+    }
+
+    @Test
+    void aLegacySessionClientAnswersTheModernServersSamplingInputRequestAsASamplingRequest() throws Exception {
+        McpTestClient client = legacySessionClient();
+        client.initialize();
+
+        assertEquals("sampled for the session", client.sampleAnswering("sampled for the session"));
+    }
+
+    @Test
+    void aLegacySessionClientListsAndCallsToolsOfTheModernServer() throws Exception {
+        McpTestClient client = legacySessionClient();
 
         ObjectNode initialized = client.initialize();
         assertEquals("2025-11-25", initialized.path("result").path("protocolVersion").asText(),

@@ -216,6 +216,9 @@ final class ClientToServer {
 
     /** See {@link Backend.Channel#respond}. */
     boolean respond(ClientSession session, ObjectNode response) {
+        if (modern.inputAnswered(session, response)) {
+            return true; // an input request the proxy bridged: the retry takes the answer to the server
+        }
         if (!requests.serverRequestTakenBack(RequestTable.idKey(response.get("id")), session)) {
             stats.misdirectedResponses.incrementAndGet();
             LOG.warn("[{}] refused a client response to id {}: no such server request for this session",
@@ -250,6 +253,7 @@ final class ClientToServer {
             }
         }
         requests.sessionEnded(session);
+        modern.sessionEnded(session);
         sessionGone.run();
     }
 
@@ -259,6 +263,7 @@ final class ClientToServer {
             sessions.remove(session);
             session.ended(reason);
             requests.sessionEnded(session);
+            modern.sessionEnded(session);
             sessionGone.run();
         }
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import java.util.List;
 
 /**
  * Client requests to a modern (2026-07-28) server process, which takes no {@code initialize} and reads each
@@ -17,9 +16,8 @@ import java.util.List;
  *   <li>a legacy session (2025-11-25 and older) is bridged: its {@code initialize} is answered by the proxy from the
  *       server's {@code server/discover} result, {@code ping} and {@code logging/setLevel} by the proxy too, and
  *       each later request gets the modern {@code _meta}: protocol version, the session's client capabilities and
- *       client info, and the log level it set. Its {@code sampling}, {@code elicitation} and {@code roots}
- *       capabilities are left out: bridging input requests to a session's server requests is not built, so the
- *       server must not ask for input. Per-session {@code resources/subscribe} is not bridged (the server
+ *       client info, and the log level it set; an {@code InputRequiredResult} is bridged to server requests of the
+ *       session ({@link InputRequestBridge}). Per-session {@code resources/subscribe} is not bridged (the server
  *       has only {@code subscriptions/listen}): it is answered {@code -32601}.</li>
  * </ul>
  */
@@ -27,8 +25,6 @@ final class ModernServerRequests {
 
     private static final String META_PREFIX = "io.modelcontextprotocol/";
     private static final String PROTOCOL_VERSION_META = META_PREFIX + "protocolVersion";
-    /** Client capabilities a modern server would use through {@code InputRequiredResult}s. */
-    private static final List<String> UNBRIDGED_CAPABILITIES = List.of("sampling", "elicitation", "roots");
 
     /** Sends a client request on to the server (id and progress token made proxy-unique, timeout armed). */
     interface Forwarder {
@@ -37,10 +33,23 @@ final class ModernServerRequests {
 
     private final String serverName;
     private final Forwarder forwarder;
+    private final InputRequestBridge inputs;
 
     ModernServerRequests(String serverName, Forwarder forwarder) {
         this.serverName = serverName;
         this.forwarder = forwarder;
+        this.inputs = new InputRequestBridge((session, request, exchange) ->
+                forwarder.forward(session, request, exchange, JsonRpc.method(request)));
+    }
+
+    /** See {@link InputRequestBridge#answered}. */
+    boolean inputAnswered(ClientSession session, ObjectNode response) {
+        return inputs.answered(session, response);
+    }
+
+    /** See {@link InputRequestBridge#sessionEnded}. */
+    void sessionEnded(ClientSession session) {
+        inputs.sessionEnded(session);
     }
 
     /** Whether {@code request} comes from a modern client: its {@code _meta} names a modern protocol version. */
@@ -70,7 +79,9 @@ final class ModernServerRequests {
                     exchange.onResponse(JsonRpc.error(id, JsonRpc.METHOD_NOT_FOUND, "Method not found: " + method
                             + " (the MCP server '" + serverName + "' is modern: it has subscriptions/listen only)"));
                 } else {
-                    forwarder.forward(session, withModernMeta(session, request), exchange, method);
+                    ObjectNode modern = withModernMeta(session, request);
+                    Backend.Exchange bridging = inputs.exchange(session, modern, exchange); // copies it first
+                    forwarder.forward(session, modern, bridging, method);
                 }
             }
         }
@@ -125,13 +136,9 @@ final class ModernServerRequests {
         ObjectNode params = request.get("params") instanceof ObjectNode object ? object : request.putObject("params");
         ObjectNode meta = params.get("_meta") instanceof ObjectNode object ? object : params.putObject("_meta");
         meta.put(PROTOCOL_VERSION_META, ProtocolVersions.MODERN.get(ProtocolVersions.MODERN.size() - 1));
-        JsonNode declared = session.protocol().capabilities();
-        ObjectNode capabilities = declared != null && declared.isObject() ? (ObjectNode) declared.deepCopy()
-                : JsonRpc.objectNode();
-        // input requests inside an InputRequiredResult are not bridged to a legacy session's server requests yet:
-        // without these capabilities a modern server asks for no input it would never get
-        capabilities.remove(UNBRIDGED_CAPABILITIES);
-        meta.set(META_PREFIX + "clientCapabilities", capabilities);
+        JsonNode capabilities = session.protocol().capabilities();
+        meta.set(META_PREFIX + "clientCapabilities", capabilities != null && capabilities.isObject()
+                ? capabilities.deepCopy() : JsonRpc.objectNode());
         JsonNode clientInfo = session.protocol().clientInfo();
         if (clientInfo != null && clientInfo.isObject()) {
             meta.set(META_PREFIX + "clientInfo", clientInfo.deepCopy());

@@ -40,8 +40,8 @@ final class ServerMessageRouter {
 
     /** Which routing rule applies to a server message: decided from the message alone. */
     enum Rule {
-        RESPONSE, PING, PROGRESS, SUBSCRIPTION, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST, SERVER_REQUEST,
-        LOG_MESSAGE, NOTIFICATION, NOT_JSON_RPC;
+        RESPONSE, PING, PROGRESS, SUBSCRIPTION, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST,
+        SERVER_REQUEST, LOG_MESSAGE, NOTIFICATION, NOT_JSON_RPC;
 
         static Rule of(ObjectNode message) {
             return switch (JsonRpc.Kind.of(message)) {

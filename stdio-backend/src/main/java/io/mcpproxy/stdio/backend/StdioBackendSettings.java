@@ -91,8 +91,8 @@ public record StdioBackendSettings(StdioServer server, BackendMode mode, int max
 
     public StdioBackendSettings withServer(StdioServer server) {
         return new StdioBackendSettings(Objects.requireNonNull(server, "server"), mode, maxBackends, requestTimeout,
-                maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
-                serverEra);
+                maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
+                cancelGrace, serverEra);
     }
 
     public StdioBackendSettings withMode(BackendMode mode) {

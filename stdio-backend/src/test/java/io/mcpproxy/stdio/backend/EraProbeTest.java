@@ -1,7 +1,6 @@
 package io.mcpproxy.stdio.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -168,9 +167,48 @@ class EraProbeTest {
         ObjectNode meta = (ObjectNode) forwarded.path("params").path("_meta");
         assertEquals("2026-07-28", meta.path("io.modelcontextprotocol/protocolVersion").asText());
         assertEquals("old", meta.path("io.modelcontextprotocol/clientInfo").path("name").asText());
-        assertTrue(meta.path("io.modelcontextprotocol/clientCapabilities").has("experimental"), meta.toString());
-        assertFalse(meta.path("io.modelcontextprotocol/clientCapabilities").has("sampling"),
-                "input requests are not bridged, so the server is not told the client could answer them");
+        assertTrue(meta.path("io.modelcontextprotocol/clientCapabilities").has("sampling"), meta.toString());
+    }
+
+    @Test
+    void aModernServersInputRequestsBecomeServerRequestsOfALegacySessionAndTheRequestIsRetriedWithTheAnswers()
+            throws Exception {
+        Backend.Channel channel = start(ServerEra.MODERN);
+        Recorder client = new Recorder();
+        legacySession(channel, client);
+        channel.request(json("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}"),
+                client);
+        ObjectNode call = script.receives();
+        script.sends("{\"jsonrpc\":\"2.0\",\"id\":" + call.get("id") + ",\"result\":{\"resultType\":"
+                + "\"input_required\",\"requestState\":\"state-1\",\"inputRequests\":{\"who\":{\"method\":"
+                + "\"elicitation/create\",\"params\":{\"message\":\"Name?\"}}}}}");
+
+        ObjectNode asked = client.messages.poll(5, TimeUnit.SECONDS);
+        assertEquals("elicitation/create", asked.path("method").asText(), String.valueOf(asked));
+        assertTrue(channel.respond(json("{\"jsonrpc\":\"2.0\",\"id\":" + asked.get("id") + ",\"result\":{\"action\":"
+                + "\"accept\",\"content\":{\"name\":\"Ada\"}}}")));
+
+        ObjectNode retried = script.receives();
+        assertEquals("tools/call", retried.path("method").asText(), retried.toString());
+        assertEquals("state-1", retried.path("params").path("requestState").asText(), retried.toString());
+        assertEquals("Ada", retried.path("params").path("inputResponses").path("who").path("content").path("name")
+                .asText(), retried.toString());
+        script.sends("{\"jsonrpc\":\"2.0\",\"id\":" + retried.get("id") + ",\"result\":{\"content\":[],"
+                + "\"resultType\":\"complete\"}}");
+        ObjectNode answered = client.response();
+        assertEquals(7, answered.path("id").asInt(), answered.toString());
+        assertEquals("complete", answered.path("result").path("resultType").asText());
+    }
+
+    /** A legacy session on a modern server: its initialize answered from the server's discover. */
+    private void legacySession(Backend.Channel channel, Recorder client) throws Exception {
+        channel.request(json("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                + "\"2025-11-25\",\"capabilities\":{\"elicitation\":{}},\"clientInfo\":{\"name\":\"c\","
+                + "\"version\":\"1\"}}}"), client);
+        ObjectNode discover = script.receives();
+        script.sends("{\"jsonrpc\":\"2.0\",\"id\":" + discover.get("id") + ",\"result\":{\"supportedVersions\":"
+                + "[\"2026-07-28\"],\"capabilities\":{\"tools\":{}}}}");
+        assertTrue(client.response().has("result"));
     }
 
     @Test
