@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
+import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.testing.ProxyExtension;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +87,20 @@ class ModernStdioServerIT {
         client.initialize();
 
         assertEquals("sampled for the session", client.sampleAnswering("sampled for the session"));
+    }
+
+    @Test
+    void aLegacySessionHearsTheModernServersToolListChangeOnItsGetStream() throws Exception {
+        McpTestClient client = legacySessionClient();
+        client.initialize();
+        HttpResponse<InputStream> get = client.openGet();
+        assertEquals(200, get.statusCode());
+        try (SseEvents events = new SseEvents(get.body())) {
+            assertEquals("changed", McpTestClient.text(client.callTool("change_tools", Map.of())));
+
+            ObjectNode heard = events.nextMessage(McpTestClient.WAIT);
+            assertEquals("notifications/tools/list_changed", JsonRpc.method(heard), String.valueOf(heard));
+        }
     }
 
     @Test

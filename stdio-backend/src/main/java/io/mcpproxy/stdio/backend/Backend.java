@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.backend;
 
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -112,6 +113,7 @@ public final class Backend implements AutoCloseable {
                         if (fresh.era().era() == null) {
                             EraProbe.probe(serverName, fresh, requests, scheduler);
                         }
+                        fresh.era().whenDecided(() -> listenForLegacySessions(fresh));
                     }
 
                     @Override
@@ -200,6 +202,23 @@ public final class Backend implements AutoCloseable {
     /** After {@link #close}: waits, up to {@code timeout}, for the server's reader threads to end. */
     void awaitThreads(Duration timeout) throws InterruptedException {
         supervisor.awaitThreads(timeout);
+    }
+
+    /**
+     * On a modern process: one {@code subscriptions/listen} of the proxy's own for tool, prompt and resource list
+     * changes, which reach every session as a legacy server's {@code list_changed} notifications do. One per
+     * process rather than per session: a listen per session would count as that session's work in flight forever.
+     */
+    private void listenForLegacySessions(ServerProcess process) {
+        if (!process.era().isModern()) {
+            return;
+        }
+        long id = requests.internalRequest(ended -> router.processListenEnded(ended.path("id").asLong()));
+        router.processListenOpened(id);
+        ObjectNode params = EraProbe.params();
+        params.putObject("notifications").put("toolsListChanged", true).put("promptsListChanged", true)
+                .put("resourcesListChanged", true);
+        process.sendQuietly(JsonRpc.request(LongNode.valueOf(id), "subscriptions/listen", params));
     }
 
     private void processExited(ServerProcess dead, String reason) {

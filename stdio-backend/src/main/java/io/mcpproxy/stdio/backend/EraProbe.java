@@ -80,8 +80,8 @@ final class EraProbe {
         return response.get("result") instanceof ObjectNode result ? result : null;
     }
 
-    /** {@code _meta} of a modern request: the latest modern version, no capabilities, the proxy as client. */
-    private static ObjectNode params() {
+    /** Params of a modern request of the proxy's own: the latest modern version, no capabilities, the proxy. */
+    static ObjectNode params() {
         ObjectNode params = JsonRpc.objectNode();
         ObjectNode meta = params.putObject("_meta");
         meta.put(META_PREFIX + "protocolVersion", ProtocolVersions.MODERN.get(ProtocolVersions.MODERN.size() - 1));

@@ -6,6 +6,8 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.backend.RequestTable.Orphan;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -103,6 +105,8 @@ final class ServerMessageRouter {
      * once, when it starts, not per message.
      */
     private final AtomicReference<Target.Refused> ambiguity = new AtomicReference<>();
+    /** Ids of the proxy's own {@code subscriptions/listen} requests, one per modern process. */
+    private final Set<Long> processListens = ConcurrentHashMap.newKeySet();
 
     /**
      * @param toServer sends the proxy's own messages (answers to server requests) to the current server process
@@ -173,6 +177,10 @@ final class ServerMessageRouter {
     private void toListener(ObjectNode notification) {
         JsonNode subscriptionId = notification.path("params").path("_meta").get(SUBSCRIPTION_ID_META);
         ClientRequest listen = subscriptionId.canConvertToLong() ? requests.inFlight(subscriptionId.asLong()) : null;
+        if (listen == null && subscriptionId.canConvertToLong() && processListens.contains(subscriptionId.asLong())) {
+            toSessionsOfProcessListen(notification);
+            return;
+        }
         if (listen == null) {
             undeliverable(notification, "no subscriptions/listen request " + subscriptionId + " in flight");
             return;
@@ -182,6 +190,33 @@ final class ServerMessageRouter {
         if (!listen.exchange.onMessage(restored)) {
             undeliverable(notification, "the listen request's stream is gone");
         }
+    }
+
+    /**
+     * The proxy listens on every modern process for list changes, under {@code proxyId}, on behalf of the legacy
+     * sessions, which know only {@code notifications/…/list_changed}.
+     */
+    void processListenOpened(long proxyId) {
+        processListens.add(proxyId);
+    }
+
+    /** The proxy's own listen on the process ended (the server closed it, or exited). */
+    void processListenEnded(long proxyId) {
+        processListens.remove(proxyId);
+    }
+
+    /** A list change on the proxy's own listen: every session hears it, as from a legacy server. */
+    private void toSessionsOfProcessListen(ObjectNode notification) {
+        if ("notifications/subscriptions/acknowledged".equals(JsonRpc.method(notification))) {
+            return; // the listen is open: nothing for the sessions
+        }
+        ObjectNode plain = notification.deepCopy();
+        ObjectNode meta = (ObjectNode) plain.get("params").get("_meta");
+        meta.remove(SUBSCRIPTION_ID_META);
+        if (meta.isEmpty()) {
+            ((ObjectNode) plain.get("params")).remove("_meta");
+        }
+        toEverySession(plain);
     }
 
     /** A fact about the server: every session hears it. */

@@ -1,9 +1,11 @@
 package io.mcpproxy.stdio.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.process.StdioServer;
@@ -35,7 +37,18 @@ class EraProbeTest {
         script = new ScriptedServer("scripted");
         backends = Backends.builder(script.server()).requestTimeout(Duration.ofSeconds(5)).serverEra(era).build();
         backends.start();
+        if (era == ServerEra.MODERN) {
+            proxyListens();
+        }
         return backends.open("s1", new Recorder());
+    }
+
+    /** The proxy's own subscriptions/listen, the first thing a modern process gets after the probe; its id. */
+    private JsonNode proxyListens() throws Exception {
+        ObjectNode listen = script.receives();
+        assertEquals("subscriptions/listen", listen.path("method").asText(), listen.toString());
+        assertTrue(listen.path("params").path("notifications").path("toolsListChanged").asBoolean());
+        return listen.get("id");
     }
 
     @AfterEach
@@ -82,6 +95,7 @@ class EraProbeTest {
         channel.request(json("{\"jsonrpc\":\"2.0\",\"id\":\"c1\",\"method\":\"tools/list\",\"params\":{\"_meta\":"
                 + MODERN_META + "}}"), client);
         probeAnsweredWith("\"result\":{\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{}}");
+        proxyListens();
 
         ObjectNode forwarded = script.receives();
         assertEquals("tools/list", forwarded.path("method").asText(), "no initialize first: " + forwarded);
@@ -198,6 +212,26 @@ class EraProbeTest {
         ObjectNode answered = client.response();
         assertEquals(7, answered.path("id").asInt(), answered.toString());
         assertEquals("complete", answered.path("result").path("resultType").asText());
+    }
+
+    @Test
+    void listChangesOnTheProxysOwnListenReachLegacySessionsAsPlainListChangedNotifications() throws Exception {
+        script = new ScriptedServer("scripted");
+        backends = Backends.builder(script.server()).serverEra(ServerEra.MODERN).build();
+        backends.start();
+        JsonNode listenId = proxyListens();
+        Recorder session = new Recorder();
+        legacySession(backends.open("legacy", session), session);
+
+        script.sends("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/subscriptions/acknowledged\",\"params\":{"
+                + "\"_meta\":{\"io.modelcontextprotocol/subscriptionId\":" + listenId + "}}}");
+        script.sends("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\",\"params\":{\"_meta\":"
+                + "{\"io.modelcontextprotocol/subscriptionId\":" + listenId + "}}}");
+
+        ObjectNode heard = session.delivered.poll(5, TimeUnit.SECONDS);
+        assertEquals("notifications/tools/list_changed", heard.path("method").asText(), String.valueOf(heard));
+        assertFalse(heard.path("params").has("_meta"), "no trace of the proxy's listen: " + heard);
+        assertNull(session.delivered.poll(), "the acknowledgement is the proxy's own");
     }
 
     /** A legacy session on a modern server: its initialize answered from the server's discover. */
