@@ -5,9 +5,13 @@
 #   transparent  each jar's `transparent` proxy in front of one nginx upstream (return 200 JSON), POST load
 #                (benchmarks/transparent/post.lua); nginx as a reverse proxy in front of the same upstream is the
 #                reference of each round;
+#   transparent-modern  the same proxies (started once for both modes), the same load as 2026-07-28 requests
+#                (WRK_ERA=modern: _meta in the body, MCP-Protocol-Version, Mcp-Method and Mcp-Name headers);
 #   json, sse    each jar's `streamable` proxy in front of EchoStdioServer, one session per connection, tools/call
 #                echo (a JSON answer) and echo_progress with a progress token (an SSE answer)
-#                (benchmarks/streamable/mcp.lua).
+#                (benchmarks/streamable/mcp.lua);
+#   modern       the same proxy and tool as json, called as a 2026-07-28 request without a session (issue 20's
+#                target: at least 90% of json's throughput; MODES="json modern" with the same jar twice).
 #
 # Each proxy first gets SERVER_WARMUP s of unmeasured, verified load per mode (the JIT), then ROUNDS rounds run every
 # path once, SECS s each at CONNS connections, the order reversed every other round; a round that another heavy
@@ -17,6 +21,7 @@
 # Usage:     OLD_JAR=/path/old/mcp-proxy.jar NEW_JAR=/path/new/mcp-proxy.jar bash benchmarks/ab/run.sh
 #            (e.g. `git worktree add ../old <commit> && (cd ../old && mvn -B -q package -DskipTests -pl runner -am)`)
 # Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" QUIET_MAX_WAIT=900
+#            (MODES may also name transparent-modern and modern)
 #            OLD_ARGS="..." NEW_ARGS="..." (runner options added for that side, e.g. the same jar twice with
 #            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
 # Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
@@ -66,18 +71,23 @@ start_proxy() { # $1 = label, rest = runner arguments (PORT stands for the port)
 
 for mode in $MODES; do
   case $mode in
-    transparent)
-      PATHS+=(nginx-proxy)
-      URL[nginx-proxy]=$NGXPROXY/mcp
-      PG[nginx-proxy]=$NGX_PG
+    transparent|transparent-modern)
+      if [ -z "${URL[nginx-proxy]:-}" ]; then
+        PATHS+=(nginx-proxy)
+        URL[nginx-proxy]=$NGXPROXY/mcp
+        PG[nginx-proxy]=$NGX_PG
+      fi
       for side in old new; do
-        extra_args "$side"
-        start_proxy "$side-transparent" transparent --port PORT --target "$DIRECT/mcp" "${EXTRA[@]}"
-        wait_http "${URL[$side-transparent]}/mcp" "${PG[$side-transparent]}"
-        URL[$side-transparent]=${URL[$side-transparent]}/mcp
-        PATHS+=("$side-transparent")
+        if [ -z "${URL[$side-proxy]:-}" ]; then
+          extra_args "$side"
+          start_proxy "$side-proxy" transparent --port PORT --target "$DIRECT/mcp" "${EXTRA[@]}"
+          wait_http "${URL[$side-proxy]}/mcp" "${PG[$side-proxy]}"
+        fi
+        URL[$side-$mode]=${URL[$side-proxy]}/mcp
+        PG[$side-$mode]=${PG[$side-proxy]}
+        PATHS+=("$side-$mode")
       done ;;
-    json|sse)
+    json|sse|modern)
       for side in old new; do
         if [ -z "${URL[$side-streamable]:-}" ]; then
           extra_args "$side"
@@ -97,9 +107,11 @@ measure() { # $1 = label, $2 = seconds, $3 = out file, $4 = verify (1 or 0)
   local label=$1 mode=${1#*-} side=${1%%-*} threads=1
   [ "$CONNS" -gt 1 ] && threads=2
   case $label in
-    nginx-proxy|*-transparent)
-      if [ "$4" = 1 ]; then run_wrk_verified "$3" "$2" "$CONNS" "${URL[$label]}" ""
-      else run_wrk "$3" "$2" "$CONNS" "${URL[$label]}" ""; fi ;;
+    nginx-proxy|*-transparent|*-transparent-modern)
+      local era=legacy
+      [ "${label%-modern}" = "$label" ] || era=modern
+      if [ "$4" = 1 ]; then WRK_ERA=$era run_wrk_verified "$3" "$2" "$CONNS" "${URL[$label]}" ""
+      else WRK_ERA=$era run_wrk "$3" "$2" "$CONNS" "${URL[$label]}" ""; fi ;;
     *)
       WRK_VERIFY=$4 timeout $(($2 + 60)) wrk -t"$threads" -c"$CONNS" -d"${2}s" --timeout 5s \
         -s "$ROOT/benchmarks/streamable/mcp.lua" "${URL[$label]}" -- "$WORK/sessions-$side.txt" "$threads" "$mode" \

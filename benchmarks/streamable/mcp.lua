@@ -8,7 +8,10 @@
 -- T:    the wrk thread count (the same number as -t).
 -- MODE: json -> tools/call echo (the backend's response comes first: application/json answer);
 --       sse  -> tools/call echo_progress with params._meta.progressToken (a progress notification comes first:
---               text/event-stream answer).
+--               text/event-stream answer);
+--       modern -> tools/call echo as a 2026-07-28 request: no session (SESSIONS_FILE only sets how the
+--               connections split), the version, client info and capabilities in params._meta and the
+--               mirrored Mcp-Method / Mcp-Name headers.
 -- RUN:  a small integer that makes request ids unique across the wrk runs against the same sessions.
 --
 -- With WRK_VERIFY=1 in the environment the script also checks every response (status 200, a JSON-RPC result,
@@ -48,6 +51,11 @@ function init(args)
    if mode == "sse" then
       template = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo_progress",'
          .. '"arguments":{"text":"hello"},"_meta":{"progressToken":%d}}}'
+   elseif mode == "modern" then
+      template = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo",'
+         .. '"arguments":{"text":"hello"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+         .. '"io.modelcontextprotocol/clientInfo":{"name":"wrk","version":"1"},'
+         .. '"io.modelcontextprotocol/clientCapabilities":{}}}}'
    else
       template = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo",'
          .. '"arguments":{"text":"hello"}}}'
@@ -56,12 +64,15 @@ function init(args)
    -- (cheaper for the load generator than wrk.format, which rebuilds every header line).
    heads = {}
    for j, sid in ipairs(sessions) do
+      local era = "MCP-Protocol-Version: 2025-06-18\r\nMcp-Session-Id: " .. sid .. "\r\n"
+      if mode == "modern" then
+         era = "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\n"
+      end
       heads[j] = "POST " .. wrk.path .. " HTTP/1.1\r\n"
          .. "Host: " .. wrk.headers["Host"] .. "\r\n"
          .. "Content-Type: application/json\r\n"
          .. "Accept: application/json, text/event-stream\r\n"
-         .. "MCP-Protocol-Version: 2025-06-18\r\n"
-         .. "Mcp-Session-Id: " .. sid .. "\r\n"
+         .. era
          .. "Content-Length: "
    end
    next_id = run * 1000000000 + tid * 100000000

@@ -6,6 +6,10 @@
 -- Mcp-Session-Id header is sent (the transparent proxy forwards such requests as they are); with it, every request
 -- carries `Mcp-Session-Id: SESSION_ID` (the proxy then looks the session up before forwarding).
 --
+-- With WRK_ERA=modern in the environment every request is a 2026-07-28 one instead: `_meta` with the protocol
+-- version and client capabilities in the body, `MCP-Protocol-Version: 2026-07-28`, `Mcp-Method` and `Mcp-Name`
+-- mirrored from it (the transparent proxy parses such a body and checks the headers before forwarding).
+--
 -- With WRK_VERIFY=1 in the environment every response is checked (status 200 and a JSON-RPC result) and the
 -- counts printed as `VERIFY ok=N bad=M`; that costs load-generator CPU, so run.sh uses it for warm-ups only.
 -- At the end one machine-readable line:
@@ -19,6 +23,14 @@ wrk.method = "POST"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
+if os.getenv("WRK_ERA") == "modern" then
+   wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"},'
+      .. '"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+      .. '"io.modelcontextprotocol/clientCapabilities":{}}}}'
+   wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
+   wrk.headers["Mcp-Method"] = "tools/call"
+   wrk.headers["Mcp-Name"] = "echo"
+end
 
 function setup(thread)
    table.insert(threads, thread)

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.http.MirroredHeaders;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.stdio.backend.Backend;
@@ -90,11 +91,6 @@ final class StatelessRequests {
             return "_meta lacks " + CLIENT_CAPABILITIES_META;
         }
         return null;
-    }
-
-    /** The protocol version a message's {@code _meta} names, or null. */
-    static String bodyVersion(ObjectNode message) {
-        return message.path("params").path("_meta").path(MirroredHeaders.PROTOCOL_VERSION_META).asText(null);
     }
 
     /**
@@ -186,14 +182,27 @@ final class StatelessRequests {
             return;
         }
         exchange.channel(channel);
+        Thread caller = Thread.currentThread();
         channel.whenServerEraKnown(era -> {
-            if (era == ServerEra.MODERN) {
-                context.runLater(() -> send(channel, message, exchange)); // as it is: the server reads its _meta
-            } else {
-                initialized(channel, message.get("id"), exchange, serverResult -> context.runLater(
-                        () -> initializedThen(channel, message, exchange, serverResult)));
+            if (era == ServerEra.MODERN) { // as it is: the server reads its _meta
+                onRequestThread(caller, () -> send(channel, message, exchange));
+                return;
             }
+            initialized(channel, message.get("id"), exchange, serverResult -> onRequestThread(caller,
+                    () -> initializedThen(channel, message, exchange, serverResult)));
         });
+    }
+
+    /**
+     * Runs {@code next} here when still on the request's own thread (the era and initialize were known at once),
+     * else later: the thread that reads the server's output must not wait for the next send.
+     */
+    private void onRequestThread(Thread caller, Runnable next) {
+        if (Thread.currentThread() == caller) {
+            next.run();
+        } else {
+            context.runLater(next);
+        }
     }
 
     /** Whether the shared server is modern: it then answers every method it is sent itself. */

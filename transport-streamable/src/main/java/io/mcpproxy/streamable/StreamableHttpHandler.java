@@ -11,6 +11,7 @@ import io.mcpproxy.stdio.PostedMessages;
 import io.mcpproxy.stdio.ProxyContext;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.JsonRpcPost;
+import io.mcpproxy.core.http.MirroredHeaders;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.session.Session;
@@ -204,7 +205,7 @@ public final class StreamableHttpHandler extends Handler.Abstract {
                                        JsonRpcPost.Messages body, String version) {
         JsonNode firstId = body.messages().get(0).get("id");
         if (version == null && request.getHeaders().get(SESSION_HEADER) == null
-                && ProtocolVersions.isModern(StatelessRequests.bodyVersion(body.messages().get(0)))) {
+                && ProtocolVersions.isModern(MirroredHeaders.bodyVersion(body.messages().get(0)))) {
             // a modern request without its MCP-Protocol-Version: a Server Validation failure, not a session matter
             JsonResponses.error(response, callback, 400, firstId, MirroredHeaders.HEADER_MISMATCH,
                     "Header mismatch: MCP-Protocol-Version header is missing");

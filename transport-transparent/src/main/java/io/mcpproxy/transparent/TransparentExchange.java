@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * the proxy session-aware. It learns the sessions upstreams issue ({@code Mcp-Session-Id} on a 2xx, or a legacy
  * stream's endpoint event, rewritten where the client would otherwise miss the proxy), keeps the TTL of a session
  * fresh while one of its exchanges is open, ends a session its upstream deleted, and sends the request target
- * without the proxy's path prefix.
+ * without the proxy's path prefix. A modern request's exchange is stateless: it goes without the client's
+ * {@code Mcp-Session-Id} (which a modern server ignores, and which must not reach, unchecked, a legacy server that
+ * might not) and teaches the proxy no session.
  */
 final class TransparentExchange extends ForwardedExchange {
 
@@ -32,15 +34,21 @@ final class TransparentExchange extends ForwardedExchange {
 
     private final TransparentHandler handler;
     private final String knownSession;
+    private final boolean stateless;
     private volatile boolean carriesSession; // whether this exchange is in OpenStreams; read when it completes
 
-    /** @param knownSession the session the request named and the storage holds; null for none */
+    /**
+     * @param knownSession the session the request named and the storage holds; null for none
+     * @param stateless    a modern request: no session goes up, none is learned from the answer
+     */
     TransparentExchange(TransparentHandler handler, Request clientToProxyRequest, Response proxyToClientResponse,
-                        Callback proxyToClientCallback, byte[] body, URI upstream, String knownSession) {
+                        Callback proxyToClientCallback, byte[] body, URI upstream, String knownSession,
+                        boolean stateless) {
         super(handler.forwarder(), clientToProxyRequest, proxyToClientResponse, proxyToClientCallback, body,
                 upstream);
         this.handler = handler;
         this.knownSession = knownSession;
+        this.stateless = stateless;
     }
 
     @Override
@@ -76,17 +84,26 @@ final class TransparentExchange extends ForwardedExchange {
         return query == null ? path : path + "?" + query;
     }
 
-    /** The client's token stays here when the proxy authenticates clients itself (unless told to pass it on). */
+    /**
+     * The client's token stays here when the proxy authenticates clients itself (unless told to pass it on); a
+     * modern request's session id, whose owner the proxy did not check, stays here too.
+     */
     @Override
     protected void adjustProxyToServerHeaders(HttpFields.Mutable proxyToServerHeaders) {
         if (handler.stripsAuthorization()) {
             proxyToServerHeaders.remove(HttpHeader.AUTHORIZATION);
+        }
+        if (stateless) {
+            proxyToServerHeaders.remove(TransparentHandler.SESSION_HEADER);
         }
     }
 
     /** Learns the session a 2xx answer issues; refuses one the proxy could not record or that is taken. */
     @Override
     protected Throwable onServerToProxyResponseHead(org.eclipse.jetty.client.Response serverToProxyResponse) {
+        if (stateless) {
+            return null;
+        }
         String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
         if (serverToProxyResponse.getStatus() / 100 == 2 && issued != null && !issued.equals(knownSession)) {
             // nothing reached the client yet: 502 or 503
@@ -98,7 +115,7 @@ final class TransparentExchange extends ForwardedExchange {
     /** A legacy stream: its endpoint event names its session and may need rewriting. */
     @Override
     protected BodyTransformer newServerToProxyBodyTransformer(org.eclipse.jetty.client.Response serverToProxyResponse) {
-        if (!"GET".equals(clientToProxyRequest().getMethod())
+        if (stateless || !"GET".equals(clientToProxyRequest().getMethod())
                 || !isEventStream(serverToProxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
             return null;
         }

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Routes each client request to an upstream MCP server: requests of a known session to the upstream that created
  * it ({@code backend_url}), new sessions round robin, requests of unknown sessions answered here without any
- * upstream. The exchange itself is a {@link TransparentExchange}.
+ * upstream, modern (sessionless) requests round robin once their mirrored headers match their body
+ * ({@link ModernRequests}). The exchange itself is a {@link TransparentExchange}.
  *
  * <p>A Jetty component: the upstream client is its bean (managed when the proxy built it; a caller's client is
  * started if needed, never reconfigured or stopped); starting it opens the session manager and schedules the TTL
@@ -162,7 +163,7 @@ final class TransparentHandler extends Handler.Abstract {
         }
         String upstreamPath = path.length() == prefix.length() ? "/" : path.substring(prefix.length());
         boolean exposed = settings.exposedPaths().allows(upstreamPath);
-        if (!exposed && !mayBeLegacyMessage(request)) {
+        if (!exposed && (ModernRequests.versionOf(request) != null || !mayBeLegacyMessage(request))) {
             notExposed(request, response, callback, upstreamPath);
             return true;
         }
@@ -211,30 +212,37 @@ final class TransparentHandler extends Handler.Abstract {
      */
     private void route(Request request, Response response, Callback callback, byte[] body,
                        String learnedPathNeeded) {
+        String modernVersion = ModernRequests.versionOf(request);
         String sessionId = sessionIdOf(request);
         try {
+            if (modernVersion != null) {
+                if (ModernRequests.admit(request, response, callback, body, modernVersion)) {
+                    forward(request, response, callback, body, upstreams.pick(), null, true);
+                }
+                return;
+            }
             if (learnedPathNeeded != null) {
                 Optional<Session> session = sessions.get(sessionId);
                 if (session.isPresent() && LearnedSessions.messagePathOf(session.get()).filter(
                         learnedPathNeeded::equals).isPresent()) {
                     forward(request, response, callback, body,
-                            LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
+                            LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId, false);
                 } else {
                     notExposed(request, response, callback, learnedPathNeeded);
                 }
                 return;
             }
             if (sessionId == null) {
-                forward(request, response, callback, body, upstreams.pick(), null);
+                forward(request, response, callback, body, upstreams.pick(), null, false);
                 return;
             }
             // Another principal's session is answered exactly as one that does not exist
             Optional<Session> session = sessions.get(sessionId).filter(found -> mayUse(request, found));
             if (session.isPresent()) {
                 forward(request, response, callback, body,
-                        LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId);
+                        LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId, false);
             } else if (isInitialize(body)) {
-                forward(request, response, callback, body, upstreams.pick(), null); // a client starting over
+                forward(request, response, callback, body, upstreams.pick(), null, false); // a client starting over
             } else {
                 JsonResponses.error(response, callback, settings.unknownSessionStatus(), JsonRpc.requestIdOf(body),
                         JsonRpc.SESSION_NOT_FOUND, "Session not found");
@@ -266,9 +274,13 @@ final class TransparentHandler extends Handler.Abstract {
         return settings.stripAuthorization();
     }
 
+    /**
+     * @param knownSession the session the request named and the storage holds; null for none
+     * @param stateless    a modern request: no session is learned from its answer
+     */
     private void forward(Request request, Response response, Callback callback, byte[] body, URI target,
-                         String knownSession) {
-        new TransparentExchange(this, request, response, callback, body, target, knownSession).send();
+                         String knownSession, boolean stateless) {
+        new TransparentExchange(this, request, response, callback, body, target, knownSession, stateless).send();
     }
 
     /**
@@ -279,7 +291,7 @@ final class TransparentHandler extends Handler.Abstract {
         MeterRegistry registry = settings.meterRegistry();
         return new ObservedHandler("transparent", registry == null ? null : new HttpMetrics(registry),
                 request -> {
-                    String sessionId = sessionIdOf(request);
+                    String sessionId = ModernRequests.versionOf(request) == null ? sessionIdOf(request) : null;
                     return sessionId == null || sessionId.isEmpty() ? null : SessionIds.redact(sessionId);
                 }, this);
     }

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * A session-aware reverse proxy in front of MCP servers that already speak HTTP (Streamable HTTP or legacy
  * HTTP+SSE). It forwards requests as they are, streams responses, learns sessions from the traffic
  * ({@code Mcp-Session-Id} on a 2xx response, or the legacy {@code endpoint} event) and sends every later request
- * of a session to the upstream that created it, from any replica sharing the session storage.
+ * of a session to the upstream that created it, from any replica sharing the session storage. Requests of a modern
+ * revision (2026-07-28, which has no sessions) go round robin, teach it no session, and are refused with 400
+ * ({@code HeaderMismatch}) when their mirrored {@code Mcp-Method} / {@code Mcp-Name} headers disagree with the body.
  *
  * <pre>{@code
  * TransparentProxy proxy = TransparentProxy.builder()

@@ -15,6 +15,18 @@ final class Closer implements AfterEachCallback {
         return closeable;
     }
 
+    /** A test upstream on an ephemeral port (connections idle out after 30 s), closed after the test. */
+    TestUpstream upstream(String name) throws Exception {
+        return track(new TestUpstream(name).start(0, 30_000));
+    }
+
+    /** The proxy {@code builder} describes, on an ephemeral port, started now and closed after the test. */
+    TransparentProxy started(TransparentProxy.Builder builder) throws Exception {
+        TransparentProxy proxy = track(builder.port(0).build());
+        proxy.start();
+        return proxy;
+    }
+
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
         for (int i = closeables.size() - 1; i >= 0; i--) {

@@ -3,7 +3,7 @@ package io.mcpproxy.core.observe;
 import java.util.Set;
 
 /**
- * The JSON-RPC methods MCP defines (2024-11-05 to 2025-11-25), so that a metric tag names only these: whatever a
+ * The JSON-RPC methods MCP defines (2024-11-05 to 2026-07-28), so that a metric tag names only these: whatever a
  * client sends, the set of tag values stays bounded.
  */
 public final class McpMethods {
@@ -21,7 +21,7 @@ public final class McpMethods {
             "initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/templates/list",
             "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
             "completion/complete", "logging/setLevel", "sampling/createMessage", "elicitation/create", "roots/list",
-            "tasks/get", "tasks/result", "tasks/list", "tasks/cancel",
+            "tasks/get", "tasks/result", "tasks/list", "tasks/cancel", "server/discover", "subscriptions/listen",
             "notifications/initialized", "notifications/cancelled", "notifications/progress",
             "notifications/message", "notifications/roots/list_changed", "notifications/resources/updated",
             "notifications/resources/list_changed", "notifications/tools/list_changed",

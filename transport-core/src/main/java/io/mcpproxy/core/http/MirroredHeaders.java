@@ -1,4 +1,4 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,17 +14,19 @@ import org.eclipse.jetty.http.HttpFields;
  * The "Server Validation" rules of the 2026-07-28 Streamable HTTP transport: the headers a modern request mirrors
  * from its body ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name}, {@code Mcp-Param-*}) must be
  * there and match it, so that an intermediary routing on a header and the server acting on the body never disagree.
- * A pure function of the headers, the body and the tool's mirrored parameters.
+ * Pure functions of the headers, the body and the tool's mirrored parameters, shared by every proxy that reads a
+ * modern request's body.
  */
-final class MirroredHeaders {
+public final class MirroredHeaders {
 
     /** {@code HeaderMismatch}: a mirrored header is missing, malformed or differs from the body. */
-    static final int HEADER_MISMATCH = -32020;
+    public static final int HEADER_MISMATCH = -32020;
 
-    static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
-    static final String METHOD_HEADER = "Mcp-Method";
-    static final String NAME_HEADER = "Mcp-Name";
-    static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
+    /** The {@code _meta} key of a modern request's protocol version. */
+    public static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
+    public static final String METHOD_HEADER = "Mcp-Method";
+    public static final String NAME_HEADER = "Mcp-Name";
+    public static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
 
     private static final Set<String> NAMED_METHODS = Set.of("tools/call", "resources/read", "prompts/get");
     private static final String SENTINEL_START = "=?base64?";
@@ -34,32 +36,66 @@ final class MirroredHeaders {
     }
 
     /**
-     * Why the headers do not match {@code message}, or null when they do.
+     * Why the headers do not match {@code message}, or null when they do: the check of a server, which processes
+     * the body.
      *
      * @param version      the request's {@code MCP-Protocol-Version}
      * @param paramHeaders for a {@code tools/call}: the tool's mirrored parameters, header name (after
      *                     {@code Mcp-Param-}) to argument name; empty when the tool's schema is not known
      */
-    static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
-        JsonNode params = message.path("params");
-        String bodyVersion = StatelessRequests.bodyVersion(message);
+    public static String mismatch(HttpFields headers, ObjectNode message, String version, Map<String, String> paramHeaders) {
+        String bodyVersion = bodyVersion(message);
         if (!version.equals(bodyVersion)) {
-            return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion
-                    + "'";
+            return versionDiffers(version, bodyVersion);
         }
+        String standard = standardMismatch(headers, message);
+        if (standard != null || !"tools/call".equals(JsonRpc.method(message))) {
+            return standard;
+        }
+        return paramMismatch(headers, message.path("params").path("arguments"), paramHeaders);
+    }
+
+    /**
+     * Why the headers do not match {@code message}, or null when they do: the check of an intermediary that
+     * forwards the request to a server and acts on its standard headers ({@code MCP-Protocol-Version},
+     * {@code Mcp-Method}, {@code Mcp-Name}). Only disagreement is its business: a body that names no version is
+     * the server's to refuse (as invalid params), and {@code Mcp-Param-*} headers, which it does not recognize,
+     * go on unchecked for the server to check.
+     *
+     * @param version the request's {@code MCP-Protocol-Version}
+     */
+    public static String forwardedMismatch(HttpFields headers, ObjectNode message, String version) {
+        String bodyVersion = bodyVersion(message);
+        if (bodyVersion != null && !bodyVersion.equals(version)) {
+            return versionDiffers(version, bodyVersion);
+        }
+        return standardMismatch(headers, message);
+    }
+
+    /** {@code Mcp-Method} for every request, {@code Mcp-Name} for those that name a tool, resource or prompt. */
+    private static String standardMismatch(HttpFields headers, ObjectNode message) {
         String method = JsonRpc.method(message);
         String methodHeader = headers.get(METHOD_HEADER);
         if (methodHeader == null || !methodHeader.equals(method)) {
             return differs(METHOD_HEADER, methodHeader, method);
         }
         if (NAMED_METHODS.contains(method)) {
-            String name = params.path("resources/read".equals(method) ? "uri" : "name").asText(null);
+            String name = message.path("params").path("resources/read".equals(method) ? "uri" : "name").asText(null);
             String nameHeader = decoded(headers.get(NAME_HEADER));
             if (nameHeader == null || !nameHeader.equals(name)) {
                 return differs(NAME_HEADER, headers.get(NAME_HEADER), name);
             }
         }
-        return "tools/call".equals(method) ? paramMismatch(headers, params.path("arguments"), paramHeaders) : null;
+        return null;
+    }
+
+    private static String versionDiffers(String version, String bodyVersion) {
+        return "MCP-Protocol-Version header value '" + version + "' does not match body value '" + bodyVersion + "'";
+    }
+
+    /** The protocol version a message's {@code _meta} names, or null. */
+    public static String bodyVersion(ObjectNode message) {
+        return message.path("params").path("_meta").path(PROTOCOL_VERSION_META).asText(null);
     }
 
     private static String paramMismatch(HttpFields headers, JsonNode arguments, Map<String, String> paramHeaders) {
@@ -94,7 +130,7 @@ final class MirroredHeaders {
      * The value of a header that may use the Base64 sentinel ({@code =?base64?…?=}), or null when absent,
      * undecodable or carrying characters a header may not (controls other than tab).
      */
-    static String decoded(String raw) {
+    public static String decoded(String raw) {
         if (raw == null || raw.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c > 0x7E)) {
             return null;
         }

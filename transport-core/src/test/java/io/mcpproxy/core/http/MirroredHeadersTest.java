@@ -1,4 +1,4 @@
-package io.mcpproxy.streamable;
+package io.mcpproxy.core.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -69,5 +69,25 @@ class MirroredHeadersTest {
     void theVersionHeaderMustMatchTheBody() {
         assertEquals("MCP-Protocol-Version header value '2026-07-29' does not match body value '2026-07-28'",
                 MirroredHeaders.mismatch(headers(), call("{}"), "2026-07-29", Map.of()));
+    }
+
+    @Test
+    void anIntermediaryChecksTheStandardHeadersButLeavesParameterHeadersToTheServer() {
+        assertNull(MirroredHeaders.forwardedMismatch(headers("Mcp-Param-Region", "eu-north1"),
+                call("{\"region\":\"us-west1\"}"), MODERN), "an Mcp-Param-* header it does not recognize");
+        assertEquals("Mcp-Name header value 'drop_table' does not match body value 'execute_sql'",
+                MirroredHeaders.forwardedMismatch(HttpFields.build().add("Mcp-Method", "tools/call")
+                        .add("Mcp-Name", "drop_table"), call("{}"), MODERN));
+        assertEquals("Mcp-Method header is missing",
+                MirroredHeaders.forwardedMismatch(HttpFields.build(), call("{}"), MODERN));
+    }
+
+    @Test
+    void anIntermediaryRefusesADifferentBodyVersionButLeavesAMissingOneToTheServer() {
+        assertEquals("MCP-Protocol-Version header value '2026-07-29' does not match body value '2026-07-28'",
+                MirroredHeaders.forwardedMismatch(headers(), call("{}"), "2026-07-29"));
+        ObjectNode withoutVersion = call("{}");
+        ((ObjectNode) withoutVersion.get("params")).remove("_meta");
+        assertNull(MirroredHeaders.forwardedMismatch(headers(), withoutVersion, MODERN));
     }
 }
