@@ -15,6 +15,8 @@
 #
 # Environment: CONFORMANCE_VERSION (default 0.1.16, needs Node 22, fetched by npx as the npm package node@22),
 #   PROXY_OPTS (extra options for `mcp-proxy.jar streamable`, word-split, e.g. "--backend-mode per-session"),
+#   SERVER_COMMAND (the stdio MCP server behind the proxy instead of ConformanceServer, word-split, e.g.
+#   "transport-streamable/target/py-mcp/bin/python transport-streamable/src/test/resources/python/modern_server.py"),
 #   SUITE_TIMEOUT (seconds, default 600).
 # Exit code: the suite's (0 = no failed check), or 2 for a usage/setup error.
 set -euo pipefail
@@ -36,7 +38,7 @@ while (($#)); do
         --expected-failures) shift; EXPECTED=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
             [[ -f "$EXPECTED" ]] || { echo "no such file: $1" >&2; exit 2; } ;;
         --) shift; SUITE_ARGS=("$@"); break ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -91,13 +93,17 @@ if ! mvn -B -q -Dstyle.color=never dependency:build-classpath -pl example-server
 fi
 SERVER_CP="$SERVER_JAR:$(cat "$WORK/classpath.txt")"
 
-# 2. Start the proxy on a free port, ConformanceServer behind it.
+# 2. Start the proxy on a free port, ConformanceServer (or SERVER_COMMAND) behind it.
+if [[ -n "${SERVER_COMMAND:-}" ]]; then
+    read -r -a STDIO_SERVER <<< "$SERVER_COMMAND"
+else
+    STDIO_SERVER=(java -cp "$SERVER_CP" io.mcpproxy.example.ConformanceServer)
+fi
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 URL="http://127.0.0.1:$PORT/mcp"
 read -r -a EXTRA_PROXY_OPTS <<< "${PROXY_OPTS:-}"
 log "starting proxy on port $PORT"
-java -jar "$PROXY_JAR" streamable --port "$PORT" "${EXTRA_PROXY_OPTS[@]}" -- \
-    java -cp "$SERVER_CP" io.mcpproxy.example.ConformanceServer \
+java -jar "$PROXY_JAR" streamable --port "$PORT" "${EXTRA_PROXY_OPTS[@]}" -- "${STDIO_SERVER[@]}" \
     >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
 PROXY_PID=$!
 

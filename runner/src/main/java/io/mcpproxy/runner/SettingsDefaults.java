@@ -11,6 +11,7 @@ import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
 import io.mcpproxy.streamable.InputRequestSettings;
 import io.mcpproxy.streamable.ResumptionSettings;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -49,6 +50,7 @@ final class SettingsDefaults implements CommandLine.IDefaultValueProvider {
                 Map.entry("--stream-buffer-events", Integer.toString(streams.maxQueuedEvents())),
                 Map.entry("--stream-buffer-bytes", Long.toString(streams.maxQueuedBytes())),
                 Map.entry("--backend-mode", backend.mode() == BackendMode.SHARED ? "shared" : "per-session"),
+                Map.entry("--server-era", backend.serverEra().name().toLowerCase(Locale.ROOT)),
                 Map.entry("--max-backends", Integer.toString(backend.maxBackends())),
                 Map.entry("--max-sessions", Integer.toString(backend.maxSessions())),
                 Map.entry("--backend-idle-timeout", DurationConverter.format(backend.backendIdleTimeout())),

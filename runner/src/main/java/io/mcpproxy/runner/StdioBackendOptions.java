@@ -1,6 +1,7 @@
 package io.mcpproxy.runner;
 
 import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
 import io.mcpproxy.stdio.process.StdioServer;
 import java.time.Duration;
@@ -16,6 +17,12 @@ final class StdioBackendOptions {
     @Option(names = "--backend-mode", paramLabel = "shared|per-session", converter = BackendModeConverter.class,
             description = "One MCP server process for all sessions, or one per session (default: ${DEFAULT-VALUE}).")
     BackendMode mode;
+
+    @Option(names = "--server-era", paramLabel = "auto|legacy|modern", converter = ServerEraConverter.class,
+            description = "What the MCP server speaks: auto probes each new process with server/discover (up to 10 s"
+                    + " before its first request); legacy (initialize once per process) or modern (2026-07-28,"
+                    + " requests with their _meta) skip the probe (default: ${DEFAULT-VALUE}).")
+    ServerEra serverEra;
 
     @Option(names = "--max-backends",
             description = "per-session mode: most server processes at once (default: ${DEFAULT-VALUE}).")
@@ -55,7 +62,19 @@ final class StdioBackendOptions {
         return StdioBackendSettings.of(StdioServer.command(command)).withMode(mode).withMaxBackends(maxBackends)
                 .withRequestTimeout(requestTimeout).withMaxServerMessageBytes(maxServerMessageSize)
                 .withCancelGrace(cancelGrace).withMaxSessions(maxSessions)
-                .withBackendIdleTimeout(backendIdleTimeout);
+                .withBackendIdleTimeout(backendIdleTimeout).withServerEra(serverEra);
+    }
+
+    /** {@code auto} / {@code legacy} / {@code modern}. */
+    static final class ServerEraConverter implements CommandLine.ITypeConverter<ServerEra> {
+        @Override
+        public ServerEra convert(String value) {
+            try {
+                return ServerEra.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** {@code shared} / {@code per-session}. */

@@ -10,6 +10,7 @@ import io.mcpproxy.sse.SseProxy;
 import io.mcpproxy.sse.SseTransport;
 import io.mcpproxy.stdio.McpProxy;
 import io.mcpproxy.stdio.StdioProxyBuilder;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.streamable.StreamableHttpProxy;
 import io.mcpproxy.transparent.TransparentProxy;
 import java.io.PrintWriter;
@@ -85,6 +86,8 @@ class RefusalsTest {
                         b -> b.backendIdleTimeout(Duration.ZERO)),
                 stdio("--request-timeout", "-1s", "requestTimeout must not be negative, got PT-1S",
                         b -> b.requestTimeout(Duration.ofSeconds(-1))),
+                new Refusal("--server-era", "sometimes", STDIO, "serverEra must be auto, legacy or modern, got"
+                        + " sometimes", null, null, null, () -> ServerEra.parse("sometimes")),
                 stdio("--cancel-grace", "-1s", "cancelGrace must not be negative, got PT-1S",
                         b -> b.cancelGrace(Duration.ofSeconds(-1))),
                 stdio("--max-server-message-size", "0", "maxServerMessageSize must be 1 byte to 2 GiB, got 0",

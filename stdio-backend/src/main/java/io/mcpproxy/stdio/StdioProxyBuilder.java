@@ -1,6 +1,7 @@
 package io.mcpproxy.stdio;
 
 import io.mcpproxy.stdio.backend.BackendMode;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.cluster.ClusterSettings;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.backend.StdioBackendSettings;
@@ -112,6 +113,12 @@ public abstract class StdioProxyBuilder<B extends StdioProxyBuilder<B>> extends 
     /** See {@link StdioBackendSettings#mode}. */
     public B backendMode(BackendMode mode) {
         this.backend = backend.withMode(mode);
+        return self();
+    }
+
+    /** See {@link StdioBackendSettings#serverEra}. */
+    public B serverEra(ServerEra era) {
+        this.backend = backend.withServerEra(era);
         return self();
     }
 

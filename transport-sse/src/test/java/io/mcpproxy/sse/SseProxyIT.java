@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.session.Session;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.core.http.SseStream;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -62,7 +63,8 @@ class SseProxyIT {
 
     @Test
     void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
-        proxy = proxies.start();
+        // no era probe: the proxy's own server/discover would be the one the server sees
+        proxy = proxies.start(builder -> builder.serverEra(ServerEra.LEGACY));
         try (SseTestClient client = SseTestClient.connect(http, proxy.uri())) {
             ObjectNode discover = client.call(client.request("server/discover", JsonRpc.objectNode()));
             assertEquals(JsonRpc.INVALID_REQUEST, discover.path("error").path("code").asInt(), discover.toString());

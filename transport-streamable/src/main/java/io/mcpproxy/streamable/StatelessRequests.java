@@ -15,6 +15,7 @@ import io.mcpproxy.stdio.backend.BackendMode;
 import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.backend.ClientCapabilities;
+import io.mcpproxy.stdio.backend.ServerEra;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session and bridged to the legacy
+ * Modern (2026-07-28) POSTs on the Streamable HTTP endpoint, served without a session. In front of a modern stdio
+ * server (see {@link ServerEra}) each request goes to it as it is, on a channel of its own, and the server answers
+ * it itself ({@code server/discover}, input requests and {@code subscriptions/listen} included; the methods the
+ * revision removed are answered 404 by the proxy, whatever the server). Otherwise they are bridged to the legacy
  * stdio server of shared mode. Each request gets a channel of its own on the shared server, which ends with it:
  * the channel first goes through the server's cached {@code initialize} (the proxy initializes the server as its
  * own client when no session has yet), then {@code server/discover} is answered from that result, and every other
@@ -122,7 +126,9 @@ final class StatelessRequests {
         if (refused(request, response, callback, message, version)) {
             return;
         }
-        if ("subscriptions/listen".equals(JsonRpc.method(message))) {
+        if (serverIsModern()) { // it serves listen streams and input requests itself
+            forward(request, response, callback, message);
+        } else if ("subscriptions/listen".equals(JsonRpc.method(message))) {
             listens.listen(request, response, callback, message);
         } else if (InputRequiredBridge.continues(message)) {
             inputs.retry(request, response, callback, body.body(), message, () -> exchange(request, response,
@@ -204,6 +210,20 @@ final class StatelessRequests {
                     1);
             return;
         }
+        Thread caller = Thread.currentThread();
+        channel.whenServerEraKnown(era -> {
+            if (era == ServerEra.MODERN) { // as it is: the server reads its _meta
+                exchange.channel(channel);
+                onRequestThread(caller, () -> send(channel, message, exchange, exchange));
+            } else {
+                bridge(request, channel, message, exchange, caller);
+            }
+        });
+    }
+
+    /** Sends the request to the legacy server once the channel has gone through its initialize. */
+    private void bridge(Request request, Backend.Channel channel, ObjectNode message, StatelessExchange exchange,
+                        Thread caller) {
         boolean asksForInput = InputRequiredBridge.asksForInput(JsonRpc.method(message));
         Backend.Exchange answer;
         if (asksForInput) { // the call owns the channel: it may outlive this HTTP request
@@ -212,14 +232,26 @@ final class StatelessRequests {
             exchange.channel(channel);
             answer = exchange;
         }
-        Thread caller = Thread.currentThread();
-        initialized(channel, message.get("id"), answer::onResponse, asksForInput, serverResult -> {
-            if (Thread.currentThread() == caller) { // answered from the cache, within this call: go on here
-                initializedThen(channel, message, exchange, answer, serverResult);
-            } else { // on the thread that reads the server's output, which must not wait for the next send
-                context.runLater(() -> initializedThen(channel, message, exchange, answer, serverResult));
-            }
-        });
+        initialized(channel, message.get("id"), answer::onResponse, asksForInput, serverResult -> onRequestThread(
+                caller, () -> initializedThen(channel, message, exchange, answer, serverResult)));
+    }
+
+    /**
+     * Runs {@code next} here when still on the request's own thread (the era and initialize were known at once),
+     * else later: the thread that reads the server's output must not wait for the next send.
+     */
+    private void onRequestThread(Thread caller, Runnable next) {
+        if (Thread.currentThread() == caller) {
+            next.run();
+        } else {
+            context.runLater(next);
+        }
+    }
+
+    /** Whether the shared server is known to be modern: it then answers every method it is sent itself. */
+    private boolean serverIsModern() {
+        Backend shared = backends.shared();
+        return shared != null && shared.serverEra() == ServerEra.MODERN;
     }
 
     /**
@@ -267,7 +299,17 @@ final class StatelessRequests {
         if (forwarded.get("params") instanceof ObjectNode params) {
             params.remove(List.of("inputResponses", "requestState")); // a legacy server knows neither
         }
-        channel.request(forwarded, "tools/list".equals(method) ? new Backend.Exchange() {
+        send(channel, forwarded, exchange, answer);
+    }
+
+    /**
+     * Sends the request; the tools a {@code tools/list} answer names teach which parameters are mirrored.
+     *
+     * @param answer where the answer goes (the exchange, or the call that waits for its client's input)
+     */
+    private void send(Backend.Channel channel, ObjectNode forwarded, StatelessExchange exchange,
+                      Backend.Exchange answer) {
+        channel.request(forwarded, "tools/list".equals(JsonRpc.method(forwarded)) ? new Backend.Exchange() {
             @Override
             public boolean onMessage(ObjectNode related) {
                 return exchange.onMessage(related);

@@ -3,6 +3,7 @@ package io.mcpproxy.streamable;
 import io.mcpproxy.session.Session;
 import io.mcpproxy.core.testing.SseEvents;
 import io.mcpproxy.core.testing.SlowClients;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.params;
@@ -71,6 +72,9 @@ class StreamableHttpProxyIT {
 
     @Test
     void aRequestBeforeInitializeIsAnsweredByTheProxyAndNeverReachesTheServer() throws Exception {
+        // no era probe: the proxy's own server/discover would be the one the server sees
+        proxy = proxies.start(builder -> builder.serverEra(ServerEra.LEGACY));
+        client = new McpTestClient(http, proxy.uri());
         McpTestClient.Reply discover = client.post(client.request("server/discover", JsonRpc.objectNode()));
         assertEquals(400, discover.status(), discover.body());
         assertJsonRpcError(discover.body(), -32600);

@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.backend;
 
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
@@ -108,6 +109,14 @@ public final class Backend implements AutoCloseable {
                     }
 
                     @Override
+                    public void processStarted(ServerProcess fresh) {
+                        if (fresh.era().era() == null) {
+                            EraProbe.probe(serverName, fresh, requests, scheduler);
+                        }
+                        fresh.era().whenDecided(() -> listenForLegacySessions(fresh));
+                    }
+
+                    @Override
                     public void processExited(ServerProcess dead, String reason) {
                         Backend.this.processExited(dead, reason);
                     }
@@ -163,6 +172,12 @@ public final class Backend implements AutoCloseable {
         return supervisor.isUp();
     }
 
+    /** The era of the current server process: LEGACY or MODERN, or null while down or being probed. */
+    public ServerEra serverEra() {
+        ServerProcess current = supervisor.current();
+        return current == null ? null : current.era().era();
+    }
+
     /** Process id of the current server process, or -1. */
     public long pid() {
         return supervisor.pid();
@@ -189,7 +204,25 @@ public final class Backend implements AutoCloseable {
         supervisor.awaitThreads(timeout);
     }
 
+    /**
+     * On a modern process: one {@code subscriptions/listen} of the proxy's own for tool, prompt and resource list
+     * changes, which reach every session as a legacy server's {@code list_changed} notifications do. One per
+     * process rather than per session: a listen per session would count as that session's work in flight forever.
+     */
+    private void listenForLegacySessions(ServerProcess process) {
+        if (!process.era().isModern()) {
+            return;
+        }
+        long id = requests.internalRequest(ended -> router.processListenEnded(ended.path("id").asLong()));
+        router.processListenOpened(id);
+        ObjectNode params = EraProbe.params();
+        params.putObject("notifications").put("toolsListChanged", true).put("promptsListChanged", true)
+                .put("resourcesListChanged", true);
+        process.sendQuietly(JsonRpc.request(LongNode.valueOf(id), "subscriptions/listen", params));
+    }
+
     private void processExited(ServerProcess dead, String reason) {
+        dead.era().decide(ServerEra.LEGACY, null); // what waits for its probe goes on, and fails on the dead process
         List<ClientRequest> failed = requests.inFlightOn(dead);
         for (ClientRequest request : failed) {
             requests.complete(request, JsonRpc.proxyError(request.clientId, "server_exited",
@@ -237,6 +270,15 @@ public final class Backend implements AutoCloseable {
 
         public boolean isEnded() {
             return session.isEnded();
+        }
+
+        /**
+         * Runs {@code then} with the era of this channel's server process ({@link ServerEra#LEGACY} or
+         * {@link ServerEra#MODERN}) once known: at once, or on the thread that decides it.
+         */
+        public void whenServerEraKnown(Consumer<ServerEra> then) {
+            ProcessEra era = session.process().era();
+            era.whenDecided(() -> then.accept(era.era()));
         }
 
         /** Requests of this session the server has not answered yet. */

@@ -328,6 +328,12 @@ public final class Backends extends ContainerLifeCycle implements AutoCloseable 
             return this;
         }
 
+        /** See {@link StdioBackendSettings#serverEra}. */
+        public Builder serverEra(ServerEra era) {
+            settings = settings.withServerEra(era);
+            return this;
+        }
+
         /** See {@link StdioBackendSettings#restart}. */
         public Builder restart(boolean restart) {
             settings = settings.withRestart(restart);

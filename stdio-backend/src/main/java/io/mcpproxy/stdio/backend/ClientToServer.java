@@ -36,6 +36,7 @@ final class ClientToServer {
     private final ResourceSubscriptions subscriptions;
     /** Whether several sessions share the server: then it is initialized as the proxy, with every capability. */
     private final boolean shared;
+    private final ModernServerRequests modern;
 
     /**
      * @param shared      whether the sessions share one server process (else each has its own)
@@ -54,12 +55,22 @@ final class ClientToServer {
         this.stats = stats;
         this.sessionGone = sessionGone;
         this.subscriptions = new ResourceSubscriptions(sessions, requests);
+        this.modern = new ModernServerRequests(serverName, this::forward);
     }
 
     /** See {@link Backend.Channel#request}. */
     void request(ClientSession session, ObjectNode request, Backend.Exchange exchange) {
         if (session.isEnded()) {
             exchange.onResponse(JsonRpc.error(request.get("id"), JsonRpc.SESSION_NOT_FOUND, "Session not found"));
+            return;
+        }
+        ProcessEra era = session.process().era();
+        if (era.era() == null) { // nothing reaches a process before its era is known
+            era.whenDecided(() -> request(session, request, exchange));
+            return;
+        }
+        if (era.isModern()) {
+            modern.request(session, request, exchange);
             return;
         }
         String method = JsonRpc.method(request);
@@ -97,7 +108,7 @@ final class ClientToServer {
                     "Request id " + clientId + " is already in flight in this session"));
             return;
         }
-        if (!requestTimeout.isZero()) {
+        if (!requestTimeout.isZero() && !"subscriptions/listen".equals(method)) { // a listen lasts while wanted
             entry.timeout = scheduler.schedule(() -> timedOut(entry), requestTimeout.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
@@ -153,6 +164,9 @@ final class ClientToServer {
             return;
         }
         String method = JsonRpc.method(notification);
+        if ("notifications/initialized".equals(method) && session.process().era().isModern()) {
+            return; // a modern server has no handshake
+        }
         if ("notifications/initialized".equals(method)) {
             if (session.process().protocol().firstInitializedNotification()) {
                 session.protocol().noticeOfRoots(nanoClock.getAsLong());
@@ -184,6 +198,9 @@ final class ClientToServer {
 
     /** See {@link Backend.Channel#respond}. */
     boolean respond(ClientSession session, ObjectNode response) {
+        if (modern.inputAnswered(session, response)) {
+            return true; // an input request the proxy bridged: the retry takes the answer to the server
+        }
         if (!requests.serverRequestTakenBack(RequestTable.idKey(response.get("id")), session)) {
             stats.misdirectedResponses.incrementAndGet();
             LOG.warn("[{}] refused a client response to id {}: no such server request for this session",
@@ -212,6 +229,7 @@ final class ClientToServer {
         }
         subscriptions.sessionLeft(session);
         requests.sessionEnded(session);
+        modern.sessionEnded(session);
         sessionGone.run();
     }
 
@@ -221,6 +239,7 @@ final class ClientToServer {
             sessions.remove(session);
             session.ended(reason);
             requests.sessionEnded(session);
+            modern.sessionEnded(session);
             sessionGone.run();
         }
     }

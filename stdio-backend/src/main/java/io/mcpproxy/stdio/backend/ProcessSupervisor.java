@@ -26,6 +26,9 @@ final class ProcessSupervisor implements ServerProcess.Events {
         /** A message from the current process, on its stdout reader thread. */
         void serverToProxy(ObjectNode message);
 
+        /** {@code fresh} started (first start or restart) and is current: before any client message reaches it. */
+        void processStarted(ServerProcess fresh);
+
         /**
          * {@code dead} exited: what was in flight on it fails and its sessions end. Called once per process, before
          * a restart is scheduled.
@@ -41,6 +44,7 @@ final class ProcessSupervisor implements ServerProcess.Events {
 
     private final StdioServer server;
     private final long maxMessageBytes;
+    private final ServerEra serverEra;
     private final boolean restart;
     private final Scheduler scheduler;
     private final LongSupplier nanoClock;
@@ -66,6 +70,7 @@ final class ProcessSupervisor implements ServerProcess.Events {
                       BackendStats stats, Listener listener) {
         this.server = settings.server();
         this.maxMessageBytes = settings.maxServerMessageBytes();
+        this.serverEra = settings.serverEra();
         this.restart = restart && server.restartable();
         this.backoff = new RestartBackoff(settings.restartInitialDelay(), settings.restartMaxDelay());
         this.scheduler = scheduler;
@@ -76,9 +81,12 @@ final class ProcessSupervisor implements ServerProcess.Events {
 
     /** Starts the first process. */
     void start() throws IOException {
+        ServerProcess first;
         synchronized (lock) {
-            current = connect();
+            first = connect();
+            current = first;
         }
+        listener.processStarted(first);
     }
 
     /** The live process, or null while the server is down, restarting or stopped. */
@@ -142,7 +150,7 @@ final class ProcessSupervisor implements ServerProcess.Events {
     }
 
     private ServerProcess connect() throws IOException {
-        ServerProcess process = ServerProcess.start(server, maxMessageBytes, nanoClock.getAsLong(), this);
+        ServerProcess process = ServerProcess.start(server, maxMessageBytes, serverEra, nanoClock.getAsLong(), this);
         latest = process;
         stats.lastStartNanos = System.nanoTime();
         stats.starts.incrementAndGet();
@@ -209,6 +217,7 @@ final class ProcessSupervisor implements ServerProcess.Events {
             scheduleRestart(0); // never ran: one more consecutive failure
         } else {
             LOG.info("[{}] MCP server restarted (pid {})", server.name(), fresh.pid());
+            listener.processStarted(fresh);
         }
     }
 }

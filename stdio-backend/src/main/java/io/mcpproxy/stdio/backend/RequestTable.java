@@ -8,14 +8,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
@@ -83,8 +82,11 @@ final class RequestTable {
     private final Map<Long, Orphan> orphans = new HashMap<>();
     /** The session each server request was handed to, by {@link #idKey} of the server's id; guarded by lock. */
     private final Map<String, ClientSession> serverRequests = new HashMap<>();
-    /** Ids of requests the proxy sent on its own behalf; their responses are expected and dropped. Guarded by lock. */
-    private final Set<Long> internalRequests = new HashSet<>();
+    /**
+     * Requests the proxy sent on its own behalf, by id: what to do with their response (most drop it). Guarded by
+     * lock.
+     */
+    private final Map<Long, Consumer<ObjectNode>> internalRequests = new HashMap<>();
 
     /**
      * @param cancelGrace how long an orphan still counts as its session's work at the server (see
@@ -183,16 +185,35 @@ final class RequestTable {
         }
         long proxyId = id.asLong();
         ClientRequest request;
+        Consumer<ObjectNode> internal;
         synchronized (lock) {
             request = inFlight.get(proxyId);
             if (request == null) {
-                return orphans.remove(proxyId) != null ? ResponseOutcome.LATE
-                        : internalRequests.remove(proxyId) ? ResponseOutcome.INTERNAL : ResponseOutcome.UNEXPECTED;
+                if (orphans.remove(proxyId) != null) {
+                    return ResponseOutcome.LATE;
+                }
+                internal = internalRequests.remove(proxyId);
+            } else {
+                internal = null;
+                removeInFlight(request);
             }
-            removeInFlight(request);
+        }
+        if (request == null) {
+            if (internal == null) {
+                return ResponseOutcome.UNEXPECTED;
+            }
+            internal.accept(response); // outside the lock: it may send the server more
+            return ResponseOutcome.INTERNAL;
         }
         answer(request, response);
         return ResponseOutcome.ANSWERED;
+    }
+
+    /** The request in flight under {@code proxyId} at the server, or null. */
+    ClientRequest inFlight(long proxyId) {
+        synchronized (lock) {
+            return inFlight.get(proxyId);
+        }
     }
 
     /** The request of {@code session} with client id {@code clientId} in flight, or null. */
@@ -288,9 +309,14 @@ final class RequestTable {
 
     /** A fresh id for a request the proxy sends on its own behalf; its response is dropped when it comes. */
     long internalRequest() {
+        return internalRequest(response -> { });
+    }
+
+    /** A fresh id for a request the proxy sends on its own behalf; its response goes to {@code onResponse}. */
+    long internalRequest(Consumer<ObjectNode> onResponse) {
         synchronized (lock) {
             long proxyId = nextId.getAndIncrement();
-            internalRequests.add(proxyId);
+            internalRequests.put(proxyId, onResponse);
             return proxyId;
         }
     }

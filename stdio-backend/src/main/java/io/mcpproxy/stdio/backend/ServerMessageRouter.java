@@ -6,6 +6,8 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.backend.RequestTable.Orphan;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -20,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>responses: to the request's {@link Backend.Exchange}, id restored (see {@link RequestTable});</li>
  *   <li>{@code notifications/progress}: to the exchange owning the progress token;</li>
+ *   <li>a notification with {@code _meta["io.modelcontextprotocol/subscriptionId"]} (a modern server's
+ *       {@code subscriptions/listen} stream): to that listen request's exchange;</li>
  *   <li>{@code notifications/*}{@code /list_changed}: to every session;</li>
  *   <li>{@code notifications/resources/updated}: to the sessions subscribed to that URI;</li>
  *   <li>{@code notifications/cancelled}: to the session holding the server request it withdraws;</li>
@@ -33,11 +37,13 @@ import org.slf4j.LoggerFactory;
 final class ServerMessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMessageRouter.class);
+    /** Where a modern server names the {@code subscriptions/listen} request a notification belongs to. */
+    static final String SUBSCRIPTION_ID_META = "io.modelcontextprotocol/subscriptionId";
 
     /** Which routing rule applies to a server message: decided from the message alone. */
     enum Rule {
-        RESPONSE, PING, PROGRESS, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST, SERVER_REQUEST,
-        LOG_MESSAGE, NOTIFICATION, NOT_JSON_RPC;
+        RESPONSE, PING, PROGRESS, SUBSCRIPTION, LIST_CHANGED, RESOURCE_UPDATED, SERVER_CANCELLED, ROOTS_LIST,
+        SERVER_REQUEST, LOG_MESSAGE, NOTIFICATION, NOT_JSON_RPC;
 
         static Rule of(ObjectNode message) {
             return switch (JsonRpc.Kind.of(message)) {
@@ -47,7 +53,8 @@ final class ServerMessageRouter {
                     case "roots/list" -> ROOTS_LIST;
                     default -> SERVER_REQUEST;
                 };
-                case NOTIFICATION -> notification(JsonRpc.method(message));
+                case NOTIFICATION -> message.path("params").path("_meta").has(SUBSCRIPTION_ID_META) ? SUBSCRIPTION
+                        : notification(JsonRpc.method(message));
                 case INVALID -> NOT_JSON_RPC;
             };
         }
@@ -98,6 +105,8 @@ final class ServerMessageRouter {
      * once, when it starts, not per message.
      */
     private final AtomicReference<Target.Refused> ambiguity = new AtomicReference<>();
+    /** Ids of the proxy's own {@code subscriptions/listen} requests, one per modern process. */
+    private final Set<Long> processListens = ConcurrentHashMap.newKeySet();
 
     /**
      * @param toServer sends the proxy's own messages (answers to server requests) to the current server process
@@ -119,6 +128,7 @@ final class ServerMessageRouter {
             case RESPONSE -> response(message);
             case PING -> toServer.accept(JsonRpc.result(message.get("id"), JsonRpc.objectNode()));
             case PROGRESS -> progress(message);
+            case SUBSCRIPTION -> toListener(message);
             case LIST_CHANGED -> toEverySession(message);
             case RESOURCE_UPDATED -> toSubscribers(message);
             case SERVER_CANCELLED -> toHolderOfServerRequest(message);
@@ -158,6 +168,55 @@ final class ServerMessageRouter {
         if (!owner.exchange.onMessage(restored)) {
             undeliverable(notification, "the request's stream is gone");
         }
+    }
+
+    /**
+     * A modern server's notification on a {@code subscriptions/listen} stream: to that request, its
+     * {@code subscriptionId} (the listen request's id) restored to the client's id.
+     */
+    private void toListener(ObjectNode notification) {
+        JsonNode subscriptionId = notification.path("params").path("_meta").get(SUBSCRIPTION_ID_META);
+        ClientRequest listen = subscriptionId.canConvertToLong() ? requests.inFlight(subscriptionId.asLong()) : null;
+        if (listen == null && subscriptionId.canConvertToLong() && processListens.contains(subscriptionId.asLong())) {
+            toSessionsOfProcessListen(notification);
+            return;
+        }
+        if (listen == null) {
+            undeliverable(notification, "no subscriptions/listen request " + subscriptionId + " in flight");
+            return;
+        }
+        ObjectNode restored = notification.deepCopy();
+        ((ObjectNode) restored.get("params").get("_meta")).set(SUBSCRIPTION_ID_META, listen.clientId);
+        if (!listen.exchange.onMessage(restored)) {
+            undeliverable(notification, "the listen request's stream is gone");
+        }
+    }
+
+    /**
+     * The proxy listens on every modern process for list changes, under {@code proxyId}, on behalf of the legacy
+     * sessions, which know only {@code notifications/…/list_changed}.
+     */
+    void processListenOpened(long proxyId) {
+        processListens.add(proxyId);
+    }
+
+    /** The proxy's own listen on the process ended (the server closed it, or exited). */
+    void processListenEnded(long proxyId) {
+        processListens.remove(proxyId);
+    }
+
+    /** A list change on the proxy's own listen: every session hears it, as from a legacy server. */
+    private void toSessionsOfProcessListen(ObjectNode notification) {
+        if ("notifications/subscriptions/acknowledged".equals(JsonRpc.method(notification))) {
+            return; // the listen is open: nothing for the sessions
+        }
+        ObjectNode plain = notification.deepCopy();
+        ObjectNode meta = (ObjectNode) plain.get("params").get("_meta");
+        meta.remove(SUBSCRIPTION_ID_META);
+        if (meta.isEmpty()) {
+            ((ObjectNode) plain.get("params")).remove("_meta");
+        }
+        toEverySession(plain);
     }
 
     /** A fact about the server: every session hears it. */

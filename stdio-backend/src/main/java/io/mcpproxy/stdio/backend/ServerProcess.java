@@ -32,23 +32,27 @@ final class ServerProcess {
     private final String serverName;
     private final long startedAt;
     private final ProcessProtocolState protocol = new ProcessProtocolState();
+    private final ProcessEra era;
     /** Set once, before the generation is handed to anyone but its own listener. */
     private volatile StdioConnection connection;
 
-    private ServerProcess(String serverName, long startedAt) {
+    private ServerProcess(String serverName, long startedAt, ProcessEra era) {
         this.serverName = serverName;
         this.startedAt = startedAt;
+        this.era = era;
     }
 
     /**
      * Spawns the process (or attaches the handed-in streams).
      *
+     * @param serverEra what the server speaks; {@link ServerEra#AUTO}: undecided until {@link EraProbe} has probed it
      * @param startedAt nano clock reading now, to tell later how long the process lived
      * @throws IOException when it cannot be started
      */
-    static ServerProcess start(StdioServer server, long maxMessageBytes, long startedAt, Events events)
-            throws IOException {
-        ServerProcess process = new ServerProcess(server.name(), startedAt);
+    static ServerProcess start(StdioServer server, long maxMessageBytes, ServerEra serverEra, long startedAt,
+                               Events events) throws IOException {
+        ServerProcess process = new ServerProcess(server.name(), startedAt,
+                serverEra == ServerEra.AUTO ? new ProcessEra() : ProcessEra.decided(serverEra));
         process.connection = server.connect(new StdioConnection.Listener() {
             @Override
             public void onMessage(ObjectNode message) {
@@ -74,6 +78,11 @@ final class ServerProcess {
 
     ProcessProtocolState protocol() {
         return protocol;
+    }
+
+    /** What this process speaks (decided by the probe, or by the settings). */
+    ProcessEra era() {
+        return era;
     }
 
     /** Process id, or -1 for handed-in streams. */

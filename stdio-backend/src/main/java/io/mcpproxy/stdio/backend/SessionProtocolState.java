@@ -35,6 +35,8 @@ final class SessionProtocolState {
     private volatile boolean initialized;
     /** The {@code capabilities} of the session's initialize; null before one: it declared nothing. */
     private volatile JsonNode capabilities;
+    /** The {@code clientInfo} of the session's initialize; null before one. */
+    private volatile JsonNode clientInfo;
 
     /**
      * Remembers a {@code logging/setLevel} of this session's own: another session's must not silence or flood this
@@ -78,6 +80,21 @@ final class SessionProtocolState {
     /** What the session's client declared in its {@code initialize}: which server requests it can answer. */
     void declared(JsonNode capabilities) {
         this.capabilities = capabilities;
+    }
+
+    /** Who the session's client said it is in its {@code initialize}. */
+    void introduced(JsonNode clientInfo) {
+        this.clientInfo = clientInfo;
+    }
+
+    /** The {@code clientInfo} of the session's initialize, or null before one. */
+    JsonNode clientInfo() {
+        return clientInfo;
+    }
+
+    /** What the session set with logging/setLevel, or null. */
+    String logLevel() {
+        return logLevel;
     }
 
     /** The capabilities the session's client declared, or null before its initialize. */

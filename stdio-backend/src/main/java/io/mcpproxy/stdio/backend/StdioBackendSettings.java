@@ -44,19 +44,25 @@ import java.util.Objects;
  *                              zero or more. Within it, server messages that could be about that request reach no
  *                              other session; after it, it no longer stands in the way of attributing unaddressed
  *                              server messages to other sessions. Default 2 s
+ * @param serverEra             which revision family the server speaks: {@link ServerEra#AUTO} probes every new
+ *                              process with {@code server/discover} (at most {@link EraProbe#TIMEOUT}, 10 s, before
+ *                              its first client request goes out); {@link ServerEra#LEGACY} and
+ *                              {@link ServerEra#MODERN} skip the probe, for servers that misbehave on it. Default
+ *                              {@link ServerEra#AUTO}
  */
 public record StdioBackendSettings(StdioServer server, BackendMode mode, int maxBackends, Duration requestTimeout,
                                    long maxServerMessageBytes, Duration restartInitialDelay,
                                    Duration restartMaxDelay, boolean restart, int maxSessions,
-                                   Duration backendIdleTimeout, Duration cancelGrace) {
+                                   Duration backendIdleTimeout, Duration cancelGrace, ServerEra serverEra) {
 
     /** Every option at its default, and no server yet. */
     public static final StdioBackendSettings DEFAULTS = new StdioBackendSettings(null, BackendMode.SHARED, 64,
             Duration.ofMinutes(5), StdioServer.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofMillis(250),
-            Duration.ofSeconds(30), true, 10_000, Duration.ofMinutes(10), Duration.ofSeconds(2));
+            Duration.ofSeconds(30), true, 10_000, Duration.ofMinutes(10), Duration.ofSeconds(2), ServerEra.AUTO);
 
     public StdioBackendSettings {
         Objects.requireNonNull(mode, "backendMode");
+        Objects.requireNonNull(serverEra, "serverEra");
         Settings.requireAtLeast(maxBackends, 1, "maxBackends");
         Settings.requireAtLeast(requestTimeout, Duration.ZERO, "requestTimeout");
         Settings.requireAtLeast(maxSessions, 1, "maxSessions");
@@ -86,60 +92,67 @@ public record StdioBackendSettings(StdioServer server, BackendMode mode, int max
     public StdioBackendSettings withServer(StdioServer server) {
         return new StdioBackendSettings(Objects.requireNonNull(server, "server"), mode, maxBackends, requestTimeout,
                 maxServerMessageBytes, restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                cancelGrace, serverEra);
     }
 
     public StdioBackendSettings withMode(BackendMode mode) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withMaxBackends(int maxBackends) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withRequestTimeout(Duration requestTimeout) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withMaxServerMessageBytes(long maxServerMessageBytes) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     /** These settings with the restart backoff's first and longest delay. */
     public StdioBackendSettings withRestartBackoff(Duration initialDelay, Duration maxDelay) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                initialDelay, maxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                initialDelay, maxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withRestart(boolean restart) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withMaxSessions(int maxSessions) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withBackendIdleTimeout(Duration backendIdleTimeout) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout,
-                cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
+    }
+
+    public StdioBackendSettings withServerEra(ServerEra serverEra) {
+        return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 
     public StdioBackendSettings withCancelGrace(Duration cancelGrace) {
         return new StdioBackendSettings(server, mode, maxBackends, requestTimeout, maxServerMessageBytes,
-                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace);
+                restartInitialDelay, restartMaxDelay, restart, maxSessions, backendIdleTimeout, cancelGrace,
+                serverEra);
     }
 }

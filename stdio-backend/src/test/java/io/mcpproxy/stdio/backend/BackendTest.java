@@ -48,7 +48,7 @@ class BackendTest {
         serverStdin = new BufferedReader(new InputStreamReader(serverReads, StandardCharsets.UTF_8));
         timers.start();
         backends = Backends.builder(StdioServer.streams("scripted", proxyReads, proxyWrites))
-                .requestTimeout(Duration.ofSeconds(5)).scheduler(timers).build();
+                .requestTimeout(Duration.ofSeconds(5)).serverEra(ServerEra.LEGACY).scheduler(timers).build();
         backends.start();
         Thread reader = new Thread(() -> {
             try {
