@@ -1,6 +1,7 @@
 package io.mcpproxy.streamable;
 
 import io.mcpproxy.core.testing.SseEvents;
+import io.mcpproxy.stdio.backend.ServerEra;
 import io.mcpproxy.stdio.testing.ProxyExtension;
 import static io.mcpproxy.streamable.McpTestClient.WAIT;
 import static io.mcpproxy.streamable.McpTestClient.text;
@@ -184,7 +185,7 @@ class StreamableRoutingIT {
 
     @Test
     void sessionsShareOneServerSubscriptionUntilTheLastUnsubscribes() throws Exception {
-        proxy = proxies.start();
+        proxy = proxies.start(builder -> builder.serverEra(ServerEra.LEGACY)); // it counts what the server saw
         McpTestClient first = initializedSession();
         McpTestClient second = initializedSession();
         ObjectNode uri = McpTestClient.params("uri", "example://shared");
