@@ -138,6 +138,7 @@ class TransparentModernRequestsIT {
                 post(endpoint, mirrored(call).put("Mcp-Method", "TOOLS/CALL"), JsonRpc.toJson(call)),
                 post(endpoint, HttpFields.build(mirrored(call)).remove("Mcp-Method"), JsonRpc.toJson(call)),
                 post(endpoint, mirrored(call).put("Mcp-Name", "drop_tables"), JsonRpc.toJson(call)),
+                post(endpoint, mirrored(call).add("Mcp-Name", "drop_tables"), JsonRpc.toJson(call)), // sent twice
                 post(endpoint, HttpFields.build(mirrored(call)).remove("Mcp-Name"), JsonRpc.toJson(call)),
                 post(endpoint, mirrored(call).put("Mcp-Name", "=?base64?ZWNobw?="), JsonRpc.toJson(call)), // no padding
                 post(endpoint, mirrored(otherVersion), JsonRpc.toJson(otherVersion)));

@@ -72,12 +72,18 @@ public final class MirroredHeaders {
         return standardMismatch(headers, message);
     }
 
-    /** {@code Mcp-Method} for every request, {@code Mcp-Name} for those that name a tool, resource or prompt. */
+    /**
+     * {@code Mcp-Method} for every request, {@code Mcp-Name} for those that name a tool, resource or prompt. Either
+     * header sent twice is a mismatch: one component could read the first value and another the last.
+     */
     private static String standardMismatch(HttpFields headers, ObjectNode message) {
         String method = JsonRpc.method(message);
         String methodHeader = headers.get(METHOD_HEADER);
         if (methodHeader == null || !methodHeader.equals(method)) {
             return differs(METHOD_HEADER, methodHeader, method);
+        }
+        if (repeated(headers, METHOD_HEADER)) {
+            return METHOD_HEADER + " header is sent more than once";
         }
         if (NAMED_METHODS.contains(method)) {
             String name = message.path("params").path("resources/read".equals(method) ? "uri" : "name").asText(null);
@@ -85,8 +91,15 @@ public final class MirroredHeaders {
             if (nameHeader == null || !nameHeader.equals(name)) {
                 return differs(NAME_HEADER, headers.get(NAME_HEADER), name);
             }
+            if (repeated(headers, NAME_HEADER)) {
+                return NAME_HEADER + " header is sent more than once";
+            }
         }
         return null;
+    }
+
+    private static boolean repeated(HttpFields headers, String name) {
+        return headers.getValuesList(name).size() > 1;
     }
 
     private static String versionDiffers(String version, String bodyVersion) {

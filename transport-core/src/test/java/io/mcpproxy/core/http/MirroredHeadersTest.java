@@ -90,4 +90,12 @@ class MirroredHeadersTest {
         ((ObjectNode) withoutVersion.get("params")).remove("_meta");
         assertNull(MirroredHeaders.forwardedMismatch(headers(), withoutVersion, MODERN));
     }
+
+    @Test
+    void aStandardHeaderSentTwiceIsAMismatchEvenWhenItsFirstValueMatches() {
+        assertEquals("Mcp-Method header is sent more than once",
+                MirroredHeaders.mismatch(headers("Mcp-Method", "tools/list"), call("{}"), MODERN, Map.of()));
+        assertEquals("Mcp-Name header is sent more than once",
+                MirroredHeaders.forwardedMismatch(headers("Mcp-Name", "drop_tables"), call("{}"), MODERN));
+    }
 }
