@@ -1,13 +1,15 @@
 """A modern (2026-07-28) MCP server built with the official Python SDK: over stdio by default, or over its own
 Streamable HTTP with `--http PORT` (to compare the proxy with the server itself). Tools: echo, progress,
 change_tools (tells listen streams that the tool list changed), sample (asks the client's LLM through an
-InputRequiredResult and answers with its text)."""
+InputRequiredResult and answers with its text), elicit (asks the user the same way)."""
 import asyncio
+import json
 import sys
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
+from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve, Sample
 from mcp_types import CreateMessageResult, SamplingMessage, TextContent
+from pydantic import BaseModel
 
 server = MCPServer("python-modern-server")
 
@@ -42,6 +44,20 @@ def ask_llm(prompt: str) -> Sample:
 def sample(prompt: str, sampled: Annotated[CreateMessageResult, Resolve(ask_llm)]) -> str:
     """Samples the client's LLM with the prompt; answers with what it said."""
     return sampled.content.text
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+def ask_user(message: str) -> Elicit[Answer]:
+    return Elicit(message, Answer)
+
+
+@server.tool()
+def elicit(message: str, answered: Annotated[Answer, Resolve(ask_user)]) -> str:
+    """Asks the user the message (elicitation); answers with what they said."""
+    return "elicited: accept " + json.dumps({"answer": answered.answer}, separators=(",", ":"))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,21 @@ class ModernStdioServerIT {
     }
 
     @Test
+    void thePythonSdkClientAnswersTheModernServersSamplingAndElicitationThroughInputRequiredResults()
+            throws Exception {
+        assertEquals(ServerEra.MODERN, probedEra());
+
+        JsonNode seen = JsonRpc.MAPPER.readTree(PythonSdk.run(List.of(PythonSdk.PYTHON.toString(),
+                PythonSdk.script("modern_input_client.py"), "http://127.0.0.1:" + proxy.port() + "/mcp")));
+
+        assertEquals("2026-07-28", seen.path("protocolVersion").asText(), seen.toString());
+        assertEquals("an answer to what is MRTR?", seen.path("sampled").asText(), seen.toString());
+        assertEquals("elicited: accept {\"answer\":\"from the python user\"}", seen.path("elicited").asText());
+        assertEquals("[\"sampling/createMessage\",\"elicitation/create\"]", seen.path("asked").toString());
+        assertEquals(0, proxy.handler().localSessionCount(), "no session was opened");
+    }
+
+    @Test
     void thePythonSdkClientsListenStreamBringsTheServersToolListChange() throws Exception {
         assertEquals(ServerEra.MODERN, probedEra());
 
