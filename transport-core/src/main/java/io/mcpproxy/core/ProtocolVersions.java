@@ -24,6 +24,9 @@ public final class ProtocolVersions {
     /** Revisions served statelessly, per request, oldest first. */
     public static final List<String> MODERN = List.of(V2026_07_28);
 
+    /** The newest modern revision: what the proxy's own modern requests carry. */
+    public static final String LATEST_MODERN = V2026_07_28;
+
     /** Every revision the Streamable HTTP endpoint serves, oldest first: the sessions' ones, then the modern ones. */
     public static final List<String> ALL = List.of(V2024_11_05, V2025_03_26, V2025_06_18, V2025_11_25, V2026_07_28);
 

@@ -2,6 +2,7 @@ package io.mcpproxy.streamable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.backend.Backend;
 import io.mcpproxy.stdio.backend.ClientCapabilities;
@@ -66,7 +67,7 @@ final class BridgedCall implements Backend.Exchange {
             params.path("inputResponses").fields().forEachRemaining(e -> responses.put(e.getKey(), e.getValue()));
             JsonNode meta = params.path("_meta");
             return new Round(exchange, message.get("id"), meta.get("progressToken"), responses,
-                    meta.path(StatelessRequests.CLIENT_CAPABILITIES_META));
+                    meta.path(ModernMeta.CLIENT_CAPABILITIES));
         }
     }
 

@@ -2,6 +2,7 @@ package io.mcpproxy.streamable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.http.JsonResponses;
 import io.mcpproxy.core.http.SseStream;
@@ -32,7 +33,6 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class ListenStream implements Backend.Listener {
 
-    static final String SUBSCRIPTION_ID_META = "io.modelcontextprotocol/subscriptionId";
 
     private final Request request;
     private final Response response;
@@ -158,7 +158,7 @@ final class ListenStream implements Backend.Listener {
         ObjectNode params = tagged.get("params") instanceof ObjectNode existing ? existing
                 : tagged.putObject("params");
         ObjectNode meta = params.get("_meta") instanceof ObjectNode existing ? existing : params.putObject("_meta");
-        meta.set(SUBSCRIPTION_ID_META, subscriptionId);
+        meta.set(ModernMeta.SUBSCRIPTION_ID, subscriptionId);
         return stream.send(null, "message", JsonRpc.toJson(tagged));
     }
 

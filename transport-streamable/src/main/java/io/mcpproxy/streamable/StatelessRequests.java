@@ -1,5 +1,6 @@
 package io.mcpproxy.streamable;
 
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.session.Session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,10 +46,6 @@ final class StatelessRequests {
     /** {@code UnsupportedProtocolVersionError}: the request's version is not one the proxy serves. */
     static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
-    private static final String META_PREFIX = "io.modelcontextprotocol/";
-    private static final String LOG_LEVEL_META = META_PREFIX + "logLevel";
-    private static final String SERVER_INFO_META = META_PREFIX + "serverInfo";
-    static final String CLIENT_CAPABILITIES_META = META_PREFIX + "clientCapabilities";
     private static final String CHANNEL_PREFIX = "stateless-";
     /**
      * Requests the 2026-07-28 revision removed (session handshake, ping, log level, per-connection subscriptions):
@@ -96,11 +93,11 @@ final class StatelessRequests {
         if (!meta.isObject()) {
             return "a modern request carries _meta";
         }
-        if (!meta.path(MirroredHeaders.PROTOCOL_VERSION_META).isTextual()) {
-            return "_meta lacks " + MirroredHeaders.PROTOCOL_VERSION_META;
+        if (!meta.path(ModernMeta.PROTOCOL_VERSION).isTextual()) {
+            return "_meta lacks " + ModernMeta.PROTOCOL_VERSION;
         }
-        if (!meta.path(CLIENT_CAPABILITIES_META).isObject()) {
-            return "_meta lacks " + CLIENT_CAPABILITIES_META;
+        if (!meta.path(ModernMeta.CLIENT_CAPABILITIES).isObject()) {
+            return "_meta lacks " + ModernMeta.CLIENT_CAPABILITIES;
         }
         return null;
     }
@@ -193,7 +190,7 @@ final class StatelessRequests {
 
     /** The answer to one modern request: JSON, or an SSE stream scoped to it. */
     private StatelessExchange exchange(Request request, Response response, Callback callback, ObjectNode message) {
-        String logLevel = message.path("params").path("_meta").path(LOG_LEVEL_META).asText(null);
+        String logLevel = message.path("params").path("_meta").path(ModernMeta.LOG_LEVEL).asText(null);
         return new StatelessExchange(request, response, callback, context.streams(),
                 context.sseMetrics(Session.Type.STREAMABLE), JsonRpc.method(message), logLevel);
     }
@@ -333,7 +330,7 @@ final class StatelessRequests {
             result.set("instructions", initializeResult.get("instructions"));
         }
         if (initializeResult.path("serverInfo").isObject()) {
-            result.putObject("_meta").set(SERVER_INFO_META, initializeResult.get("serverInfo").deepCopy());
+            result.putObject("_meta").set(ModernMeta.SERVER_INFO, initializeResult.get("serverInfo").deepCopy());
         }
         return result; // resultType and the caching hints are added like those of any result
     }
@@ -344,7 +341,7 @@ final class StatelessRequests {
         if (copy.path("params").path("_meta") instanceof ObjectNode meta) {
             List<String> modern = new ArrayList<>();
             meta.fieldNames().forEachRemaining(name -> {
-                if (name.startsWith(META_PREFIX)) {
+                if (name.startsWith(ModernMeta.PREFIX)) {
                     modern.add(name);
                 }
             });

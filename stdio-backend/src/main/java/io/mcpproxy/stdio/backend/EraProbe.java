@@ -3,6 +3,7 @@ package io.mcpproxy.stdio.backend;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.io.IOException;
@@ -32,7 +33,6 @@ final class EraProbe {
     static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
     private static final Logger LOG = LoggerFactory.getLogger(EraProbe.class);
-    private static final String META_PREFIX = "io.modelcontextprotocol/";
 
     private EraProbe() {
     }
@@ -84,9 +84,9 @@ final class EraProbe {
     static ObjectNode params() {
         ObjectNode params = JsonRpc.objectNode();
         ObjectNode meta = params.putObject("_meta");
-        meta.put(META_PREFIX + "protocolVersion", ProtocolVersions.MODERN.get(ProtocolVersions.MODERN.size() - 1));
-        meta.putObject(META_PREFIX + "clientCapabilities");
-        meta.putObject(META_PREFIX + "clientInfo").put("name", ClientCapabilities.PROXY_NAME)
+        meta.put(ModernMeta.PROTOCOL_VERSION, ProtocolVersions.LATEST_MODERN);
+        meta.putObject(ModernMeta.CLIENT_CAPABILITIES);
+        meta.putObject(ModernMeta.CLIENT_INFO).put("name", ClientCapabilities.PROXY_NAME)
                 .put("version", ClientCapabilities.PROXY_VERSION);
         return params;
     }

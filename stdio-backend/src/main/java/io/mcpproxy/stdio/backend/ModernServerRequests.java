@@ -3,6 +3,7 @@ package io.mcpproxy.stdio.backend;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.ProtocolVersions;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 
@@ -23,8 +24,6 @@ import io.mcpproxy.core.jsonrpc.JsonRpc;
  */
 final class ModernServerRequests {
 
-    private static final String META_PREFIX = "io.modelcontextprotocol/";
-    private static final String PROTOCOL_VERSION_META = META_PREFIX + "protocolVersion";
 
     /** Sends a client request on to the server (id and progress token made proxy-unique, timeout armed). */
     interface Forwarder {
@@ -54,7 +53,7 @@ final class ModernServerRequests {
 
     /** Whether {@code request} comes from a modern client: its {@code _meta} names a modern protocol version. */
     static boolean fromModernClient(ObjectNode request) {
-        return ProtocolVersions.isModern(request.path("params").path("_meta").path(PROTOCOL_VERSION_META)
+        return ProtocolVersions.isModern(request.path("params").path("_meta").path(ModernMeta.PROTOCOL_VERSION)
                 .asText(null));
     }
 
@@ -122,7 +121,7 @@ final class ModernServerRequests {
                 : ProtocolVersions.LATEST);
         result.set("capabilities", discover.path("capabilities").isObject() ? discover.get("capabilities")
                 : JsonRpc.objectNode());
-        JsonNode serverInfo = discover.path("_meta").path(META_PREFIX + "serverInfo");
+        JsonNode serverInfo = discover.path("_meta").path(ModernMeta.SERVER_INFO);
         result.set("serverInfo", serverInfo.isObject() ? serverInfo
                 : JsonRpc.objectNode().put("name", serverName).put("version", ""));
         if (discover.path("instructions").isTextual()) {
@@ -135,17 +134,17 @@ final class ModernServerRequests {
     private static ObjectNode withModernMeta(ClientSession session, ObjectNode request) {
         ObjectNode params = request.get("params") instanceof ObjectNode object ? object : request.putObject("params");
         ObjectNode meta = params.get("_meta") instanceof ObjectNode object ? object : params.putObject("_meta");
-        meta.put(PROTOCOL_VERSION_META, ProtocolVersions.MODERN.get(ProtocolVersions.MODERN.size() - 1));
+        meta.put(ModernMeta.PROTOCOL_VERSION, ProtocolVersions.LATEST_MODERN);
         JsonNode capabilities = session.protocol().capabilities();
-        meta.set(META_PREFIX + "clientCapabilities", capabilities != null && capabilities.isObject()
+        meta.set(ModernMeta.CLIENT_CAPABILITIES, capabilities != null && capabilities.isObject()
                 ? capabilities.deepCopy() : JsonRpc.objectNode());
         JsonNode clientInfo = session.protocol().clientInfo();
         if (clientInfo != null && clientInfo.isObject()) {
-            meta.set(META_PREFIX + "clientInfo", clientInfo.deepCopy());
+            meta.set(ModernMeta.CLIENT_INFO, clientInfo.deepCopy());
         }
         String logLevel = session.protocol().logLevel();
         if (logLevel != null) {
-            meta.set(META_PREFIX + "logLevel", TextNode.valueOf(logLevel));
+            meta.set(ModernMeta.LOG_LEVEL, TextNode.valueOf(logLevel));
         }
         return request;
     }

@@ -2,6 +2,7 @@ package io.mcpproxy.stdio.backend;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import io.mcpproxy.stdio.backend.RequestTable.Orphan;
 import java.util.Collection;
@@ -38,7 +39,6 @@ final class ServerMessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMessageRouter.class);
     /** Where a modern server names the {@code subscriptions/listen} request a notification belongs to. */
-    static final String SUBSCRIPTION_ID_META = "io.modelcontextprotocol/subscriptionId";
 
     /** Which routing rule applies to a server message: decided from the message alone. */
     enum Rule {
@@ -53,7 +53,7 @@ final class ServerMessageRouter {
                     case "roots/list" -> ROOTS_LIST;
                     default -> SERVER_REQUEST;
                 };
-                case NOTIFICATION -> message.path("params").path("_meta").has(SUBSCRIPTION_ID_META) ? SUBSCRIPTION
+                case NOTIFICATION -> message.path("params").path("_meta").has(ModernMeta.SUBSCRIPTION_ID) ? SUBSCRIPTION
                         : notification(JsonRpc.method(message));
                 case INVALID -> NOT_JSON_RPC;
             };
@@ -175,7 +175,7 @@ final class ServerMessageRouter {
      * {@code subscriptionId} (the listen request's id) restored to the client's id.
      */
     private void toListener(ObjectNode notification) {
-        JsonNode subscriptionId = notification.path("params").path("_meta").get(SUBSCRIPTION_ID_META);
+        JsonNode subscriptionId = notification.path("params").path("_meta").get(ModernMeta.SUBSCRIPTION_ID);
         ClientRequest listen = subscriptionId.canConvertToLong() ? requests.inFlight(subscriptionId.asLong()) : null;
         if (listen == null && subscriptionId.canConvertToLong() && processListens.contains(subscriptionId.asLong())) {
             toSessionsOfProcessListen(notification);
@@ -186,7 +186,7 @@ final class ServerMessageRouter {
             return;
         }
         ObjectNode restored = notification.deepCopy();
-        ((ObjectNode) restored.get("params").get("_meta")).set(SUBSCRIPTION_ID_META, listen.clientId);
+        ((ObjectNode) restored.get("params").get("_meta")).set(ModernMeta.SUBSCRIPTION_ID, listen.clientId);
         if (!listen.exchange.onMessage(restored)) {
             undeliverable(notification, "the listen request's stream is gone");
         }
@@ -212,7 +212,7 @@ final class ServerMessageRouter {
         }
         ObjectNode plain = notification.deepCopy();
         ObjectNode meta = (ObjectNode) plain.get("params").get("_meta");
-        meta.remove(SUBSCRIPTION_ID_META);
+        meta.remove(ModernMeta.SUBSCRIPTION_ID);
         if (meta.isEmpty()) {
             ((ObjectNode) plain.get("params")).remove("_meta");
         }

@@ -2,6 +2,7 @@ package io.mcpproxy.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,6 @@ public final class MirroredHeaders {
     public static final int HEADER_MISMATCH = -32020;
 
     /** The {@code _meta} key of a modern request's protocol version. */
-    public static final String PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
     public static final String METHOD_HEADER = "Mcp-Method";
     public static final String NAME_HEADER = "Mcp-Name";
     public static final String PARAM_HEADER_PREFIX = "Mcp-Param-";
@@ -108,7 +108,7 @@ public final class MirroredHeaders {
 
     /** The protocol version a message's {@code _meta} names, or null. */
     public static String bodyVersion(ObjectNode message) {
-        return message.path("params").path("_meta").path(PROTOCOL_VERSION_META).asText(null);
+        return message.path("params").path("_meta").path(ModernMeta.PROTOCOL_VERSION).asText(null);
     }
 
     private static String paramMismatch(HttpFields headers, JsonNode arguments, Map<String, String> paramHeaders) {
