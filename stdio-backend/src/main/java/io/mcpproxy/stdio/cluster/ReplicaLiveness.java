@@ -4,9 +4,13 @@ import io.mcpproxy.core.Periodic;
 import io.mcpproxy.session.SessionStorage;
 import io.mcpproxy.session.SessionStorageException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
@@ -44,7 +48,8 @@ public final class ReplicaLiveness {
     private final LongSupplier nanoClock;
     /** Replicas known alive, until when (nano clock); a cache that spares forwarded requests a storage round trip. */
     private final ConcurrentHashMap<String, Long> aliveUntil = new ConcurrentHashMap<>();
-    private final AtomicBoolean beating = new AtomicBoolean(); // one heartbeat at a time
+    /** The heartbeat in flight, completed when it ends (after any write-back it started); null: none. One at a time. */
+    private final AtomicReference<CompletableFuture<Void>> beating = new AtomicReference<>();
     /** Since when this replica's record is known to have lived without a gap (nano clock); 0: not yet. */
     private volatile long unbrokenSince;
     /** When a heartbeat last found this replica's record gone (nano clock); null: never since start. */
@@ -123,13 +128,12 @@ public final class ReplicaLiveness {
      * owner and the client should retry rather than start over. A lost record is written back at once.
      */
     public boolean storageLostData() {
-        Long lostAt = recordLostAt;
-        if (lostAt != null && nanoClock.getAsLong() - lostAt < interval.multipliedBy(2).toNanos()) {
+        if (recordLostLately()) {
             return true; // this record is back, but the owner's write-back may still be on its way
         }
         try {
             if (storage.isAlive(replicaId)) {
-                return false;
+                return lostByTheHeartbeatInFlight();
             }
         } catch (SessionStorageException e) {
             return false; // the caller's own storage call decides
@@ -138,9 +142,33 @@ public final class ReplicaLiveness {
         return true;
     }
 
+    private boolean recordLostLately() {
+        Long lostAt = recordLostAt;
+        return lostAt != null && nanoClock.getAsLong() - lostAt < interval.multipliedBy(2).toNanos();
+    }
+
+    /**
+     * The record is there, but a heartbeat in flight may have just written it back after the storage lost its data,
+     * and not yet said so: waits for it (at most one interval) before concluding that nothing was lost.
+     */
+    private boolean lostByTheHeartbeatInFlight() {
+        CompletableFuture<Void> inFlight = beating.get();
+        if (inFlight != null) {
+            try {
+                inFlight.get(interval.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // a heartbeat that failed or hangs wrote nothing this check can learn from
+            }
+        }
+        return recordLostLately();
+    }
+
     /** Refreshes the record; a record that was gone is written back, and so are the sessions this replica holds. */
     void heartbeat() {
-        if (!beating.compareAndSet(false, true)) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!beating.compareAndSet(null, done)) {
             return;
         }
         try {
@@ -159,7 +187,8 @@ public final class ReplicaLiveness {
             unbrokenSince = 0; // the record may expire meanwhile: not known to be unbroken any more
             LOG.debug("heartbeat failed: {}", e.getMessage());
         } finally {
-            beating.set(false);
+            beating.set(null);
+            done.complete(null);
         }
     }
 }
