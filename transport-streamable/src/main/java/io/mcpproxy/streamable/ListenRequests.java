@@ -59,10 +59,11 @@ final class ListenRequests {
             return;
         }
         stream.channel(channel);
-        StatelessRequests.initialized(channel, id, stream::fail, false, serverResult -> context.runLater(() -> {
-            channel.notify(JsonRpc.notification("notifications/initialized", null)); // reaches only a new server
-            subscribe(channel, filter, serverResult, stream);
-        }));
+        StatelessRequests.initialized(channel, id, stream::fail, StatelessRequests.NO_CAPABILITIES,
+                serverResult -> context.runLater(() -> {
+                    channel.notify(JsonRpc.notification("notifications/initialized", null)); // only a new server
+                    subscribe(channel, filter, serverResult, stream);
+                }));
     }
 
     /**

@@ -17,7 +17,6 @@ import io.mcpproxy.stdio.backend.BackendUnavailableException;
 import io.mcpproxy.stdio.backend.Backends;
 import io.mcpproxy.stdio.backend.ClientCapabilities;
 import io.mcpproxy.stdio.backend.ServerEra;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +52,10 @@ final class StatelessRequests {
      */
     private static final Set<String> NOT_SERVED = Set.of("initialize", "ping", "logging/setLevel",
             "resources/subscribe", "resources/unsubscribe");
+
+    /** What a channel declares when its request may ask for input, and otherwise (shared: never changed). */
+    private static final JsonNode ROUTED_CAPABILITIES = ClientCapabilities.routed(ProtocolVersions.LATEST);
+    static final JsonNode NO_CAPABILITIES = JsonRpc.objectNode();
 
     private final ProxyContext context;
     private final Backends backends;
@@ -229,7 +232,13 @@ final class StatelessRequests {
             exchange.channel(channel);
             answer = exchange;
         }
-        initialized(channel, message.get("id"), answer::onResponse, asksForInput, serverResult -> onRequestThread(
+        JsonNode capabilities = asksForInput ? ROUTED_CAPABILITIES : NO_CAPABILITIES;
+        ObjectNode cached = channel.initializeFromCache(capabilities);
+        if (cached != null) { // the usual case: no initialize message at all
+            onRequestThread(caller, () -> initializedThen(channel, message, exchange, answer, cached));
+            return;
+        }
+        initialized(channel, message.get("id"), answer::onResponse, capabilities, serverResult -> onRequestThread(
                 caller, () -> initializedThen(channel, message, exchange, answer, serverResult)));
     }
 
@@ -255,14 +264,14 @@ final class StatelessRequests {
      * Runs {@code then} with the server's initialize result once the channel has gone through it; gives
      * {@code failed} the client's error otherwise.
      *
-     * @param asksForInput whether the channel declares every capability the proxy routes, so that the server's
-     *                     requests reach the call (which checks them against what its client declared); else none
+     * @param capabilities what the channel declares: every capability the proxy routes when the request may ask
+     *                     for input, so that the server's requests reach the call (which checks them against what
+     *                     its client declared); else none
      */
     static void initialized(Backend.Channel channel, JsonNode clientId, Consumer<ObjectNode> failed,
-                            boolean asksForInput, Consumer<ObjectNode> then) {
+                            JsonNode capabilities, Consumer<ObjectNode> then) {
         ObjectNode params = JsonRpc.objectNode().put("protocolVersion", ProtocolVersions.LATEST);
-        params.set("capabilities", asksForInput ? ClientCapabilities.routed(ProtocolVersions.LATEST)
-                : JsonRpc.objectNode());
+        params.set("capabilities", capabilities.deepCopy());
         params.putObject("clientInfo").put("name", "mcp-transport-proxy").put("version", "1");
         channel.request(JsonRpc.request(TextNode.valueOf("proxy-initialize"), "initialize", params),
                 new Backend.Exchange() {
@@ -335,19 +344,28 @@ final class StatelessRequests {
         return result; // resultType and the caching hints are added like those of any result
     }
 
-    /** A copy of {@code message} without the {@code _meta} keys of the modern revision. */
+    /**
+     * A copy of {@code message} without the {@code _meta} keys of the modern revision. The message and its
+     * {@code params} and {@code _meta} objects are copied, the values under them shared (the arguments are never
+     * changed): a call that waits for input keeps the original to compare its retries with.
+     */
     static ObjectNode withoutModernMeta(ObjectNode message) {
-        ObjectNode copy = message.deepCopy();
-        if (copy.path("params").path("_meta") instanceof ObjectNode meta) {
-            List<String> modern = new ArrayList<>();
-            meta.fieldNames().forEachRemaining(name -> {
-                if (name.startsWith(ModernMeta.PREFIX)) {
-                    modern.add(name);
+        ObjectNode copy = JsonRpc.objectNode().setAll(message);
+        if (!(message.get("params") instanceof ObjectNode original)) {
+            return copy;
+        }
+        ObjectNode params = copy.putObject("params").setAll(original);
+        if (original.get("_meta") instanceof ObjectNode meta) {
+            ObjectNode kept = JsonRpc.objectNode();
+            meta.fields().forEachRemaining(field -> {
+                if (!field.getKey().startsWith(ModernMeta.PREFIX)) {
+                    kept.set(field.getKey(), field.getValue());
                 }
             });
-            meta.remove(modern);
-            if (meta.isEmpty()) {
-                ((ObjectNode) copy.get("params")).remove("_meta");
+            if (kept.isEmpty()) {
+                params.remove("_meta");
+            } else {
+                params.set("_meta", kept);
             }
         }
         return copy;

@@ -1,5 +1,6 @@
 package io.mcpproxy.stdio.backend;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.ProtocolVersions;
@@ -290,6 +291,19 @@ public final class Backend implements AutoCloseable {
         public void request(ObjectNode request, Exchange exchange) {
             clientSentMessage.run();
             clientToServer.request(session, request, exchange);
+        }
+
+        /**
+         * Initializes this channel's session without a message, when its legacy server has already answered an
+         * {@code initialize}: for a client of the proxy's own (a modern request bridged to a legacy server) that
+         * needs the session initialized but not an answer of its own to show.
+         *
+         * @param capabilities what the session's client can answer (the server requests routed to it); kept as is
+         * @return the server's initialize result, shared and never to be changed; null when the server is modern,
+         *         its era not yet known or no initialize answered yet (then send one)
+         */
+        public ObjectNode initializeFromCache(JsonNode capabilities) {
+            return clientToServer.initializeFromCache(session, capabilities);
         }
 
         /** Sends a client notification; {@code notifications/cancelled} is mapped to the proxy's id. */

@@ -150,6 +150,20 @@ final class ClientToServer {
         }
     }
 
+    /** See {@link Backend.Channel#initializeFromCache}. */
+    ObjectNode initializeFromCache(ClientSession session, JsonNode capabilities) {
+        ProcessEra era = session.process().era();
+        if (session.isEnded() || era.era() == null || era.isModern()) {
+            return null;
+        }
+        ObjectNode result = session.process().protocol().initializeResult();
+        if (result != null) {
+            session.protocol().declared(capabilities);
+            session.protocol().initialized();
+        }
+        return result;
+    }
+
     private void timedOut(ClientRequest request) {
         if (requests.answerLocally(request, LocalAnswer.TIMED_OUT, JsonRpc.proxyError(request.clientId, "timeout",
                 "The MCP server did not answer within " + requestTimeout.toMillis() + " ms"))) {

@@ -84,6 +84,13 @@ final class ProcessProtocolState {
         return result;
     }
 
+    /** The kept result of the server's initialize, shared and never to be changed; null before one succeeded. */
+    ObjectNode initializeResult() {
+        synchronized (lock) {
+            return initializeResult;
+        }
+    }
+
     /** True for the first {@code notifications/initialized} of this process only: later ones are not forwarded. */
     boolean firstInitializedNotification() {
         return initializedNotified.compareAndSet(false, true);

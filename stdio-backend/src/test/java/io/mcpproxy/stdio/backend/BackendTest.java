@@ -190,6 +190,27 @@ class BackendTest {
     }
 
     @Test
+    void aChannelInitializedFromTheCacheSendsTheServerNothingAndItsRequestsPass() throws Exception {
+        Recorder a = new Recorder();
+        Backend.Channel early = backends.open("early", a);
+        assertNull(early.initializeFromCache(JsonRpc.objectNode()), "no initialize answered yet: nothing to take");
+        early.request(request(1, "tools/list", null), a);
+        assertEquals(JsonRpc.INVALID_REQUEST, a.response().path("error").path("code").asInt(),
+                "a channel that found no cache is still uninitialized");
+
+        initialized("first", new Recorder());
+        Recorder b = new Recorder();
+        Backend.Channel channel = backends.open("cached", b);
+        ObjectNode result = channel.initializeFromCache(JsonRpc.objectNode());
+        assertEquals("s", result.path("serverInfo").path("name").asText(), result.toString());
+        channel.request(request(2, "tools/list", null), b);
+        ObjectNode atServer = serverReceives();
+        assertEquals("tools/list", JsonRpc.method(atServer), "no initialize went first: " + atServer);
+        serverSends("{\"jsonrpc\":\"2.0\",\"id\":" + atServer.get("id") + ",\"result\":{\"tools\":[]}}");
+        assertEquals(2, b.response().path("id").asInt());
+    }
+
+    @Test
     void requestsBeforeInitializeAreAnsweredByTheProxyAndOnlyPingReachesTheServer() throws Exception {
         Recorder a = new Recorder();
         Backend.Channel channel = backends.open("a", a);
