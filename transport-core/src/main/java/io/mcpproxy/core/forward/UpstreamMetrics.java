@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import java.net.URI;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToIntFunction;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
@@ -23,9 +24,16 @@ final class UpstreamMetrics {
 
     static final String REQUESTS = "mcp.proxy.upstream.requests";
 
+    /** Status classes 0 ({@code none}) to 5xx; a status outside them is looked up in the registry each time. */
+    private static final int STATUS_CLASSES = 6;
+
     private final MeterRegistry registry;
     private final Counter retries;
-    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+    /**
+     * Per target URI (a handful: the proxy's targets, the replicas), its timers by status class, so an exchange
+     * builds no tags. An atomic array: a timer set by one request thread is read whole by the others.
+     */
+    private final ConcurrentHashMap<URI, AtomicReferenceArray<Timer>> timers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
 
     UpstreamMetrics(MeterRegistry registry, HttpClient client) {
@@ -51,13 +59,25 @@ final class UpstreamMetrics {
 
     /** An upstream exchange completed after {@code nanos}; {@code status} 0 when no response arrived. */
     void completed(URI upstream, int status, long nanos) {
-        String key = target(upstream) + ' ' + status / 100;
-        timers.computeIfAbsent(key, k -> Timer.builder(REQUESTS)
-                        .description("Upstream exchanges, by target and status class")
-                        .tag("target", target(upstream))
-                        .tag("status_class", status == 0 ? "none" : status / 100 + "xx")
-                        .publishPercentileHistogram().register(registry))
-                .record(nanos, TimeUnit.NANOSECONDS);
+        int statusClass = status / 100;
+        AtomicReferenceArray<Timer> byClass = timers.computeIfAbsent(upstream,
+                u -> new AtomicReferenceArray<>(STATUS_CLASSES));
+        Timer timer = statusClass < STATUS_CLASSES ? byClass.get(statusClass) : null;
+        if (timer == null) {
+            timer = timer(upstream, status);
+            if (statusClass < STATUS_CLASSES) {
+                byClass.set(statusClass, timer); // a race registers the same timer twice: the registry returns one
+            }
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer timer(URI upstream, int status) {
+        return Timer.builder(REQUESTS)
+                .description("Upstream exchanges, by target and status class")
+                .tag("target", upstream.getHost() + ":" + upstream.getPort())
+                .tag("status_class", status == 0 ? "none" : status / 100 + "xx")
+                .publishPercentileHistogram().register(registry);
     }
 
     /** The proxy answered the client itself with {@code status} for {@code reason} (the upstream failed). */
@@ -65,10 +85,6 @@ final class UpstreamMetrics {
         errors.computeIfAbsent(status + " " + reason, k -> Counter.builder("mcp.proxy.upstream.errors")
                 .description("Error answers the proxy wrote for a failed upstream exchange")
                 .tag("status", Integer.toString(status)).tag("reason", reason).register(registry)).increment();
-    }
-
-    private static String target(URI upstream) {
-        return upstream.getHost() + ":" + upstream.getPort();
     }
 
     private static double sum(HttpClient client, ToIntFunction<AbstractConnectionPool> count) {
