@@ -1,6 +1,9 @@
 package io.mcpproxy.core.observe;
 
-import java.util.Set;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The JSON-RPC methods MCP defines (2024-11-05 to 2026-07-28), so that a metric tag names only these: whatever a
@@ -17,7 +20,8 @@ public final class McpMethods {
     /** The tag of a method outside the specification. */
     public static final String OTHER = "other";
 
-    private static final Set<String> SPEC = Set.of(
+    /** Each method to this class's own instance of its name: a tag compares by reference to the one it equals. */
+    private static final Map<String, String> TAGS = Stream.of(
             "initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/templates/list",
             "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
             "completion/complete", "logging/setLevel", "sampling/createMessage", "elicitation/create", "roots/list",
@@ -26,7 +30,8 @@ public final class McpMethods {
             "notifications/message", "notifications/roots/list_changed", "notifications/resources/updated",
             "notifications/resources/list_changed", "notifications/tools/list_changed",
             "notifications/prompts/list_changed", "notifications/elicitation/complete",
-            "notifications/tasks/status");
+            "notifications/tasks/status")
+            .collect(Collectors.toUnmodifiableMap(Function.identity(), Function.identity()));
 
     private McpMethods() {
     }
@@ -36,6 +41,6 @@ public final class McpMethods {
         if (method == null) {
             return RESPONSE;
         }
-        return SPEC.contains(method) ? method : OTHER;
+        return TAGS.getOrDefault(method, OTHER);
     }
 }
