@@ -43,9 +43,10 @@ public final class SessionIds {
 
     /**
      * Enough of a session id to correlate log lines, not enough to hijack the session: its first six characters,
-     * or {@code ****} for an id of eight characters or fewer.
+     * followed by {@code ...}, or {@code ****} for an id of eight characters or fewer. ASCII only: a log line that
+     * carries it stays one byte per character all the way to its encoding.
      */
     public static String redact(String id) {
-        return id.length() <= 8 ? "****" : id.substring(0, 6) + "…";
+        return id.length() <= 8 ? "****" : id.substring(0, 6) + "...";
     }
 }
