@@ -88,7 +88,7 @@ interface ProxyCommand extends Callable<Integer> {
         Built proxy = build();
         OperationsSettings settings = operations.settings();
         if (settings.accessLog()) {
-            proxy.server().setRequestLog(new AccessLog());
+            proxy.server().setRequestLog(new AccessLog(settings.logFormat()));
         }
         AdminServer admin = settings.adminListener() ? new AdminServer(settings, operations.registry(),
                 proxy.server().getThreadPool(), proxy::health) : null;

@@ -28,9 +28,9 @@ public final class HttpMetrics {
         this.registry = registry;
     }
 
-    /** Records a completed exchange of {@code transport}, from its first byte to its last. */
-    public void record(Request request, Response response, String transport) {
-        Key key = new Key(transport, httpMethod(request.getMethod()), Exchanges.mcpMethod(request),
+    /** Records a completed {@code exchange}, from its first byte to its last. */
+    void record(Exchanges.Exchange exchange, Request request, Response response) {
+        Key key = new Key(exchange.transport(), httpMethod(request.getMethod()), exchange.mcpMethod(),
                 response.getStatus());
         Timer timer = timers.computeIfAbsent(key, this::timer);
         timer.record(System.nanoTime() - request.getBeginNanoTime(), TimeUnit.NANOSECONDS);

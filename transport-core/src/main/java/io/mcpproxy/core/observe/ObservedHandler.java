@@ -36,10 +36,9 @@ public final class ObservedHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        Exchanges.transport(request, transport);
         String sessionId = session.apply(request);
+        Exchanges.Exchange exchange = Exchanges.start(request, transport, sessionId);
         if (sessionId != null) {
-            Exchanges.session(request, sessionId);
             MDC.put(MDC_SESSION, sessionId);
         }
         MDC.put(MDC_TRANSPORT, transport);
@@ -47,15 +46,14 @@ public final class ObservedHandler extends Handler.Wrapper {
             if (metrics != null) {
                 // Before handling: a quick answer may complete the exchange before handle() returns.
                 Request.addCompletionListener(request, failure -> {
-                    if (transport.equals(Exchanges.transport(request))) {
-                        metrics.record(request, response, transport);
+                    if (!exchange.declined()) {
+                        metrics.record(exchange, request, response);
                     }
                 });
             }
             boolean handled = super.handle(request, response, callback);
             if (!handled) {
-                request.removeAttribute(Exchanges.TRANSPORT);
-                request.removeAttribute(Exchanges.SESSION);
+                Exchanges.decline(request, exchange);
             }
             return handled;
         } finally {
