@@ -8,8 +8,14 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -26,10 +32,33 @@ public final class OAuthServer implements AutoCloseable {
     /** The issuer id tokens come from unless a test names another. */
     public static final String ISSUER_ID = "default";
 
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(60);
+
     private final MockOAuth2Server server = new MockOAuth2Server();
 
     public OAuthServer() {
         server.start(InetAddress.getLoopbackAddress(), 0);
+        warmUp();
+    }
+
+    /**
+     * Fetches the default issuer's metadata and keys once, unhurried: the server makes its signing key and loads its
+     * classes on the first request, which on a loaded machine outlasts a proxy's fetch timeout and fails a test
+     * that is not about timeouts.
+     */
+    private void warmUp() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(WARM_UP_TIMEOUT).build();
+        try {
+            for (URI uri : List.of(URI.create(server.wellKnownUrl(ISSUER_ID).toString()), jwks())) {
+                http.send(HttpRequest.newBuilder(uri).timeout(WARM_UP_TIMEOUT).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the OAuth server did not answer its warm-up", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up the OAuth server", e);
+        }
     }
 
     /** The issuer URI of {@code issuerId}. */
