@@ -691,8 +691,17 @@ class TransparentProxyIT {
                 "the initialize and the calls");
         assertTrue(Search.in(registry).name("mcp.proxy.storage.operations").tags("op", "load").timer().count()
                 >= calls);
-        assertTrue(Await.until(() -> registry.get("mcp.proxy.upstream.connections").tag("state", "idle").gauge()
-                .value() >= 1, Duration.ofSeconds(5)), "the pooled connection to a");
+        // The health probes share the pool and may hold or replace its connection for a moment: a call that finds
+        // none idle makes one rest there again.
+        boolean pooled = false;
+        for (int attempt = 0; attempt < 10 && !pooled; attempt++) {
+            pooled = Await.until(() -> registry.get("mcp.proxy.upstream.connections").tag("state", "idle").gauge()
+                    .value() >= 1, Duration.ofMillis(500));
+            if (!pooled) {
+                assertEquals(200, client.post(session, "tools/list").statusCode());
+            }
+        }
+        assertTrue(pooled, "the pooled connection to a");
 
         assertTrue(Await.until(() -> proxy.health().ready(), Duration.ofSeconds(5)), "a answers its probe");
         a.close();
