@@ -1,10 +1,7 @@
 package io.mcpproxy.transparent;
 
-import io.mcpproxy.core.ListenerBuilder;
 import io.mcpproxy.core.ListenerSettings;
 import io.mcpproxy.core.auth.AuthSettings;
-import io.mcpproxy.core.Settings;
-import io.mcpproxy.core.TlsSettings;
 import io.mcpproxy.core.forward.UpstreamPoolSettings;
 import io.mcpproxy.core.http.HttpListener;
 import io.mcpproxy.core.observe.Health;
@@ -176,15 +173,11 @@ public final class TransparentProxy implements AutoCloseable {
      * forwarded the listener's idle timeout does not apply: the upstream's {@link #responseIdleTimeout} bounds a
      * silent answer, and a client that leaves is noticed at once.
      */
-    public static final class Builder extends ListenerBuilder<Builder> {
-        private final List<URI> targets = new ArrayList<>();
+    public static final class Builder extends UpstreamBuilder<Builder> {
         private SessionSettings sessions = SessionSettings.DEFAULTS;
-        private UpstreamPoolSettings upstreamPool = UpstreamPoolSettings.DEFAULTS;
         private MeterRegistry meterRegistry;
-        private HttpClient client;
         private String pathPrefix = "";
         private int unknownSessionStatus = 404;
-        private Duration healthCheckInterval;
         private AuthSettings auth = AuthSettings.NONE;
         private Boolean authorizationPassthrough; // null: pass through without an auth mode, strip with one
         private boolean forwardAnyPath;
@@ -195,24 +188,6 @@ public final class TransparentProxy implements AutoCloseable {
 
         @Override
         protected Builder self() {
-            return this;
-        }
-
-        /** The one upstream MCP server endpoint, e.g. {@code http://127.0.0.1:9000/mcp}. */
-        public Builder target(URI target) {
-            return targets(List.of(target));
-        }
-
-        /** Several upstreams: new sessions are spread round robin; each session sticks to its own. */
-        public Builder targets(List<URI> targets) {
-            for (URI target : targets) {
-                Objects.requireNonNull(target, "target");
-                if (!target.isAbsolute() || target.getHost() == null
-                        || !("http".equals(target.getScheme()) || "https".equals(target.getScheme()))) {
-                    throw new IllegalArgumentException("target must be an absolute http(s) URL, got " + target);
-                }
-                this.targets.add(target);
-            }
             return this;
         }
 
@@ -262,40 +237,6 @@ public final class TransparentProxy implements AutoCloseable {
             return this;
         }
 
-        /** Probe every target this often; a target that fails gets no new sessions until it answers. Default off. */
-        public Builder healthCheckInterval(Duration interval) {
-            this.healthCheckInterval = Settings.requireAtLeast(interval, Duration.ofMillis(1), "healthCheckInterval");
-            return this;
-        }
-
-        /**
-         * A Jetty client of your own, used as is: the pool options that configure a client (connections, queue,
-         * I/O threads, idle and connect timeouts, HTTP/2) do not apply and nothing of it is changed. It is started if
-         * needed and never stopped by the proxy. Its cookie store, content decoders and protocol handlers act on the
-         * proxied traffic as they are; the proxy's own client has no cookie store, no decoders and no authentication
-         * or redirect handlers (a 401 and its body, a compressed body, a {@code Set-Cookie} all pass through
-         * untouched).
-         */
-        public Builder httpClient(HttpClient client) {
-            this.client = Objects.requireNonNull(client, "httpClient");
-            return this;
-        }
-
-        // ----- ListenerSettings -----
-
-
-
-
-
-
-
-
-
-
-
-
-
-
         // ----- SessionSettings -----
 
         /** See {@link SessionSettings#storage}: Redis to share sessions between replicas; stays open on close. */
@@ -316,68 +257,6 @@ public final class TransparentProxy implements AutoCloseable {
         /** Storage and TTL at once (a null storage: an in-process one the proxy creates and closes). */
         public Builder sessions(SessionSettings settings) {
             this.sessions = Objects.requireNonNull(settings, "sessions");
-            return this;
-        }
-
-        // ----- UpstreamPoolSettings -----
-
-        /** The whole upstream pool at once. */
-        public Builder upstreamPool(UpstreamPoolSettings settings) {
-            this.upstreamPool = Objects.requireNonNull(settings, "upstreamPool");
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#maxConnectionsPerUpstream}. */
-        public Builder maxConnectionsPerUpstream(int max) {
-            this.upstreamPool = upstreamPool.withMaxConnectionsPerUpstream(max);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#upstreamIoThreads}. */
-        public Builder upstreamIoThreads(int threads) {
-            this.upstreamPool = upstreamPool.withUpstreamIoThreads(threads);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#maxQueuedRequests}. */
-        public Builder maxQueuedRequests(int max) {
-            this.upstreamPool = upstreamPool.withMaxQueuedRequests(max);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#poolIdleTimeout}. */
-        public Builder poolIdleTimeout(Duration timeout) {
-            this.upstreamPool = upstreamPool.withPoolIdleTimeout(timeout);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#connectTimeout}. */
-        public Builder connectTimeout(Duration timeout) {
-            this.upstreamPool = upstreamPool.withConnectTimeout(timeout);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#responseIdleTimeout}. */
-        public Builder responseIdleTimeout(Duration timeout) {
-            this.upstreamPool = upstreamPool.withResponseIdleTimeout(timeout);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#http2}. */
-        public Builder http2(boolean http2) {
-            this.upstreamPool = upstreamPool.withHttp2(http2);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#idlePooling}. */
-        public Builder idlePooling(boolean idlePooling) {
-            this.upstreamPool = upstreamPool.withIdlePooling(idlePooling);
-            return this;
-        }
-
-        /** See {@link UpstreamPoolSettings#poolingRate}. */
-        public Builder poolingRate(double rate) {
-            this.upstreamPool = upstreamPool.withPoolingRate(rate);
             return this;
         }
 
@@ -413,7 +292,7 @@ public final class TransparentProxy implements AutoCloseable {
 
         /** A proxy with its own HTTP listener; {@link TransparentProxy#start()} starts it. */
         public TransparentProxy build() {
-            return new TransparentProxy(settings(), client);
+            return new TransparentProxy(settings(), callersClient());
         }
 
         /**
@@ -424,17 +303,15 @@ public final class TransparentProxy implements AutoCloseable {
          * {@link #pathPrefix}, requests outside the prefix are left to the handlers after it.
          */
         public Handler buildHandler() {
-            return new TransparentHandler(settings(), client).observed();
+            return new TransparentHandler(settings(), callersClient()).observed();
         }
 
         private TransparentSettings settings() {
-            if (targets.isEmpty()) {
-                throw new IllegalStateException("no upstream: call target(...) or targets(...)");
-            }
+            List<URI> targets = requiredTargets();
             boolean strip = authorizationPassthrough == null ? auth.enabled() : !authorizationPassthrough;
             ExposedPaths exposed = forwardAnyPath ? ExposedPaths.any() : ExposedPaths.of(targets, forwardPaths);
-            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthCheckInterval, exposed,
-                    listenerSettings(), sessions, upstreamPool, auth, strip, meterRegistry);
+            return new TransparentSettings(targets, pathPrefix, unknownSessionStatus, healthProbeInterval(), exposed,
+                    listenerSettings(), sessions, upstreamPoolSettings(), auth, strip, meterRegistry);
         }
     }
 }
