@@ -158,7 +158,7 @@ final class EndpointEventRewriter implements BodyTransformer {
     private void learn(String uri) {
         URI parsed = parse(uri);
         String id = parsed == null || parsed.getRawQuery() == null ? null
-                : TransparentHandler.sessionIdInQuery(parsed.getRawQuery());
+                : ClientRequests.sessionIdInQuery(parsed.getRawQuery());
         if (id != null) {
             sessionLearned.accept(id, upstreamPathOf(parsed));
         }

@@ -94,7 +94,7 @@ final class TransparentExchange extends ForwardedExchange {
             proxyToServerHeaders.remove(HttpHeader.AUTHORIZATION);
         }
         if (stateless) {
-            proxyToServerHeaders.remove(TransparentHandler.SESSION_HEADER);
+            proxyToServerHeaders.remove(ClientRequests.SESSION_HEADER);
         }
     }
 
@@ -104,7 +104,7 @@ final class TransparentExchange extends ForwardedExchange {
         if (stateless) {
             return null;
         }
-        String issued = serverToProxyResponse.getHeaders().get(TransparentHandler.SESSION_HEADER);
+        String issued = serverToProxyResponse.getHeaders().get(ClientRequests.SESSION_HEADER);
         if (serverToProxyResponse.getStatus() / 100 == 2 && issued != null && !issued.equals(knownSession)) {
             // nothing reached the client yet: 502 or 503
             return learn(() -> handler.sessions().learned(issued, servedBy(), principalDigest()), issued);

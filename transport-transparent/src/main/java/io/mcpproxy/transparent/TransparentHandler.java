@@ -1,6 +1,5 @@
 package io.mcpproxy.transparent;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.mcpproxy.core.Periodic;
 import io.mcpproxy.core.forward.Forwarder;
 import io.mcpproxy.core.forward.UpstreamClients;
@@ -22,14 +21,11 @@ import io.mcpproxy.session.Session;
 import io.mcpproxy.session.SessionManager;
 import io.mcpproxy.session.SessionStorageException;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -43,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * Routes each client request to an upstream MCP server: requests of a known session to the upstream that created
  * it ({@code backend_url}), new sessions round robin, requests of unknown sessions answered here without any
  * upstream, modern (sessionless) requests round robin once their mirrored headers match their body
- * ({@link ModernRequests}). The exchange itself is a {@link TransparentExchange}.
+ * ({@link ModernRequests}). The session a request names, and whatever else routing reads off it, comes from
+ * {@link ClientRequests}; the exchange itself is a {@link TransparentExchange}.
  *
  * <p>A Jetty component: the upstream client is its bean (managed when the proxy built it; a caller's client is
  * started if needed, never reconfigured or stopped); starting it opens the session manager and schedules the TTL
@@ -53,7 +50,6 @@ import org.slf4j.LoggerFactory;
 final class TransparentHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransparentHandler.class);
-    static final String SESSION_HEADER = "Mcp-Session-Id";
 
     private final TransparentSettings settings;
     private final Forwarder forwarder;
@@ -155,7 +151,7 @@ final class TransparentHandler extends Handler.Abstract {
         if (!authentication.admit(request, response, callback)) {
             return true;
         }
-        if (hasMalformedEscape(request.getHttpURI().getPathQuery())) {
+        if (ClientRequests.hasMalformedEscape(request.getHttpURI().getPathQuery())) {
             // Jetty's server lets "%zz" through, its client cannot send it on: answered here, not as a 502
             JsonRpcPost.rejectUnread(request, response, callback, 400, JsonRpc.INVALID_REQUEST,
                     "Bad Request: malformed percent-encoding in the request target");
@@ -163,13 +159,13 @@ final class TransparentHandler extends Handler.Abstract {
         }
         String upstreamPath = path.length() == prefix.length() ? "/" : path.substring(prefix.length());
         boolean exposed = settings.exposedPaths().allows(upstreamPath);
-        if (!exposed && (ModernRequests.versionOf(request) != null || !mayBeLegacyMessage(request))) {
+        if (!exposed && (ModernRequests.versionOf(request) != null || !ClientRequests.mayBeLegacyMessage(request))) {
             notExposed(request, response, callback, upstreamPath);
             return true;
         }
         // Off the exposed paths only a legacy session's own message path goes on, once its session is read.
         String learnedPathNeeded = exposed ? null : upstreamPath;
-        if (hasBody(request)) {
+        if (ClientRequests.hasBody(request)) {
             readBodyThenRoute(request, response, callback, learnedPathNeeded);
         } else {
             route(request, response, callback, null, learnedPathNeeded);
@@ -182,13 +178,6 @@ final class TransparentHandler extends Handler.Abstract {
         LOG.debug("not forwarded: {} {} (upstream path {})", request.getMethod(), request.getHttpURI().getPath(),
                 upstreamPath);
         JsonRpcPost.rejectUnread(request, response, callback, 404, JsonRpc.METHOD_NOT_FOUND, "Not Found");
-    }
-
-    /** A POST naming its session in the query: the legacy HTTP+SSE transport's message path may be its path. */
-    private static boolean mayBeLegacyMessage(Request request) {
-        String query = request.getHttpURI().getQuery();
-        return "POST".equals(request.getMethod()) && request.getHeaders().get(SESSION_HEADER) == null
-                && query != null && sessionIdInQuery(query) != null;
     }
 
     private void readBodyThenRoute(Request request, Response response, Callback callback, String learnedPathNeeded) {
@@ -213,7 +202,7 @@ final class TransparentHandler extends Handler.Abstract {
     private void route(Request request, Response response, Callback callback, byte[] body,
                        String learnedPathNeeded) {
         String modernVersion = ModernRequests.versionOf(request);
-        String sessionId = sessionIdOf(request);
+        String sessionId = ClientRequests.sessionIdOf(request);
         try {
             if (modernVersion != null) {
                 if (ModernRequests.admit(request, response, callback, body, modernVersion)) {
@@ -241,7 +230,7 @@ final class TransparentHandler extends Handler.Abstract {
             if (session.isPresent()) {
                 forward(request, response, callback, body,
                         LearnedSessions.backendOf(session.get(), upstreams.first()), sessionId, false);
-            } else if (isInitialize(body)) {
+            } else if (ClientRequests.isInitialize(body)) {
                 forward(request, response, callback, body, upstreams.pick(), null, false); // a client starting over
             } else {
                 JsonResponses.error(response, callback, settings.unknownSessionStatus(), JsonRpc.requestIdOf(body),
@@ -291,7 +280,8 @@ final class TransparentHandler extends Handler.Abstract {
         MeterRegistry registry = settings.meterRegistry();
         return new ObservedHandler("transparent", registry == null ? null : new HttpMetrics(registry),
                 request -> {
-                    String sessionId = ModernRequests.versionOf(request) == null ? sessionIdOf(request) : null;
+                    String sessionId = ModernRequests.versionOf(request) == null
+                            ? ClientRequests.sessionIdOf(request) : null;
                     return sessionId == null || sessionId.isEmpty() ? null : SessionIds.redact(sessionId);
                 }, this);
     }
@@ -341,72 +331,5 @@ final class TransparentHandler extends Handler.Abstract {
 
     List<URI> targets() {
         return upstreams.all();
-    }
-
-    /** The session a request names: {@code Mcp-Session-Id}, or the legacy SSE POST's query parameter. */
-    static String sessionIdOf(Request request) {
-        String header = request.getHeaders().get(SESSION_HEADER);
-        if (header != null) {
-            return header;
-        }
-        String query = request.getHttpURI().getQuery();
-        return query == null ? null : sessionIdInQuery(query);
-    }
-
-    /**
-     * The session a legacy SSE POST URI's raw query names ({@code session_id}, or {@code sessionId} as some servers
-     * spell it), or null. One reading for both ends: the id learned from an endpoint event is the id looked up.
-     */
-    static String sessionIdInQuery(String query) {
-        String legacy = queryParameter(query, "session_id");
-        return legacy != null ? legacy : queryParameter(query, "sessionId");
-    }
-
-    /**
-     * The first value of {@code name} in a raw query string; lenient, because the request is forwarded as it is
-     * (a value that does not percent-decode is taken verbatim, a malformed neighbour does not matter).
-     */
-    private static String queryParameter(String query, String name) {
-        for (String pair : query.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals == name.length() && pair.startsWith(name)) {
-                String value = pair.substring(equals + 1);
-                try {
-                    return URLDecoder.decode(value, StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException malformed) {
-                    return value;
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Whether {@code target} has a '%' not followed by two hex digits (RFC 3986 section 2.1). */
-    static boolean hasMalformedEscape(String target) {
-        for (int i = target.indexOf('%'); i >= 0; i = target.indexOf('%', i + 1)) {
-            if (i + 2 >= target.length() || Character.digit(target.charAt(i + 1), 16) < 0
-                    || Character.digit(target.charAt(i + 2), 16) < 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean hasBody(Request request) {
-        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-    }
-
-    /** Whether a POST body is (or contains, in a batch) an initialize request. */
-    static boolean isInitialize(byte[] body) {
-        JsonNode json = JsonRpc.parseOrNull(body);
-        if (json == null) {
-            return false;
-        }
-        for (JsonNode message : json.isArray() ? json : List.of(json)) {
-            if ("initialize".equals(message.path("method").asText(null))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
