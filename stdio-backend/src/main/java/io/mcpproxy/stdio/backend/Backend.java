@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One MCP server behind stdio, shared by the client sessions that {@link #open open} a {@link Channel} on it. A
  * facade over the parts that do the work: the {@link ProcessSupervisor} keeps the server running, the
- * {@link RequestTable} knows every request in flight, {@link ClientToServer} handles what sessions send, and the
- * {@link ServerMessageRouter} decides where what the server sends goes.
+ * {@link RequestTable} and {@link ServerRequests} know every request in flight, {@link ClientToServer} handles what
+ * sessions send, and the {@link ServerMessageRouter} (with the {@link SubscriptionRouter} for subscribers) decides
+ * where what the server sends goes.
  *
  * <h2>Ids</h2>
  * Every client request gets a proxy-unique numeric id on its way to the server and its own id back on the
@@ -83,7 +84,9 @@ public final class Backend implements AutoCloseable {
     private final boolean closeWhenUnused;
     private final OpenSessions sessions = new OpenSessions();
     private final RequestTable requests;
+    private final ServerRequests serverRequests = new ServerRequests();
     private final ClientToServer clientToServer;
+    private final SubscriptionRouter subscriptions;
     private final ServerMessageRouter router;
     private final ProcessSupervisor supervisor;
     private final LongSupplier nanoClock;
@@ -100,8 +103,8 @@ public final class Backend implements AutoCloseable {
         this.lastClientMessageNanos = nanoClock.getAsLong();
         this.closeWhenUnused = settings.mode() == BackendMode.PER_SESSION;
         this.requests = new RequestTable(serverName, settings.cancelGrace(), nanoClock);
-        this.clientToServer = new ClientToServer(serverName, requests, sessions, settings.requestTimeout(), scheduler,
-                nanoClock, stats, !closeWhenUnused, this::closeIfUnused);
+        this.clientToServer = new ClientToServer(serverName, requests, serverRequests, sessions,
+                settings.requestTimeout(), scheduler, nanoClock, stats, !closeWhenUnused, this::closeIfUnused);
         this.supervisor = new ProcessSupervisor(settings, settings.restart() && !closeWhenUnused, scheduler,
                 nanoClock, stats, new ProcessSupervisor.Listener() {
                     @Override
@@ -127,8 +130,9 @@ public final class Backend implements AutoCloseable {
                         whenGone.accept(Backend.this);
                     }
                 });
-        this.router = new ServerMessageRouter(serverName, requests, sessions, stats, nanoClock,
-                supervisor::sendToCurrent);
+        this.subscriptions = new SubscriptionRouter(serverName, requests, sessions, stats);
+        this.router = new ServerMessageRouter(serverName, requests, serverRequests, sessions, subscriptions, stats,
+                nanoClock, supervisor::sendToCurrent);
     }
 
     /** Starts the server process (or attaches the handed-in streams). */
@@ -214,8 +218,8 @@ public final class Backend implements AutoCloseable {
         if (!process.era().isModern()) {
             return;
         }
-        long id = requests.internalRequest(ended -> router.processListenEnded(ended.path("id").asLong()));
-        router.processListenOpened(id);
+        long id = requests.internalRequest(ended -> subscriptions.processListenEnded(ended.path("id").asLong()));
+        subscriptions.processListenOpened(id);
         ObjectNode params = EraProbe.params();
         params.putObject("notifications").put("toolsListChanged", true).put("promptsListChanged", true)
                 .put("resourcesListChanged", true);
@@ -233,6 +237,7 @@ public final class Backend implements AutoCloseable {
             clientToServer.end(session, reason);
         }
         requests.forget(dead); // a dead server sends nothing more
+        serverRequests.forget(dead);
         if (!supervisor.isStopped()) {
             LOG.warn("[{}] MCP server exited ({}): {} requests failed, sessions on it ended", serverName, reason,
                     failed.size());

@@ -27,6 +27,7 @@ final class ClientToServer {
 
     private final String serverName;
     private final RequestTable requests;
+    private final ServerRequests serverRequests;
     private final OpenSessions sessions;
     private final Duration requestTimeout;
     private final Scheduler scheduler;
@@ -42,12 +43,13 @@ final class ClientToServer {
      * @param shared      whether the sessions share one server process (else each has its own)
      * @param sessionGone runs after a session has ended and left {@code sessions}
      */
-    ClientToServer(String serverName, RequestTable requests, OpenSessions sessions, Duration requestTimeout,
-                   Scheduler scheduler, LongSupplier nanoClock, BackendStats stats, boolean shared,
-                   Runnable sessionGone) {
+    ClientToServer(String serverName, RequestTable requests, ServerRequests serverRequests, OpenSessions sessions,
+                   Duration requestTimeout, Scheduler scheduler, LongSupplier nanoClock, BackendStats stats,
+                   boolean shared, Runnable sessionGone) {
         this.shared = shared;
         this.serverName = serverName;
         this.requests = requests;
+        this.serverRequests = serverRequests;
         this.sessions = sessions;
         this.requestTimeout = requestTimeout;
         this.scheduler = scheduler;
@@ -215,7 +217,7 @@ final class ClientToServer {
         if (modern.inputAnswered(session, response)) {
             return true; // an input request the proxy bridged: the retry takes the answer to the server
         }
-        if (!requests.serverRequestTakenBack(RequestTable.idKey(response.get("id")), session)) {
+        if (!serverRequests.takenBack(RequestTable.idKey(response.get("id")), session)) {
             stats.misdirectedResponses.incrementAndGet();
             LOG.warn("[{}] refused a client response to id {}: no such server request for this session",
                     serverName, response.get("id"));
@@ -238,7 +240,7 @@ final class ClientToServer {
                 process.sendQuietly(cancelled(request.proxyId, "Client session ended"));
             }
         }
-        for (JsonNode serverRequestId : requests.serverRequestsTakenFrom(session)) {
+        for (JsonNode serverRequestId : serverRequests.takenFrom(session)) {
             process.sendQuietly(JsonRpc.error(serverRequestId, JsonRpc.INTERNAL_ERROR, "The client session ended"));
         }
         subscriptions.sessionLeft(session);

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.mcpproxy.stdio.backend.Orphans.Orphan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,19 +17,16 @@ import java.util.function.Function;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.util.thread.Scheduler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Every request between the clients and one server, under one lock: client requests in flight (proxy id, client id
- * per session, progress token), orphans (requests the proxy answered on its own that the server may still work on),
- * server requests handed to a session, and the proxy's own requests. Each method is one consistent step, so a
- * request is never unclaimed between two of them, and it is answered exactly once: by the one caller that takes it
- * out of the table. Answers and messages are passed on after the lock is released.
+ * Every request the proxy sends one server, under one lock: client requests in flight (proxy id, client id per session,
+ * progress token), orphans (requests the proxy answered on its own that the server may still work on), and the
+ * proxy's own requests. Each method is one consistent step, so a request is never unclaimed between two of them, and
+ * it is answered exactly once: by the one caller that takes it out of the table. Answers and messages are passed on
+ * after the lock is released. The server's own requests are kept in {@link ServerRequests}.
  */
 final class RequestTable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RequestTable.class);
     private static final Function<ClientSession, Map<String, ClientRequest>> NEW_SESSION = session -> new HashMap<>();
 
     /** Why the proxy answered a request on its own while the server may still be working on it. */
@@ -47,24 +44,6 @@ final class RequestTable {
         UNEXPECTED
     }
 
-    /**
-     * A request the proxy answered on its own and the server has not answered yet: it stays its session's (for
-     * attributing the server's messages) until the server answers it, the server exits, or the cancel grace has
-     * passed.
-     */
-    record Orphan(long proxyId, ClientSession session, String method, LocalAnswer why, long orphanedAt) {
-    }
-
-    private final String serverName;
-    private final LongSupplier nanoClock;
-    /**
-     * How long an orphan keeps its claim on the server's unattributable messages (the server got
-     * {@code notifications/cancelled} for each one). Servers that honour the cancel never answer (the specification
-     * asks them not to), and those that finish the work anyway send its last messages soon after: a longer claim
-     * would only keep every other session's unattributable messages undeliverable.
-     */
-    private final long cancelGraceNanos;
-
     /** Guards every field below. Held for map operations only, never while a message is sent or delivered. */
     private final Object lock = new Object();
     /** The next proxy id; an atomic of its own, so that a request is built before the lock is taken. */
@@ -78,10 +57,8 @@ final class RequestTable {
     private final Map<ClientSession, Map<String, ClientRequest>> inFlightBySession = new HashMap<>();
     /** Client requests in flight by the progress token the server got; guarded by lock. */
     private final Map<String, ClientRequest> progressTokens = new HashMap<>();
-    /** Orphans by proxy id; guarded by lock. */
-    private final Map<Long, Orphan> orphans = new HashMap<>();
-    /** The session each server request was handed to, by {@link #idKey} of the server's id; guarded by lock. */
-    private final Map<String, ClientSession> serverRequests = new HashMap<>();
+    /** Requests the proxy answered on its own that the server may still work on; guarded by lock. */
+    private final Orphans orphans;
     /**
      * Requests the proxy sent on its own behalf, by id: what to do with their response (most drop it). Guarded by
      * lock.
@@ -94,9 +71,7 @@ final class RequestTable {
      * @param nanoClock   the time source of orphan ages
      */
     RequestTable(String serverName, Duration cancelGrace, LongSupplier nanoClock) {
-        this.serverName = serverName;
-        this.nanoClock = nanoClock;
-        this.cancelGraceNanos = cancelGrace.toNanos();
+        this.orphans = new Orphans(serverName, cancelGrace, nanoClock);
     }
 
     // ---- client requests -----------------------------------------------------------------------------------------
@@ -123,7 +98,7 @@ final class RequestTable {
         List<Orphan> stale;
         synchronized (lock) {
             // here too: a server that never sends unattributable messages must not keep its orphans forever
-            stale = forgetStaleOrphans();
+            stale = orphans.forgetStale();
             Map<String, ClientRequest> ofSession = inFlightBySession.computeIfAbsent(session, NEW_SESSION);
             if (ofSession.putIfAbsent(clientIdKey, entry) != null) {
                 entry = null;
@@ -134,7 +109,7 @@ final class RequestTable {
                 }
             }
         }
-        logForgotten(stale);
+        orphans.logForgotten(stale);
         if (entry != null) {
             request.put("id", entry.proxyId);
             if (progressMeta != null) {
@@ -170,8 +145,7 @@ final class RequestTable {
             if (!removeInFlight(request)) {
                 return false;
             }
-            orphans.put(request.proxyId, new Orphan(request.proxyId, request.session, request.method, why,
-                    nanoClock.getAsLong()));
+            orphans.add(request, why);
         }
         answer(request, answer);
         return true;
@@ -189,7 +163,7 @@ final class RequestTable {
         synchronized (lock) {
             request = inFlight.get(proxyId);
             if (request == null) {
-                if (orphans.remove(proxyId) != null) {
+                if (orphans.remove(proxyId)) {
                     return ResponseOutcome.LATE;
                 }
                 internal = internalRequests.remove(proxyId);
@@ -264,48 +238,7 @@ final class RequestTable {
         }
     }
 
-    // ---- the server's requests and the proxy's own ---------------------------------------------------------------
-
-    /** The server request {@code serverIdKey} is handed to {@code session}: only it may answer. */
-    void serverRequestHandedTo(String serverIdKey, ClientSession session) {
-        synchronized (lock) {
-            serverRequests.put(serverIdKey, session);
-        }
-    }
-
-    /**
-     * Takes the server request {@code serverIdKey} back from {@code session}: it answered it, or it could not be
-     * delivered.
-     *
-     * @return false when that request was not handed to that session (or was answered already)
-     */
-    boolean serverRequestTakenBack(String serverIdKey, ClientSession session) {
-        synchronized (lock) {
-            return serverRequests.remove(serverIdKey, session);
-        }
-    }
-
-    /** The server withdrew its request {@code serverIdKey}: the session that held it, or null. */
-    ClientSession serverRequestWithdrawn(String serverIdKey) {
-        synchronized (lock) {
-            return serverRequests.remove(serverIdKey);
-        }
-    }
-
-    /** Takes back every server request handed to {@code session}, returning their ids. */
-    List<JsonNode> serverRequestsTakenFrom(ClientSession session) {
-        List<JsonNode> taken = new ArrayList<>();
-        synchronized (lock) {
-            for (Iterator<Map.Entry<String, ClientSession>> it = serverRequests.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<String, ClientSession> held = it.next();
-                if (held.getValue() == session) {
-                    taken.add(serverRequestId(held.getKey()));
-                    it.remove();
-                }
-            }
-        }
-        return taken;
-    }
+    // ---- the proxy's own requests --------------------------------------------------------------------------------
 
     /** A fresh id for a request the proxy sends on its own behalf; its response is dropped when it comes. */
     long internalRequest() {
@@ -331,10 +264,10 @@ final class RequestTable {
         List<Orphan> stale;
         T result;
         synchronized (lock) {
-            stale = forgetStaleOrphans();
-            result = reader.apply(inFlight.values(), orphans.values());
+            stale = orphans.forgetStale();
+            result = reader.apply(inFlight.values(), orphans.all());
         }
-        logForgotten(stale);
+        orphans.logForgotten(stale);
         return result;
     }
 
@@ -351,11 +284,10 @@ final class RequestTable {
         return onDead;
     }
 
-    /** Forgets what the dead process's sessions held: server requests and orphans. */
+    /** Forgets the orphans of the dead process's sessions: a dead server sends nothing more. */
     void forget(ServerProcess dead) {
         synchronized (lock) {
-            serverRequests.values().removeIf(session -> session.process() == dead);
-            orphans.values().removeIf(orphan -> orphan.session().process() == dead);
+            orphans.forget(dead);
         }
     }
 
@@ -377,31 +309,6 @@ final class RequestTable {
         return true;
     }
 
-    /** Orphans past the cancel grace count as dropped by the server (as it does when it honours a cancel). Under lock. */
-    private List<Orphan> forgetStaleOrphans() {
-        if (orphans.isEmpty()) {
-            return List.of();
-        }
-        long now = nanoClock.getAsLong();
-        List<Orphan> stale = null;
-        for (Iterator<Orphan> it = orphans.values().iterator(); it.hasNext(); ) {
-            Orphan orphan = it.next();
-            if (now - orphan.orphanedAt() >= cancelGraceNanos) {
-                it.remove();
-                stale = stale == null ? new ArrayList<>() : stale;
-                stale.add(orphan);
-            }
-        }
-        return stale == null ? List.of() : stale;
-    }
-
-    private void logForgotten(List<Orphan> stale) {
-        for (Orphan orphan : stale) {
-            LOG.info("[{}] id {} ({} of {}, {}) is past the cancel grace: it no longer claims the server's messages",
-                    serverName, orphan.proxyId(), orphan.method(), orphan.session(), orphan.why());
-        }
-    }
-
     /** Passes an answer on, outside the lock: the timeout is disarmed and the client's id restored. */
     private static void answer(ClientRequest request, ObjectNode response) {
         Scheduler.Task timeout = request.timeout;
@@ -418,7 +325,7 @@ final class RequestTable {
     }
 
     /** The id {@link #idKey} was made of (a server's request ids are strings or integers). */
-    static JsonNode serverRequestId(String key) {
+    static JsonNode idOfKey(String key) {
         return key.startsWith("s:") ? TextNode.valueOf(key.substring(2))
                 : LongNode.valueOf(Long.parseLong(key.substring(2)));
     }

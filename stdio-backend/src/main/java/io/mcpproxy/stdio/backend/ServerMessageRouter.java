@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcpproxy.core.ModernMeta;
 import io.mcpproxy.core.jsonrpc.JsonRpc;
-import io.mcpproxy.stdio.backend.RequestTable.Orphan;
+import io.mcpproxy.stdio.backend.Orphans.Orphan;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -23,10 +21,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>responses: to the request's {@link Backend.Exchange}, id restored (see {@link RequestTable});</li>
  *   <li>{@code notifications/progress}: to the exchange owning the progress token;</li>
- *   <li>a notification with {@code _meta["io.modelcontextprotocol/subscriptionId"]} (a modern server's
- *       {@code subscriptions/listen} stream): to that listen request's exchange;</li>
- *   <li>{@code notifications/*}{@code /list_changed}: to every session;</li>
- *   <li>{@code notifications/resources/updated}: to the sessions subscribed to that URI;</li>
+ *   <li>{@code notifications/*}{@code /list_changed}: to every session; {@code notifications/resources/updated}: to
+ *       the URI's subscribers; a notification on a modern server's {@code subscriptions/listen} stream: to that
+ *       listen request (these three by the {@link SubscriptionRouter});</li>
  *   <li>{@code notifications/cancelled}: to the session holding the server request it withdraws;</li>
  *   <li>server requests, {@code notifications/message} and any other notification: to the one
  *       {@link #busySession busy session}, the message filtered by the session's log level;</li>
@@ -38,7 +35,6 @@ import org.slf4j.LoggerFactory;
 final class ServerMessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMessageRouter.class);
-    /** Where a modern server names the {@code subscriptions/listen} request a notification belongs to. */
 
     /** Which routing rule applies to a server message: decided from the message alone. */
     enum Rule {
@@ -96,8 +92,11 @@ final class ServerMessageRouter {
 
     private final String serverName;
     private final RequestTable requests;
+    private final ServerRequests serverRequests;
     private final OpenSessions sessions;
+    private final SubscriptionRouter subscriptions;
     private final BackendStats stats;
+    private final Undeliverable undeliverable;
     private final LongSupplier nanoClock;
     private final Consumer<ObjectNode> toServer;
     /**
@@ -105,18 +104,20 @@ final class ServerMessageRouter {
      * once, when it starts, not per message.
      */
     private final AtomicReference<Target.Refused> ambiguity = new AtomicReference<>();
-    /** Ids of the proxy's own {@code subscriptions/listen} requests, one per modern process. */
-    private final Set<Long> processListens = ConcurrentHashMap.newKeySet();
 
     /**
      * @param toServer sends the proxy's own messages (answers to server requests) to the current server process
      */
-    ServerMessageRouter(String serverName, RequestTable requests, OpenSessions sessions, BackendStats stats,
+    ServerMessageRouter(String serverName, RequestTable requests, ServerRequests serverRequests,
+                        OpenSessions sessions, SubscriptionRouter subscriptions, BackendStats stats,
                         LongSupplier nanoClock, Consumer<ObjectNode> toServer) {
         this.serverName = serverName;
         this.requests = requests;
+        this.serverRequests = serverRequests;
         this.sessions = sessions;
+        this.subscriptions = subscriptions;
         this.stats = stats;
+        this.undeliverable = new Undeliverable(LOG, serverName, stats);
         this.nanoClock = nanoClock;
         this.toServer = toServer;
     }
@@ -128,14 +129,14 @@ final class ServerMessageRouter {
             case RESPONSE -> response(message);
             case PING -> toServer.accept(JsonRpc.result(message.get("id"), JsonRpc.objectNode()));
             case PROGRESS -> progress(message);
-            case SUBSCRIPTION -> toListener(message);
-            case LIST_CHANGED -> toEverySession(message);
-            case RESOURCE_UPDATED -> toSubscribers(message);
+            case SUBSCRIPTION -> subscriptions.toListener(message);
+            case LIST_CHANGED -> subscriptions.toEverySession(message);
+            case RESOURCE_UPDATED -> subscriptions.toSubscribers(message);
             case SERVER_CANCELLED -> toHolderOfServerRequest(message);
             case ROOTS_LIST, SERVER_REQUEST -> serverRequest(message, rule == Rule.ROOTS_LIST);
             case LOG_MESSAGE, NOTIFICATION -> notificationToBusySession(message, rule == Rule.LOG_MESSAGE);
             case NOT_JSON_RPC -> LOG.warn("[{}] skipped a message that is not JSON-RPC: {}", serverName,
-                    abbreviate(message));
+                    Undeliverable.abbreviate(message));
         }
     }
 
@@ -160,96 +161,22 @@ final class ServerMessageRouter {
         JsonNode token = notification.path("params").path("progressToken");
         ClientRequest owner = requests.progressOwner(token.asText());
         if (owner == null) {
-            undeliverable(notification, "no request owns progress token " + token);
+            undeliverable.report(notification, "no request owns progress token " + token);
             return;
         }
         ObjectNode restored = notification.deepCopy();
         ((ObjectNode) restored.get("params")).set("progressToken", owner.clientProgressToken);
         if (!owner.exchange.onMessage(restored)) {
-            undeliverable(notification, "the request's stream is gone");
-        }
-    }
-
-    /**
-     * A modern server's notification on a {@code subscriptions/listen} stream: to that request, its
-     * {@code subscriptionId} (the listen request's id) restored to the client's id.
-     */
-    private void toListener(ObjectNode notification) {
-        JsonNode subscriptionId = notification.path("params").path("_meta").get(ModernMeta.SUBSCRIPTION_ID);
-        ClientRequest listen = subscriptionId.canConvertToLong() ? requests.inFlight(subscriptionId.asLong()) : null;
-        if (listen == null && subscriptionId.canConvertToLong() && processListens.contains(subscriptionId.asLong())) {
-            toSessionsOfProcessListen(notification);
-            return;
-        }
-        if (listen == null) {
-            undeliverable(notification, "no subscriptions/listen request " + subscriptionId + " in flight");
-            return;
-        }
-        ObjectNode restored = notification.deepCopy();
-        ((ObjectNode) restored.get("params").get("_meta")).set(ModernMeta.SUBSCRIPTION_ID, listen.clientId);
-        if (!listen.exchange.onMessage(restored)) {
-            undeliverable(notification, "the listen request's stream is gone");
-        }
-    }
-
-    /**
-     * The proxy listens on every modern process for list changes, under {@code proxyId}, on behalf of the legacy
-     * sessions, which know only {@code notifications/…/list_changed}.
-     */
-    void processListenOpened(long proxyId) {
-        processListens.add(proxyId);
-    }
-
-    /** The proxy's own listen on the process ended (the server closed it, or exited). */
-    void processListenEnded(long proxyId) {
-        processListens.remove(proxyId);
-    }
-
-    /** A list change on the proxy's own listen: every session hears it, as from a legacy server. */
-    private void toSessionsOfProcessListen(ObjectNode notification) {
-        if ("notifications/subscriptions/acknowledged".equals(JsonRpc.method(notification))) {
-            return; // the listen is open: nothing for the sessions
-        }
-        ObjectNode plain = notification.deepCopy();
-        ObjectNode meta = (ObjectNode) plain.get("params").get("_meta");
-        meta.remove(ModernMeta.SUBSCRIPTION_ID);
-        if (meta.isEmpty()) {
-            ((ObjectNode) plain.get("params")).remove("_meta");
-        }
-        toEverySession(plain);
-    }
-
-    /** A fact about the server: every session hears it. */
-    private void toEverySession(ObjectNode notification) {
-        for (ClientSession session : sessions.all()) {
-            if (!session.deliver(notification)) {
-                undeliverable(notification, "session stream unavailable");
-            }
-        }
-    }
-
-    private void toSubscribers(ObjectNode notification) {
-        String uri = notification.path("params").path("uri").asText();
-        boolean any = false;
-        for (ClientSession session : sessions.all()) {
-            if (session.protocol().isSubscribedTo(uri)) {
-                any = true;
-                if (!session.deliver(notification)) {
-                    undeliverable(notification, "session stream unavailable");
-                }
-            }
-        }
-        if (!any) {
-            undeliverable(notification, "no session subscribed to " + uri);
+            undeliverable.report(notification, "the request's stream is gone");
         }
     }
 
     /** The server withdraws a request it sent to a client: only that client hears of it. */
     private void toHolderOfServerRequest(ObjectNode notification) {
         JsonNode requestId = notification.path("params").path("requestId");
-        ClientSession holder = requests.serverRequestWithdrawn(RequestTable.idKey(requestId));
+        ClientSession holder = serverRequests.withdrawn(RequestTable.idKey(requestId));
         if (holder == null || !holder.deliver(notification)) {
-            undeliverable(notification, "no session holds server request " + requestId);
+            undeliverable.report(notification, "no session holds server request " + requestId);
         }
     }
 
@@ -271,9 +198,9 @@ final class ServerMessageRouter {
             return;
         }
         String key = RequestTable.idKey(request.get("id"));
-        requests.serverRequestHandedTo(key, to.session()); // before delivery: the answer may come back at once
+        serverRequests.handedTo(key, to.session()); // before delivery: the answer may come back at once
         if (!to.deliver(request)) {
-            requests.serverRequestTakenBack(key, to.session());
+            serverRequests.takenBack(key, to.session());
             stats.undeliverable.incrementAndGet();
             LOG.warn("[{}] client session has no open stream for server request '{}'", serverName, method);
             toServer.accept(JsonRpc.error(request.get("id"), JsonRpc.INTERNAL_ERROR,
@@ -291,7 +218,7 @@ final class ServerMessageRouter {
         if (logMessage && to.session().protocol().logsBelow(notification.path("params").path("level").asText())) {
             LOG.debug("[{}] a log message below the level its session set: not sent", serverName);
         } else if (!to.deliver(notification)) {
-            undeliverable(notification, "session stream unavailable");
+            undeliverable.report(notification, "session stream unavailable");
         }
     }
 
@@ -311,7 +238,7 @@ final class ServerMessageRouter {
         stats.unattributable.incrementAndGet();
         if (refused.equals(ambiguity.getAndSet(refused))) {
             LOG.debug("[{}] refused {} for the same reason: {}", serverName, JsonRpc.method(message),
-                    abbreviate(message));
+                    Undeliverable.abbreviate(message));
             return;
         }
         LOG.warn("[{}] cannot tell which client session the server's {} is for: {} (sessions {}); such messages are"
@@ -400,18 +327,8 @@ final class ServerMessageRouter {
         return Stream.concat(inFlight.stream().map(request -> request.session), orphans.stream().map(Orphan::session));
     }
 
-    private void undeliverable(ObjectNode message, String why) {
-        stats.undeliverable.incrementAndGet();
-        LOG.info("[{}] undeliverable {} ({}): {}", serverName, JsonRpc.method(message), why, abbreviate(message));
-    }
-
     private static String abbreviate(List<String> sessionIds) {
         return sessionIds.isEmpty() ? "none" : sessionIds.size() <= 10 ? String.join(", ", sessionIds)
                 : String.join(", ", sessionIds.subList(0, 10)) + " and " + (sessionIds.size() - 10) + " more";
-    }
-
-    private static String abbreviate(JsonNode message) {
-        String json = JsonRpc.toJson(message);
-        return json.length() <= 300 ? json : json.substring(0, 300) + "…";
     }
 }

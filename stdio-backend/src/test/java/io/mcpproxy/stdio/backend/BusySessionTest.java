@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.mockito.Mockito.mock;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import io.mcpproxy.stdio.backend.Orphans.Orphan;
 import io.mcpproxy.stdio.backend.RequestTable.LocalAnswer;
-import io.mcpproxy.stdio.backend.RequestTable.Orphan;
 import io.mcpproxy.stdio.backend.ServerMessageRouter.Target;
 import java.time.Duration;
 import java.util.List;

@@ -110,7 +110,7 @@ class RequestTableTest {
         table.answerLocally(entry, LocalAnswer.TIMED_OUT, JsonRpc.proxyError(entry.clientId, "timeout", "t"));
         assertEquals(0, table.inFlightCount());
         assertEquals(List.of(sessionA), table.readWorkAtServer((inFlight, orphans) ->
-                orphans.stream().map(RequestTable.Orphan::session).toList()));
+                orphans.stream().map(Orphans.Orphan::session).toList()));
 
         clock.addAndGet(Duration.ofSeconds(2).toNanos());
         assertEquals(0, (int) table.readWorkAtServer((inFlight, orphans) -> orphans.size()),
@@ -148,7 +148,7 @@ class RequestTableTest {
 
     private static List<Long> orphanIds(RequestTable table) {
         return table.readWorkAtServer((inFlight, orphans) ->
-                orphans.stream().map(RequestTable.Orphan::proxyId).sorted().toList());
+                orphans.stream().map(Orphans.Orphan::proxyId).sorted().toList());
     }
 
     @Test
@@ -163,33 +163,17 @@ class RequestTableTest {
     }
 
     @Test
-    void onlyTheSessionAServerRequestWasHandedToMayTakeItBack() {
-        table.serverRequestHandedTo("s:srv-1", sessionA);
-        table.serverRequestHandedTo("n:7", sessionA);
-        assertFalse(table.serverRequestTakenBack("s:srv-1", sessionB));
-        assertTrue(table.serverRequestTakenBack("s:srv-1", sessionA));
-        assertFalse(table.serverRequestTakenBack("s:srv-1", sessionA), "answered once");
-
-        table.serverRequestHandedTo("s:srv-2", sessionB);
-        assertEquals(List.of(7L), table.serverRequestsTakenFrom(sessionA).stream().map(JsonNode::asLong).toList());
-        assertSame(sessionB, table.serverRequestWithdrawn("s:srv-2"));
-        assertNull(table.serverRequestWithdrawn("s:srv-2"));
-    }
-
-    @Test
-    void aDeadProcessTakesItsRequestsOrphansAndServerRequestsWithIt() {
+    void aDeadProcessTakesItsRequestsAndOrphansWithIt() {
         ServerProcess other = mock(ServerProcess.class);
         ClientSession onOther = new ClientSession("c", new Recorder(), other);
         ClientRequest live = register(sessionA, a, request(1, "tools/call", null));
         ClientRequest orphaned = register(sessionA, a, request(2, "tools/call", null));
         ClientRequest elsewhere = register(onOther, new Recorder(), request(1, "tools/call", null));
         table.answerLocally(orphaned, LocalAnswer.CANCELLED, JsonRpc.error(orphaned.clientId, -32800, "c"));
-        table.serverRequestHandedTo("s:srv", sessionA);
 
         assertEquals(List.of(live), table.inFlightOn(process));
         table.forget(process);
         assertEquals(0, (int) table.readWorkAtServer((inFlight, orphans) -> orphans.size()));
-        assertFalse(table.serverRequestTakenBack("s:srv", sessionA));
         assertEquals(List.of(elsewhere), table.inFlightOn(other));
     }
 

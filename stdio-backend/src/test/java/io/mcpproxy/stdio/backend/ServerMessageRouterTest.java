@@ -25,8 +25,9 @@ class ServerMessageRouterTest {
     private final OpenSessions sessions = new OpenSessions();
     private final BackendStats stats = new BackendStats();
     private final List<ObjectNode> toServer = new CopyOnWriteArrayList<>();
-    private final ServerMessageRouter router = new ServerMessageRouter("test", requests, sessions, stats, clock::get,
-            toServer::add);
+    private final ServerRequests serverRequests = new ServerRequests();
+    private final ServerMessageRouter router = new ServerMessageRouter("test", requests, serverRequests, sessions,
+            new SubscriptionRouter("test", requests, sessions, stats), stats, clock::get, toServer::add);
     private final ServerProcess process = mock(ServerProcess.class); // only its identity matters here
 
     private static ObjectNode json(String text) {
@@ -149,13 +150,13 @@ class ServerMessageRouterTest {
         router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"sampling/createMessage\"}"));
         assertEquals(1, a.messages.size(), "on the request's exchange");
         assertTrue(toServer.isEmpty());
-        assertFalse(requests.serverRequestTakenBack("s:srv-2", sessionB));
+        assertFalse(serverRequests.takenBack("s:srv-2", sessionB));
 
         router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
                 + "\"params\":{\"requestId\":\"srv-2\"}}"));
         assertEquals(1, a.delivered.size(), "the withdrawal goes to the session holding the request");
         assertTrue(b.delivered.isEmpty());
-        assertFalse(requests.serverRequestTakenBack("s:srv-2", sessionA), "withdrawn: nothing left to answer");
+        assertFalse(serverRequests.takenBack("s:srv-2", sessionA), "withdrawn: nothing left to answer");
     }
 
     @Test
@@ -195,7 +196,7 @@ class ServerMessageRouterTest {
         assertEquals("srv-2", b.messages.poll().get("id").asText(), "on B's request's stream");
         assertEquals(1, toServer.size(), "nothing more refused");
         assertEquals(2, stats.unattributable());
-        assertTrue(requests.serverRequestTakenBack("s:srv-2", running.session));
+        assertTrue(serverRequests.takenBack("s:srv-2", running.session));
     }
 
     @Test
@@ -222,7 +223,7 @@ class ServerMessageRouterTest {
         assertEquals("srv-1", toServer.get(0).get("id").asText());
         assertEquals(JsonRpc.METHOD_NOT_FOUND, toServer.get(0).path("error").path("code").asInt());
         assertTrue(a.messages.isEmpty() && a.delivered.isEmpty(), "never forwarded");
-        assertFalse(requests.serverRequestTakenBack("s:srv-1", sessionA), "not held by the session");
+        assertFalse(serverRequests.takenBack("s:srv-1", sessionA), "not held by the session");
         assertEquals(0, stats.undeliverable(), "answered, not lost");
         router.serverToProxy(json("{\"jsonrpc\":\"2.0\",\"id\":\"srv-2\",\"method\":\"roots/list\"}"));
         assertEquals("roots/list", JsonRpc.method(a.messages.poll()), "what it declared reaches it");
@@ -237,7 +238,7 @@ class ServerMessageRouterTest {
         assertEquals(5, toServer.get(0).get("id").asInt());
         assertEquals(JsonRpc.INTERNAL_ERROR, toServer.get(0).path("error").path("code").asInt());
         assertEquals(1, stats.undeliverable());
-        assertFalse(requests.serverRequestTakenBack("n:5", sessionA), "not held by a session that never got it");
+        assertFalse(serverRequests.takenBack("n:5", sessionA), "not held by a session that never got it");
     }
 
     @Test
