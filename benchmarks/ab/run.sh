@@ -16,11 +16,12 @@
 # Each proxy first gets SERVER_WARMUP s of unmeasured, verified load per mode (the JIT), then ROUNDS rounds run every
 # path once, SECS s each at CONNS connections, the order reversed every other round; a round that another heavy
 # process (a build, a test) disturbed is marked. At the end: per path the median req/s and CPU µs per request of the
-# proxy's process group (backend included) over the rounds.
+# proxy's process group (backend included) over the rounds, then per mode the median over the rounds of new/old in
+# the same round (and modern/json per side), which a machine's drift between rounds hardly moves.
 #
 # Usage:     OLD_JAR=/path/old/mcp-proxy.jar NEW_JAR=/path/new/mcp-proxy.jar bash benchmarks/ab/run.sh
 #            (e.g. `git worktree add ../old <commit> && (cd ../old && mvn -B -q package -DskipTests -pl runner -am)`)
-# Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=10 MODES="transparent json sse" QUIET_MAX_WAIT=900
+# Knobs:     ROUNDS=6 SECS=5 CONNS=64 SERVER_WARMUP=30 MODES="transparent json sse" QUIET_MAX_WAIT=900
 #            (MODES may also name transparent-modern and modern)
 #            OLD_ARGS="..." NEW_ARGS="..." (runner options added for that side, e.g. the same jar twice with
 #            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
@@ -31,7 +32,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-6}
 SECS=${SECS:-5}
 CONNS=${CONNS:-64}
-SERVER_WARMUP=${SERVER_WARMUP:-10}
+SERVER_WARMUP=${SERVER_WARMUP:-30}
 MODES=${MODES:-"transparent json sse"}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/benchmarks/transparent # post.lua and common.sh live there
@@ -131,6 +132,7 @@ done
 sleep 5 # the compiler threads finish what the warm-ups queued
 
 ROWS=() # "label rps cpu disturbed"
+PAIRED=() # "round label rps cpu", for the ratios of one round's paths
 for round in $(seq "$ROUNDS"); do
   wait_others
   start_watch "$WORK/round-$round.others"
@@ -146,6 +148,7 @@ for round in $(seq "$ROUNDS"); do
     [ "$(field errors "$line")" = 0 ] || die "$label: wrk errors in round $round: $line"
     cpu=$(us_per_request $((t1 - t0)) "$(field requests "$line")" 1)
     round_rows+=("$label $(field rps "$line") $cpu")
+    PAIRED+=("$round $label $(field rps "$line") $cpu")
     log "round $round $label: $(field rps "$line") req/s, $cpu µs CPU per request"
   done
   disturbed=no
@@ -169,3 +172,23 @@ for label in "${PATHS[@]}"; do
   printf '| %s | %.0f | %.0f | %.0f | %.1f |\n' "$label" "$(median <<<"$rps")" "$(sort -n <<<"$rps" | head -1)" \
     "$(sort -n <<<"$rps" | tail -1)" "$(median <<<"$cpu")"
 done
+
+# A machine's drift between rounds is larger than a few percent; two paths measured seconds apart in the same round
+# drift alike. So the ratio of two paths is taken per round, and its median over the rounds is the comparison.
+ratio() { # $1 = numerator label, $2 = denominator label: median over rounds of the rps and CPU ratios
+  printf '%s\n' "${PAIRED[@]}" | awk -v a="$1" -v b="$2" '
+    $2 == a { ra[$1] = $3; ca[$1] = $4 } $2 == b { rb[$1] = $3; cb[$1] = $4 }
+    END { for (r in ra) if (r in rb && rb[r] > 0 && cb[r] > 0) print ra[r] / rb[r], ca[r] / cb[r] }' >"$WORK/ratio"
+  [ -s "$WORK/ratio" ] || return 0
+  printf '| %s / %s | %.3f | %.3f | %.3f | %.3f |\n' "$1" "$2" "$(cut -d' ' -f1 "$WORK/ratio" | median)" \
+    "$(cut -d' ' -f1 "$WORK/ratio" | sort -n | head -1)" "$(cut -d' ' -f1 "$WORK/ratio" | sort -n | tail -1)" \
+    "$(cut -d' ' -f2 "$WORK/ratio" | median)"
+}
+echo
+echo "| paired per round | median req/s ratio | min | max | median CPU ratio |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for mode in $MODES; do ratio "new-$mode" "old-$mode"; done
+if [[ " $MODES " == *" json "* && " $MODES " == *" modern "* ]]; then
+  ratio old-modern old-json
+  ratio new-modern new-json
+fi
