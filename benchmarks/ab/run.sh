@@ -25,6 +25,8 @@
 #            (MODES may also name transparent-modern and modern)
 #            OLD_ARGS="..." NEW_ARGS="..." (runner options added for that side, e.g. the same jar twice with
 #            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
+#            WRK_DELAY_MS=D (each connection pauses D ms between requests: both sides below saturation serve about
+#            the same rate, and the CPU ratio is the cost per request; see benchmarks/transparent/post.lua)
 # Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
 #            (built here unless SKIP_BUILD=1) for EchoStdioServer.
 set -euo pipefail

@@ -18,6 +18,9 @@
 -- no error, and for sse a text/event-stream body carrying the progress notification) and prints the counts; that
 -- costs load-generator CPU, so run.sh uses it for the warm-up run only.
 --
+-- With WRK_DELAY_MS=D in the environment every connection waits D ms before each request after its first (see
+-- benchmarks/transparent/post.lua: the same rate for both sides of an A/B below saturation).
+--
 -- At the end it prints one machine-readable line:
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B errors=E
 -- (E = wrk's connect + read + write + timeout errors + non-2xx/3xx statuses).
@@ -25,6 +28,13 @@
 local verify = os.getenv("WRK_VERIFY") == "1"
 local threads = {}
 local counter = 0
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+
+if delay_ms ~= nil and delay_ms > 0 then
+   function delay()
+      return delay_ms
+   end
+end
 
 function setup(thread)
    thread:set("tid", counter)

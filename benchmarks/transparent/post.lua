@@ -12,6 +12,9 @@
 --
 -- With WRK_VERIFY=1 in the environment every response is checked (status 200 and a JSON-RPC result) and the
 -- counts printed as `VERIFY ok=N bad=M`; that costs load-generator CPU, so run.sh uses it for warm-ups only.
+-- With WRK_DELAY_MS=D in the environment every connection waits D ms before each request after its first: the
+-- offered rate is capped near CONNS / (D ms + latency), so two proxies below saturation serve the same rate and their
+-- CPU per request compares what each request costs, free of the throughput a saturated machine trades for it.
 -- At the end one machine-readable line:
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p99_ms=B errors=E
 -- (E = wrk's connect + read + write + timeout errors + non-2xx/3xx statuses).
@@ -30,6 +33,13 @@ if os.getenv("WRK_ERA") == "modern" then
    wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
    wrk.headers["Mcp-Method"] = "tools/call"
    wrk.headers["Mcp-Name"] = "echo"
+end
+
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if delay_ms ~= nil and delay_ms > 0 then
+   function delay()
+      return delay_ms
+   end
 end
 
 function setup(thread)
