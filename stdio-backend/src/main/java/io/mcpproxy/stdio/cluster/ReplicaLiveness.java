@@ -42,6 +42,8 @@ public final class ReplicaLiveness {
     private final String replicaId;
     private final String url;
     private final Duration interval;
+    /** How long a record lives without a refresh: two intervals, so one late heartbeat never expires it. */
+    private final Duration recordLifetime;
     private final SessionStorage storage;
     private final Executor workers;
     private final Runnable recordLost;
@@ -65,6 +67,7 @@ public final class ReplicaLiveness {
         this.replicaId = replicaId;
         this.url = url;
         this.interval = interval;
+        this.recordLifetime = interval.multipliedBy(2);
         this.storage = storage;
         this.workers = workers;
         this.recordLost = recordLost;
@@ -91,7 +94,7 @@ public final class ReplicaLiveness {
             storage.removeReplica(replicaId);
         } catch (SessionStorageException e) {
             LOG.warn("could not remove this replica's liveness record (it expires in {} ms): {}",
-                    interval.multipliedBy(2).toMillis(), e.getMessage());
+                    recordLifetime.toMillis(), e.getMessage());
         }
     }
 
@@ -114,7 +117,7 @@ public final class ReplicaLiveness {
         long since = unbrokenSince;
         // A missing record proves a replica gone only once this one's own record has lived a whole record lifetime:
         // after the storage lost its data, every replica writes its record back within one interval
-        if (since == 0 || now - since < interval.multipliedBy(2).toNanos()) {
+        if (since == 0 || now - since < recordLifetime.toNanos()) {
             return Verdict.UNKNOWN;
         }
         // ... and only while this one's own record is there: if it is gone too, the storage has just lost its
@@ -144,7 +147,7 @@ public final class ReplicaLiveness {
 
     private boolean recordLostLately() {
         Long lostAt = recordLostAt;
-        return lostAt != null && nanoClock.getAsLong() - lostAt < interval.multipliedBy(2).toNanos();
+        return lostAt != null && nanoClock.getAsLong() - lostAt < recordLifetime.toNanos();
     }
 
     /**
@@ -172,7 +175,7 @@ public final class ReplicaLiveness {
             return;
         }
         try {
-            boolean lived = storage.heartbeat(replicaId, url, interval.multipliedBy(2));
+            boolean lived = storage.heartbeat(replicaId, url, recordLifetime);
             if (!lived || unbrokenSince == 0) {
                 unbrokenSince = nanoClock.getAsLong();
             }
@@ -180,7 +183,7 @@ public final class ReplicaLiveness {
                 recordLostAt = nanoClock.getAsLong();
                 LOG.warn("this replica's liveness record was gone (the session storage lost its data, or was out of"
                         + " reach for over {} ms); writing back the sessions it holds",
-                        interval.multipliedBy(2).toMillis());
+                        recordLifetime.toMillis());
                 recordLost.run();
             }
         } catch (SessionStorageException e) {
