@@ -50,7 +50,10 @@ public final class ReplicaLiveness {
     private final LongSupplier nanoClock;
     /** Replicas known alive, until when (nano clock); a cache that spares forwarded requests a storage round trip. */
     private final ConcurrentHashMap<String, Long> aliveUntil = new ConcurrentHashMap<>();
-    /** The heartbeat in flight, completed when it ends (after any write-back it started); null: none. One at a time. */
+    /**
+     * The heartbeat in flight, completed once it knows whether the record was lost (before the write-back that may
+     * follow, which can take a while); null: none. One at a time.
+     */
     private final AtomicReference<CompletableFuture<Void>> beating = new AtomicReference<>();
     /** Since when this replica's record is known to have lived without a gap (nano clock); 0: not yet. */
     private volatile long unbrokenSince;
@@ -181,6 +184,7 @@ public final class ReplicaLiveness {
             }
             if (!lived && heartbeats != null) { // not the first record, written at start
                 recordLostAt = nanoClock.getAsLong();
+                done.complete(null); // what storageLostData waits for is known: it need not wait for the write-back
                 LOG.warn("this replica's liveness record was gone (the session storage lost its data, or was out of"
                         + " reach for over {} ms); writing back the sessions it holds",
                         recordLifetime.toMillis());
