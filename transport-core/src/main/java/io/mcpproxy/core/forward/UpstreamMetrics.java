@@ -62,10 +62,11 @@ final class UpstreamMetrics {
         int statusClass = status / 100;
         AtomicReferenceArray<Timer> byClass = timers.computeIfAbsent(upstream,
                 u -> new AtomicReferenceArray<>(STATUS_CLASSES));
-        Timer timer = statusClass < STATUS_CLASSES ? byClass.get(statusClass) : null;
+        boolean cached = status >= 0 && statusClass < STATUS_CLASSES;
+        Timer timer = cached ? byClass.get(statusClass) : null;
         if (timer == null) {
             timer = timer(upstream, status);
-            if (statusClass < STATUS_CLASSES) {
+            if (cached) {
                 byClass.set(statusClass, timer); // a race registers the same timer twice: the registry returns one
             }
         }
