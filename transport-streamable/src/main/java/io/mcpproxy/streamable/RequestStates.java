@@ -76,7 +76,12 @@ final class RequestStates {
         if (!MessageDigest.isEqual(expected, state.substring(dot + 1).getBytes(StandardCharsets.US_ASCII))) {
             return null;
         }
-        JsonNode claim = JsonRpc.parseOrNull(DECODER.decode(signed.substring(PREFIX.length())));
+        JsonNode claim;
+        try {
+            claim = JsonRpc.parseOrNull(DECODER.decode(signed.substring(PREFIX.length())));
+        } catch (IllegalArgumentException e) {
+            claim = null; // signed but not base64url: as below
+        }
         if (claim == null || !claim.path("r").isTextual() || !claim.path("w").isTextual()) {
             return null; // a key we minted with never signs this: only a leaked key could
         }
