@@ -91,9 +91,9 @@ class OperationsIT {
         }
 
         // An exchange is timed when it completes, which may come a moment after its client read the answer.
-        Await.until(() -> sample(get(admin.resolve("/metrics")).body(), "mcp_proxy_http_requests_seconds_count",
-                "mcp_method=\"tools/call\"", "status=\"200\"", "transport=\"streamable\"") == sessions * callsEach,
-                Duration.ofSeconds(5));
+        assertTrue(Await.until(() -> sample(get(admin.resolve("/metrics")).body(),
+                "mcp_proxy_http_requests_seconds_count", "mcp_method=\"tools/call\"", "status=\"200\"",
+                "transport=\"streamable\"") == sessions * callsEach, Duration.ofSeconds(5)), "every call timed");
         String scrape = get(admin.resolve("/metrics")).body();
         assertEquals(sessions * callsEach, sample(scrape, "mcp_proxy_http_requests_seconds_count",
                 "mcp_method=\"tools/call\"", "status=\"200\"", "transport=\"streamable\""), scrape);

@@ -42,6 +42,17 @@ class StatelessRequestsTest {
     }
 
     @Test
+    void aProgressTokenRewrittenOnTheCopyLeavesTheOriginalAsItWas() {
+        ObjectNode message = parse("""
+                {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{},
+                 "_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","progressToken":"client-token"}}}""");
+        ObjectNode forwarded = StatelessRequests.withoutModernMeta(message);
+        ((ObjectNode) forwarded.at("/params/_meta")).put("progressToken", 41); // as the backend registers its own
+        assertEquals("client-token", message.at("/params/_meta/progressToken").asText());
+        assertEquals(41, forwarded.at("/params/_meta/progressToken").asInt());
+    }
+
+    @Test
     void aMessageWithoutParamsIsCopiedAsItIs() {
         ObjectNode message = parse("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
         assertEquals(message, StatelessRequests.withoutModernMeta(message));
