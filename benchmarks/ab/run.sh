@@ -27,6 +27,10 @@
 #            NEW_ARGS="--admin-port 0 --access-log" to measure what metrics and the access log cost)
 #            WRK_DELAY_MS=D (each connection pauses D ms between requests: both sides below saturation serve about
 #            the same rate, and the CPU ratio is the cost per request; see benchmarks/transparent/post.lua)
+#            PROXY_CPUS=1 (the proxies and their stdio servers on these CPUs, `taskset -c` syntax; run the script
+#            itself under `taskset -c 0` so that wrk and nginx keep to the others: the load generator then does not
+#            compete with the proxy for its cores. The pinned JVMs are told the machine's core count, so that they
+#            keep the GC and compiler threads of an unpinned run: on one CPU the JVM would pick the serial GC)
 # Needs:     Java 17, wrk, nginx-light, curl (installed with apt-get when missing); benchmarks/target/benchmarks.jar
 #            (built here unless SKIP_BUILD=1) for EchoStdioServer.
 set -euo pipefail
@@ -67,7 +71,10 @@ start_proxy() { # $1 = label, rest = runner arguments (PORT stands for the port)
   shift
   port=$(free_port)
   jar=$WORK/${label%%-*}.jar
-  start_group "$WORK/$label.log" java -jar "$jar" "${@//PORT/$port}"
+  local pin=()
+  [ -z "${PROXY_CPUS:-}" ] ||
+    pin=(env JAVA_TOOL_OPTIONS="-XX:ActiveProcessorCount=$(nproc --all)" taskset -c "$PROXY_CPUS")
+  start_group "$WORK/$label.log" "${pin[@]}" java -jar "$jar" "${@//PORT/$port}"
   PG[$label]=$STARTED_PID
   URL[$label]=http://127.0.0.1:$port
 }
@@ -161,7 +168,7 @@ done
 echo
 echo "### A/B, $(date -u +%Y-%m-%d\ %H:%M) UTC: $ROUNDS interleaved rounds of ${SECS}s per path at $CONNS connections"
 echo
-echo "old: $OLD_JAR ${OLD_ARGS:-}; new: $NEW_JAR ${NEW_ARGS:-}. Machine: $(nproc) cores, $(java -version 2>&1 | head -1); load average at start" \
+echo "old: $OLD_JAR ${OLD_ARGS:-}; new: $NEW_JAR ${NEW_ARGS:-}${PROXY_CPUS:+; proxies on CPUs $PROXY_CPUS}. Machine: $(nproc --all) cores, $(java -version 2>&1 | head -1); load average at start" \
   "$LOAD_AT_START; rounds disturbed by other processes: $(printf '%s\n' "${ROWS[@]}" | awk '$4 == "yes"' | wc -l)" \
   "of ${#ROWS[@]} measurements."
 echo
